@@ -1,0 +1,32 @@
+# tmirror-controller: one per hypervisor; reconciles the Traffic_Mirror intent
+# into Mirror rows, a mirror bridge, its ports and its OpenFlow table.
+bin_PROGRAMS += controller/tmirror-controller
+controller_tmirror_controller_SOURCES = \
+	controller/tmirror-controller.c
+controller_tmirror_controller_LDADD = \
+	controller/libtmirror-controller.la \
+	lib/libtmirror.la \
+	ovsdb/libtmirror-idl.la \
+	$(OVS_LIBS)
+
+# Everything but main(), so that unit tests can link the modules.
+noinst_LTLIBRARIES += controller/libtmirror-controller.la
+controller_libtmirror_controller_la_SOURCES = \
+	controller/filter-compile.c \
+	controller/filter-compile.h \
+	controller/flow-table.c \
+	controller/flow-table.h \
+	controller/ofctrl.c \
+	controller/ofctrl.h \
+	controller/pipeline.c \
+	controller/pipeline.h \
+	controller/vswitch-sync.c \
+	controller/vswitch-sync.h
+
+man_MANS += controller/tmirror-controller.8
+CLEANFILES += controller/tmirror-controller.8
+EXTRA_DIST += controller/tmirror-controller.8.xml
+controller/tmirror-controller.8: controller/tmirror-controller.8.xml
+	$(AM_V_GEN)$(MKDIR_P) controller && \
+	$(XML2NROFF) $(srcdir)/controller/tmirror-controller.8.xml \
+		--version=$(VERSION) > $@.tmp && mv $@.tmp $@

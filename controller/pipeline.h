@@ -1,0 +1,93 @@
+/*
+ * Copyright (c) 2026 The tmirror authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License").
+ */
+
+#ifndef TMIRROR_PIPELINE_H
+#define TMIRROR_PIPELINE_H 1
+
+/* The mirror bridge's OpenFlow pipeline, computed from the local view of the
+ * intent.  Pure: no database, no OpenFlow connection; unit-tested.
+ *
+ * Copies arrive on br-mirror on one patch port per (source, direction): the
+ * capture module makes one Mirror row per (source port, direction) whose
+ * output is a patch port into br-mirror, so in_port tells both the source
+ * and whether the VM sent (egress) or received (ingress) the frame.
+ *
+ *   table 0 (TM_TABLE_CLASSIFY): in_port=<patch of (source, dir)> ->
+ *            reg1=0 (session stage), resubmit(,TM_TABLE_SESSION).
+ *            Anything else is dropped.
+ *   table 1 (TM_TABLE_SESSION): for stage k (reg1=k) of that in_port, the
+ *            k-th session's rules for that direction, priority decreasing
+ *            with rule_number: accept -> deliver to the session's target and
+ *            stop; reject -> reg1=k+1, resubmit(,TM_TABLE_SESSION).  A
+ *            low-priority flow per stage sends unmatched packets to stage
+ *            k+1.  After the last stage nothing matches: dropped.
+ *   Port ranges become prefix matches; when a rule has two ranges that each
+ *   need more than one prefix, they are combined with conjunction() so the
+ *   cost is p1 + p2 flows, not p1 * p2.
+ *
+ * Delivery: a port target -> output(port=APPLIANCE,max_len=N); an ip target
+ * with one address -> set tun_dst (or tun_ipv6_dst), tun_id=VNI (ERSPAN:
+ * also tun_erspan_ver/idx/dir/hwid) and output(port=TUNNEL,max_len=N); with
+ * several addresses -> group:G, a select group whose default selection
+ * method (dp_hash over symmetric L4) keeps both directions of a connection
+ * on one collector, one bucket per address. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include "openvswitch/types.h"
+#include "tmirror/validate.h"
+
+struct tm_flow_table;
+
+#define TM_TABLE_CLASSIFY 0
+#define TM_TABLE_SESSION 1
+#define TM_MAX_STAGES 64        /* Sessions per source (resubmit depth). */
+
+/* One collector address reached through a flow-based tunnel port. */
+struct pl_tunnel_dest {
+    struct in6_addr ip;         /* IPv4-mapped for IPv4. */
+    ofp_port_t tunnel_ofport;   /* The (encap, dst_port) tunnel port. */
+};
+
+struct pl_target {
+    bool is_port;               /* "port" target vs "ip" target. */
+    ofp_port_t port_ofport;     /* Appliance port on br-mirror, if is_port. */
+    const char *encap;          /* "vxlan", "geneve", "gre", "erspan". */
+    int erspan_ver;             /* 1 or 2, for erspan. */
+    struct pl_tunnel_dest *dests;
+    size_t n_dests;
+};
+
+struct pl_session {
+    uint32_t key;               /* tm_session_key(): cookie and group id. */
+    int64_t session_number;
+    uint32_t vni;
+    int packet_length;          /* 0: whole frame. */
+    const struct pl_target *target;
+    const struct tm_rule *rules;     /* Validated; both directions. */
+    size_t n_rules;
+};
+
+/* One (source port, direction) whose copies arrive on 'ofport'. */
+struct pl_source {
+    const char *iface_id;
+    bool egress;                /* VM sent (egress) or received (ingress). */
+    ofp_port_t ofport;
+    const struct pl_session **sessions;  /* By ascending session_number. */
+    size_t n_sessions;
+};
+
+/* Derives the 32-bit key of a session from its UUID's first word, for
+ * cookies and group ids. */
+struct uuid;
+uint32_t tm_session_key(const struct uuid *);
+
+/* Replaces the contents of 'out' with the flows and groups for 'sources'. */
+void pipeline_build(const struct pl_source *sources, size_t n_sources,
+                    struct tm_flow_table *out);
+
+#endif /* pipeline.h */

@@ -1,0 +1,3 @@
+# Headers shared by the controller, tmirror-ctl and the tests.
+noinst_HEADERS += \
+	include/tmirror/validate.h

@@ -1,0 +1,54 @@
+# Unit tests (cmocka, no daemons) and the OVS-style Autotest suite (real
+# ovsdb-server, ovs-vswitchd on the dummy datapath, tmirror-controller).
+
+if HAVE_CMOCKA
+UNIT_TESTS = \
+	tests/test-validate
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+UNIT_LDADD = lib/libtmirror.la ovsdb/libtmirror-idl.la $(OVS_LIBS) $(CMOCKA_LIBS)
+
+tests_test_validate_SOURCES = tests/test-validate.c
+tests_test_validate_CFLAGS = $(UNIT_CFLAGS)
+tests_test_validate_LDADD = $(UNIT_LDADD)
+endif
+
+# The Autotest suite.
+TESTSUITE_AT = \
+	tests/testsuite.at \
+	tests/tmirror-macros.at \
+	tests/schema.at
+EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/summarize.sh
+TESTSUITE = $(srcdir)/tests/testsuite
+DISTCLEANFILES += tests/atconfig tests/atlocal
+CLEANFILES += tests/testsuite.out tests/testsuite.rc
+AUTOM4TE = autom4te
+AUTOTEST = $(AUTOM4TE) -l autotest
+AUTOTEST_PATH = $(abs_top_builddir)/utilities:$(abs_top_builddir)/controller:$(abs_top_builddir)/tests
+
+$(TESTSUITE): package.m4 $(TESTSUITE_AT)
+	$(AM_V_GEN)$(AUTOTEST) -I $(srcdir) -I $(OVS_SRCDIR) \
+		$(srcdir)/tests/testsuite.at -o $@.tmp && mv $@.tmp $@
+
+tests/package.m4 package.m4: $(top_srcdir)/configure.ac
+	$(AM_V_GEN):;{ \
+	  echo '# Signature of the current package.' && \
+	  echo 'm4_define([AT_PACKAGE_NAME],      [$(PACKAGE_NAME)])' && \
+	  echo 'm4_define([AT_PACKAGE_TARNAME],   [$(PACKAGE_TARNAME)])' && \
+	  echo 'm4_define([AT_PACKAGE_VERSION],   [$(PACKAGE_VERSION)])' && \
+	  echo 'm4_define([AT_PACKAGE_STRING],    [$(PACKAGE_STRING)])' && \
+	  echo 'm4_define([AT_PACKAGE_BUGREPORT], [$(PACKAGE_BUGREPORT)])'; \
+	} >'$@.tmp' && mv '$@.tmp' '$@'
+CLEANFILES += package.m4 tests/package.m4
+
+# The suite's own output is kept in tests/testsuite.out for summarize.sh.
+check-local: tests/atconfig tests/atlocal $(TESTSUITE) all
+	@{ $(SHELL) '$(TESTSUITE)' -C tests AUTOTEST_PATH='$(AUTOTEST_PATH)' \
+		$(TESTSUITEFLAGS); echo $$? > tests/testsuite.rc; } \
+		| tee tests/testsuite.out; exit `cat tests/testsuite.rc`
+
+clean-local:
+	test ! -f '$(TESTSUITE)' || $(SHELL) '$(TESTSUITE)' -C tests --clean
+	rm -f $(TESTSUITE)
