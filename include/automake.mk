@@ -1,3 +1,4 @@
 # Headers shared by the controller, tmirror-ctl and the tests.
 noinst_HEADERS += \
+	include/tmirror/intent-rows.h \
 	include/tmirror/validate.h

@@ -2,5 +2,6 @@
 # validation of the intent), independent of any database connection.
 noinst_LTLIBRARIES += lib/libtmirror.la
 lib_libtmirror_la_SOURCES = \
+	lib/intent-rows.c \
 	lib/validate.c
 lib_libtmirror_la_LIBADD = ovsdb/libtmirror-idl.la $(OVS_LIBS)

@@ -107,7 +107,7 @@ const char *tm_target_encap(const char *encap);
 
 /* Checks a session's own values against its target's encap ('encap' is NULL
  * for a port target): VNI range, packet length range, VNI <= 1023 for
- * ERSPAN.  'vni' < 0 means "not set". */
+ * ERSPAN.  'vni' < 0 and 'packet_length' < 0 mean "not set". */
 char *tm_session_validate(int64_t session_number, int64_t vni,
                           int64_t packet_length, const char *encap);
 
