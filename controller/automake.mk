@@ -12,14 +12,20 @@ controller_tmirror_controller_LDADD = \
 # Everything but main(), so that unit tests can link the modules.
 noinst_LTLIBRARIES += controller/libtmirror-controller.la
 controller_libtmirror_controller_la_SOURCES = \
+	controller/chassis.c \
+	controller/chassis.h \
 	controller/filter-compile.c \
 	controller/filter-compile.h \
 	controller/flow-table.c \
 	controller/flow-table.h \
+	controller/mirror-plan.c \
+	controller/mirror-plan.h \
 	controller/ofctrl.c \
 	controller/ofctrl.h \
 	controller/pipeline.c \
 	controller/pipeline.h \
+	controller/session-status.c \
+	controller/session-status.h \
 	controller/vswitch-sync.c \
 	controller/vswitch-sync.h
 
@@ -29,4 +35,4 @@ EXTRA_DIST += controller/tmirror-controller.8.xml
 controller/tmirror-controller.8: controller/tmirror-controller.8.xml
 	$(AM_V_GEN)$(MKDIR_P) controller && \
 	$(XML2NROFF) $(srcdir)/controller/tmirror-controller.8.xml \
-		--version=$(VERSION) > $@.tmp && mv $@.tmp $@
+		--version=$(VERSION) > $@.tmp && $(MAN_FOOTER) $@.tmp && mv $@.tmp $@

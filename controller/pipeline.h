@@ -33,7 +33,11 @@
  * also tun_erspan_ver/idx/dir/hwid) and output(port=TUNNEL,max_len=N); with
  * several addresses -> group:G, a select group whose default selection
  * method (dp_hash over symmetric L4) keeps both directions of a connection
- * on one collector, one bucket per address. */
+ * on one collector, one bucket per address.  A bucket's actions are an
+ * OpenFlow action set, in which OVS drops output(port=P,max_len=N), so a
+ * truncating bucket sets tun_dst, reg2=P, reg3=N and resubmits to table 2
+ * (TM_TABLE_DELIVER), whose flow "reg2=P,reg3=N" does the truncating
+ * output. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -45,7 +49,13 @@ struct tm_flow_table;
 
 #define TM_TABLE_CLASSIFY 0
 #define TM_TABLE_SESSION 1
-#define TM_MAX_STAGES 64        /* Sessions per source (resubmit depth). */
+#define TM_TABLE_DELIVER 2      /* Truncating output for select groups. */
+#define TM_MAX_STAGES 32        /* Sessions per source: each stage nests one
+                                 * resubmit, and OVS stops at depth 64 (63
+                                 * stages measured to work from a patch port
+                                 * into a truncating group, 64 not; the
+                                 * integration bridge may use some depth
+                                 * before its Mirror outputs). */
 
 /* One collector address reached through a flow-based tunnel port. */
 struct pl_tunnel_dest {

@@ -39,4 +39,4 @@ man_MANS += ovsdb/tmirror.5
 ovsdb/tmirror.5: ovsdb/tmirror.xml ovsdb/tmirror.ovsschema
 	$(AM_V_GEN)$(OVSDB_DOC) --version=$(VERSION) \
 		$(srcdir)/ovsdb/tmirror.ovsschema \
-		$(srcdir)/ovsdb/tmirror.xml > $@.tmp && mv $@.tmp $@
+		$(srcdir)/ovsdb/tmirror.xml > $@.tmp && $(MAN_FOOTER) $@.tmp && mv $@.tmp $@

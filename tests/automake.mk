@@ -3,7 +3,11 @@
 
 if HAVE_CMOCKA
 UNIT_TESTS = \
-	tests/test-validate
+	tests/test-validate \
+	tests/test-ctl-json \
+	tests/test-flow-table \
+	tests/test-filter-compile \
+	tests/test-pipeline
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -13,13 +17,65 @@ UNIT_LDADD = lib/libtmirror.la ovsdb/libtmirror-idl.la $(OVS_LIBS) $(CMOCKA_LIBS
 tests_test_validate_SOURCES = tests/test-validate.c
 tests_test_validate_CFLAGS = $(UNIT_CFLAGS)
 tests_test_validate_LDADD = $(UNIT_LDADD)
+
+# The document layer of tmirror-ctl export/apply; ctl-json.c also holds the
+# commands, which need ctl-intent.c.
+tests_test_ctl_json_SOURCES = \
+	tests/test-ctl-json.c \
+	utilities/ctl-json.c \
+	utilities/ctl-intent.c
+tests_test_ctl_json_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) \
+	-I$(top_srcdir)/utilities
+tests_test_ctl_json_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
+
+tests_test_flow_table_SOURCES = tests/test-flow-table.c
+tests_test_flow_table_CFLAGS = $(UNIT_CFLAGS)
+tests_test_flow_table_LDADD = \
+	controller/libtmirror-controller.la \
+	lib/libtmirror.la \
+	ovsdb/libtmirror-idl.la \
+	$(OVS_LIBS) \
+	$(CMOCKA_LIBS)
+
+CONTROLLER_UNIT_LDADD = controller/libtmirror-controller.la $(UNIT_LDADD)
+
+tests_test_filter_compile_SOURCES = tests/test-filter-compile.c
+tests_test_filter_compile_CFLAGS = $(UNIT_CFLAGS)
+tests_test_filter_compile_LDADD = $(CONTROLLER_UNIT_LDADD)
+
+tests_test_pipeline_SOURCES = tests/test-pipeline.c
+tests_test_pipeline_CFLAGS = $(UNIT_CFLAGS)
+tests_test_pipeline_LDADD = $(CONTROLLER_UNIT_LDADD)
 endif
+
+# Driver for tests/vswitch-sync.at (controller/vswitch-sync.c against a real
+# Open_vSwitch database).
+noinst_PROGRAMS += tests/test-vswitch-sync
+tests_test_vswitch_sync_SOURCES = tests/test-vswitch-sync.c
+tests_test_vswitch_sync_LDADD = \
+	controller/libtmirror-controller.la \
+	lib/libtmirror.la \
+	ovsdb/libtmirror-idl.la \
+	$(OVS_LIBS)
+
+# Driver for tests/ofctrl.at (controller/ofctrl.c against a real
+# ovs-vswitchd).
+noinst_PROGRAMS += tests/test-ofctrl
+tests_test_ofctrl_SOURCES = tests/test-ofctrl.c
+tests_test_ofctrl_LDADD = \
+	controller/libtmirror-controller.la \
+	lib/libtmirror.la \
+	ovsdb/libtmirror-idl.la \
+	$(OVS_LIBS)
 
 # The Autotest suite.
 TESTSUITE_AT = \
 	tests/testsuite.at \
 	tests/tmirror-macros.at \
-	tests/schema.at
+	tests/schema.at \
+	tests/tmirror-ctl.at \
+	tests/vswitch-sync.at \
+	tests/ofctrl.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/summarize.sh
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal

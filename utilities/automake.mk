@@ -19,6 +19,6 @@ EXTRA_DIST += utilities/tmirror-ctl.8.xml
 utilities/tmirror-ctl.8: utilities/tmirror-ctl.8.xml
 	$(AM_V_GEN)$(MKDIR_P) utilities && \
 	$(XML2NROFF) $(srcdir)/utilities/tmirror-ctl.8.xml \
-		--version=$(VERSION) > $@.tmp && mv $@.tmp $@
+		--version=$(VERSION) > $@.tmp && $(MAN_FOOTER) $@.tmp && mv $@.tmp $@
 
 EXTRA_DIST += utilities/tmirror-sandbox.sh

@@ -1,1 +1,321 @@
+/*
+ * Copyright (c) 2026 The tmirror authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License").
+ */
+
 #include <config.h>
+
+#include "ctl-intent.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "openvswitch/hmap.h"
+#include "openvswitch/shash.h"
+#include "openvswitch/vlog.h"
+#include "random.h"
+#include "tmirror-idl.h"
+#include "tmirror/intent-rows.h"
+#include "tmirror/validate.h"
+#include "util.h"
+#include "uuid.h"
+
+VLOG_DEFINE_THIS_MODULE(ctl_intent);
+
+/* An array of rows of one table, sorted by name. */
+struct named_rows {
+    const struct ovsdb_idl_row **rows;
+    const char **names;
+    size_t n;
+};
+
+/* One entry of the sort in named_rows_sort(). */
+struct named_row {
+    const char *name;
+    const struct ovsdb_idl_row *row;
+};
+
+/* qsort() comparison: by name, then by UUID, so the order is stable. */
+static int
+compare_named_row(const void *a_, const void *b_)
+{
+    const struct named_row *a = a_;
+    const struct named_row *b = b_;
+    int cmp = strcmp(a->name, b->name);
+    return cmp ? cmp : uuid_compare_3way(&a->row->uuid, &b->row->uuid);
+}
+
+/* Sorts 'n' rows whose names are 'names' into 'out', which owns its arrays
+ * (free with named_rows_destroy()). */
+static void
+named_rows_sort(struct named_row *entries, size_t n, struct named_rows *out)
+{
+    qsort(entries, n, sizeof *entries, compare_named_row);
+    out->rows = xmalloc((n ? n : 1) * sizeof *out->rows);
+    out->names = xmalloc((n ? n : 1) * sizeof *out->names);
+    for (size_t i = 0; i < n; i++) {
+        out->rows[i] = entries[i].row;
+        out->names[i] = entries[i].name;
+    }
+    out->n = n;
+    free(entries);
+}
+
+/* Frees what named_rows_sort() allocated. */
+static void
+named_rows_destroy(struct named_rows *rows)
+{
+    free(rows->rows);
+    free(rows->names);
+}
+
+/* Collects every Filter row, sorted by name. */
+static void
+sorted_filters(const struct ovsdb_idl *idl, struct named_rows *out)
+{
+    const struct tmrec_filter *row;
+    size_t n = 0, allocated = 0;
+    struct named_row *entries = NULL;
+
+    TMREC_FILTER_FOR_EACH (row, idl) {
+        if (n >= allocated) {
+            entries = x2nrealloc(entries, &allocated, sizeof *entries);
+        }
+        entries[n].name = row->name;
+        entries[n++].row = &row->header_;
+    }
+    named_rows_sort(entries, n, out);
+}
+
+/* Collects every Target row, sorted by name. */
+static void
+sorted_targets(const struct ovsdb_idl *idl, struct named_rows *out)
+{
+    const struct tmrec_target *row;
+    size_t n = 0, allocated = 0;
+    struct named_row *entries = NULL;
+
+    TMREC_TARGET_FOR_EACH (row, idl) {
+        if (n >= allocated) {
+            entries = x2nrealloc(entries, &allocated, sizeof *entries);
+        }
+        entries[n].name = row->name;
+        entries[n++].row = &row->header_;
+    }
+    named_rows_sort(entries, n, out);
+}
+
+/* Collects every Session row, sorted by name. */
+static void
+sorted_sessions(const struct ovsdb_idl *idl, struct named_rows *out)
+{
+    const struct tmrec_session *row;
+    size_t n = 0, allocated = 0;
+    struct named_row *entries = NULL;
+
+    TMREC_SESSION_FOR_EACH (row, idl) {
+        if (n >= allocated) {
+            entries = x2nrealloc(entries, &allocated, sizeof *entries);
+        }
+        entries[n].name = row->name;
+        entries[n++].row = &row->header_;
+    }
+    named_rows_sort(entries, n, out);
+}
+
+/* Checks that the sorted 'rows' of table 'table' ("filter", ...) have
+ * nonempty names, each used once. */
+static char *
+check_names(const struct named_rows *rows, const char *table)
+{
+    for (size_t i = 0; i < rows->n; i++) {
+        if (!rows->names[i][0]) {
+            return xasprintf("%s "UUID_FMT": name: missing value (every %s "
+                             "needs a name)", table,
+                             UUID_ARGS(&rows->rows[i]->uuid), table);
+        }
+        if (i && !strcmp(rows->names[i], rows->names[i - 1])) {
+            return xasprintf("%s %s: name: %s is used by more than one %s",
+                             table, rows->names[i], rows->names[i], table);
+        }
+    }
+    return NULL;
+}
+
+/* qsort() comparison of Filter_Rule rows by direction, then rule_number. */
+static int
+compare_rules(const void *a_, const void *b_)
+{
+    const struct tmrec_filter_rule *a = *(const struct tmrec_filter_rule **) a_;
+    const struct tmrec_filter_rule *b = *(const struct tmrec_filter_rule **) b_;
+    int cmp = strcmp(a->direction, b->direction);
+    if (cmp) {
+        return cmp;
+    }
+    return (a->rule_number > b->rule_number) - (a->rule_number < b->rule_number);
+}
+
+/* Checks the rules of 'filter': each valid, (direction, rule_number)
+ * unique. */
+static char *
+check_filter_rules(const struct tmrec_filter *filter)
+{
+    size_t n = filter->n_rules;
+    const struct tmrec_filter_rule **rules
+        = xmalloc((n ? n : 1) * sizeof *rules);
+    if (n) {
+        memcpy(rules, filter->rules, n * sizeof *rules);
+    }
+    char *error = NULL;
+
+    qsort(rules, n, sizeof *rules, compare_rules);
+    for (size_t i = 0; i < n && !error; i++) {
+        error = tm_rule_row_check(filter->name, rules[i]);
+        if (!error && i && !compare_rules(&rules[i], &rules[i - 1])) {
+            error = xasprintf("filter %s: rule_number: %s %"PRId64" is used "
+                              "by more than one rule", filter->name,
+                              rules[i]->direction, rules[i]->rule_number);
+        }
+    }
+    free(rules);
+    return error;
+}
+
+/* Checks every filter and its rules. */
+static char *
+check_filters(const struct ovsdb_idl *idl)
+{
+    struct named_rows filters;
+    sorted_filters(idl, &filters);
+
+    char *error = check_names(&filters, "filter");
+    for (size_t i = 0; i < filters.n && !error; i++) {
+        error = check_filter_rules(
+            CONTAINER_OF(filters.rows[i], struct tmrec_filter, header_));
+    }
+    named_rows_destroy(&filters);
+    return error;
+}
+
+/* Checks every target. */
+static char *
+check_targets(const struct ovsdb_idl *idl)
+{
+    struct named_rows targets;
+    sorted_targets(idl, &targets);
+
+    char *error = check_names(&targets, "target");
+    for (size_t i = 0; i < targets.n && !error; i++) {
+        error = tm_target_row_check(
+            CONTAINER_OF(targets.rows[i], struct tmrec_target, header_));
+    }
+    named_rows_destroy(&targets);
+    return error;
+}
+
+/* Checks that no session before 'session' (in 'seen_keys' and 'seen_vnis',
+ * which map keys to session names) uses its (source, session_number) or its
+ * VNI, then records 'session' in both. */
+static char *
+check_session_unique(const struct tmrec_session *session,
+                     struct shash *seen_keys, struct shash *seen_vnis)
+{
+    char *key = xasprintf("%"PRId64" %s", session->session_number,
+                          session->source);
+    const char *other = shash_find_data(seen_keys, key);
+    if (other) {
+        free(key);
+        return xasprintf("session %s: session_number: %"PRId64" is already "
+                         "used by session %s for source %s", session->name,
+                         session->session_number, other, session->source);
+    }
+    shash_add_nocopy(seen_keys, key, session->name);
+
+    if (session->n_vni) {
+        char *vni = xasprintf("%"PRId64, session->vni[0]);
+        other = shash_find_data(seen_vnis, vni);
+        if (other) {
+            free(vni);
+            return xasprintf("session %s: vni: %"PRId64" is already used by "
+                             "session %s", session->name, session->vni[0],
+                             other);
+        }
+        shash_add_nocopy(seen_vnis, vni, session->name);
+    }
+    return NULL;
+}
+
+/* Checks every session. */
+static char *
+check_sessions(const struct ovsdb_idl *idl)
+{
+    struct named_rows sessions;
+    struct shash seen_keys = SHASH_INITIALIZER(&seen_keys);
+    struct shash seen_vnis = SHASH_INITIALIZER(&seen_vnis);
+    sorted_sessions(idl, &sessions);
+
+    char *error = check_names(&sessions, "session");
+    for (size_t i = 0; i < sessions.n && !error; i++) {
+        const struct tmrec_session *s
+            = CONTAINER_OF(sessions.rows[i], struct tmrec_session, header_);
+        if (!s->target || !s->filter) {
+            error = xasprintf("session %s: %s: missing value", s->name,
+                              !s->target ? "target" : "filter");
+            break;
+        }
+        error = tm_session_row_check(s);
+        if (!error) {
+            error = check_session_unique(s, &seen_keys, &seen_vnis);
+        }
+    }
+    shash_destroy(&seen_keys);
+    shash_destroy(&seen_vnis);
+    named_rows_destroy(&sessions);
+    return error;
+}
+
+/* Checks the whole intent in 'idl'.  See ctl-intent.h. */
+char *
+ctl_intent_check(const struct ovsdb_idl *idl)
+{
+    char *error = check_filters(idl);
+    if (!error) {
+        error = check_targets(idl);
+    }
+    if (!error) {
+        error = check_sessions(idl);
+    }
+    return error;
+}
+
+/* Returns true if 'target' is an ip target that uses erspan. */
+bool
+ctl_intent_target_is_erspan(const struct tmrec_target *target)
+{
+    return (target && !strcmp(target->type, "ip")
+            && !strcmp(tm_target_encap(target->encap), "erspan"));
+}
+
+/* Picks an unused VNI for a new session toward 'target'. */
+char *
+ctl_intent_pick_vni(const struct ovsdb_idl *idl,
+                    const struct tmrec_target *target, int64_t *vni)
+{
+    const struct tmrec_session *session;
+    size_t n = 0, allocated = 0;
+    int64_t *used = NULL;
+
+    TMREC_SESSION_FOR_EACH (session, idl) {
+        if (session->n_vni) {
+            if (n >= allocated) {
+                used = x2nrealloc(used, &allocated, sizeof *used);
+            }
+            used[n++] = session->vni[0];
+        }
+    }
+    char *error = tm_vni_choose(used, n, ctl_intent_target_is_erspan(target),
+                                random_uint32(), vni);
+    free(used);
+    return error;
+}

@@ -1,0 +1,477 @@
+/*
+ * Copyright (c) 2026 The tmirror authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License").
+ */
+
+#include <config.h>
+
+#include "controller/mirror-plan.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "controller/flow-table.h"
+#include "openvswitch/vlog.h"
+#include "packets.h"
+#include "smap.h"
+#include "tmirror/intent-rows.h"
+#include "tmirror-idl.h"
+#include "util.h"
+#include "vswitch-idl.h"
+
+VLOG_DEFINE_THIS_MODULE(mirror_plan);
+
+/* Returns the name of 'state' as Session_Status.state spells it. */
+const char *
+plan_state_to_string(enum plan_state state)
+{
+    switch (state) {
+    case PLAN_ACTIVE: return "active";
+    case PLAN_PENDING: return "pending";
+    case PLAN_ERROR: return "error";
+    }
+    return "error";
+}
+
+/* Sets the state and message of 'ps', taking ownership of 'message'. */
+static void
+plan_set(struct plan_session *ps, enum plan_state state, char *message)
+{
+    free(ps->message);
+    ps->state = state;
+    ps->message = message ? message : xstrdup("");
+}
+
+/* qsort() comparator: sessions by source, then session number. */
+static int
+compare_sessions(const void *a_, const void *b_)
+{
+    const struct plan_session *a = a_;
+    const struct plan_session *b = b_;
+    int cmp = strcmp(a->row->source, b->row->source);
+    if (cmp) {
+        return cmp;
+    }
+    return (a->row->session_number < b->row->session_number ? -1
+            : a->row->session_number > b->row->session_number);
+}
+
+/* Checks 'ps''s filter and copies its valid rules into 'ps'.  Any invalid
+ * rule (for example one written by another tool) puts the session in error:
+ * mirroring with part of an operator's filter would copy the wrong
+ * packets. */
+static bool
+plan_collect_rules(struct plan_session *ps)
+{
+    const struct tmrec_filter *filter = ps->row->filter;
+
+    ps->rules = xcalloc(filter->n_rules ? filter->n_rules : 1,
+                        sizeof *ps->rules);
+    for (size_t i = 0; i < filter->n_rules; i++) {
+        const struct tmrec_filter_rule *r = filter->rules[i];
+        char *error = tm_rule_row_check(filter->name, r);
+        if (error) {
+            plan_set(ps, PLAN_ERROR, error);
+            return false;
+        }
+        for (size_t j = 0; j < ps->n_rules; j++) {
+            if (!strcmp(ps->rules[j].direction, r->direction)
+                && ps->rules[j].rule_number == r->rule_number) {
+                plan_set(ps, PLAN_ERROR,
+                         xasprintf("filter %s: rule_number %"PRId64" is "
+                                   "used twice for %s", filter->name,
+                                   r->rule_number, r->direction));
+                return false;
+            }
+        }
+        tm_rule_from_row(r, &ps->rules[ps->n_rules++]);
+        if (!strcmp(r->direction, "egress")) {
+            ps->wants_egress = true;
+        } else {
+            ps->wants_ingress = true;
+        }
+    }
+    return true;
+}
+
+/* Validates the session's own values and its target.  Returns false (and
+ * sets the state) if the session cannot be mirrored anywhere. */
+static bool
+plan_check_session(struct plan_session *ps)
+{
+    const struct tmrec_session *row = ps->row;
+
+    if (!row->enabled) {
+        plan_set(ps, PLAN_PENDING, xstrdup("session is disabled"));
+        return false;
+    }
+    if (!row->target || !row->filter) {
+        plan_set(ps, PLAN_ERROR, xasprintf("session %s: %s is missing",
+                                           row->name,
+                                           row->target ? "filter"
+                                           : "target"));
+        return false;
+    }
+    char *error = tm_session_row_check(row);
+    if (!error) {
+        error = tm_target_row_check(row->target);
+    }
+    if (!error && !strcmp(row->target->type, "ip") && !row->n_vni) {
+        error = xasprintf("session %s: vni: not set (an ip target needs "
+                          "one; tmirror-ctl assigns one)", row->name);
+    }
+    if (error) {
+        plan_set(ps, PLAN_ERROR, error);
+        return false;
+    }
+    return plan_collect_rules(ps);
+}
+
+/* Returns the index of the tunnel request for (encap, dst_port) in 'plan',
+ * adding it if needed.  Default UDP ports are stored as 0 so that a target
+ * that names the default shares the port with one that does not. */
+static int
+plan_tunnel_index(struct mirror_plan *plan, const struct tmrec_target *t)
+{
+    const char *encap = tm_target_encap(t->encap);
+    int dst_port = smap_get_int(&t->options, "dst_port", 0);
+    if ((!strcmp(encap, "vxlan") && dst_port == TM_VXLAN_DEFAULT_PORT)
+        || (!strcmp(encap, "geneve") && dst_port == TM_GENEVE_DEFAULT_PORT)) {
+        dst_port = 0;
+    }
+    for (size_t i = 0; i < plan->n_tunnels; i++) {
+        if (!strcmp(plan->tunnels[i].encap, encap)
+            && plan->tunnels[i].dst_port == dst_port) {
+            return i;
+        }
+    }
+    plan->tunnels = xrealloc(plan->tunnels,
+                             (plan->n_tunnels + 1) * sizeof *plan->tunnels);
+    plan->tunnels[plan->n_tunnels].encap = encap;
+    plan->tunnels[plan->n_tunnels].dst_port = dst_port;
+    return plan->n_tunnels++;
+}
+
+/* Adds capture requests for every source, in admission order: by source,
+ * egress before ingress, for the directions its usable sessions need. */
+static void
+plan_add_captures(struct mirror_plan *plan)
+{
+    plan->captures = xcalloc(2 * plan->n_sessions + 1,
+                             sizeof *plan->captures);
+    for (size_t i = 0; i < plan->n_sessions; ) {
+        const char *source = plan->sessions[i].row->source;
+        bool egress = false, ingress = false;
+        size_t j;
+        for (j = i; j < plan->n_sessions
+                    && !strcmp(plan->sessions[j].row->source, source); j++) {
+            const struct plan_session *ps = &plan->sessions[j];
+            if (ps->state != PLAN_ERROR && ps->row->enabled) {
+                egress |= ps->wants_egress;
+                ingress |= ps->wants_ingress;
+            }
+        }
+        if (egress) {
+            plan->captures[plan->n_captures++]
+                = (struct vs_capture_req) { source, true };
+        }
+        if (ingress) {
+            plan->captures[plan->n_captures++]
+                = (struct vs_capture_req) { source, false };
+        }
+        i = j;
+    }
+}
+
+/* Phase 1: reads and validates the intent from 'tm_idl' into 'plan'. */
+void
+mirror_plan_build(const struct ovsdb_idl *tm_idl, struct mirror_plan *plan)
+{
+    memset(plan, 0, sizeof *plan);
+
+    const struct tmrec_session *row;
+    size_t n = 0;
+    TMREC_SESSION_FOR_EACH (row, tm_idl) {
+        n++;
+    }
+    plan->sessions = xcalloc(n ? n : 1, sizeof *plan->sessions);
+    TMREC_SESSION_FOR_EACH (row, tm_idl) {
+        struct plan_session *ps = &plan->sessions[plan->n_sessions++];
+        ps->row = row;
+        ps->uuid = row->header_.uuid;
+        ps->key = tm_session_key(&row->header_.uuid);
+        ps->tunnel_idx = -1;
+        ps->state = PLAN_PENDING;
+        ps->message = xstrdup("");
+    }
+    qsort(plan->sessions, plan->n_sessions, sizeof *plan->sessions,
+          compare_sessions);
+
+    for (size_t i = 0; i < plan->n_sessions; i++) {
+        struct plan_session *ps = &plan->sessions[i];
+        if (plan_check_session(ps)
+            && !strcmp(ps->row->target->type, "ip")) {
+            ps->tunnel_idx = plan_tunnel_index(plan, ps->row->target);
+        }
+    }
+    plan_add_captures(plan);
+}
+
+/* Returns true if an Interface with external_ids:iface-id 'iface_id' exists
+ * on any bridge of this chassis other than the mirror bridge. */
+static bool
+source_is_local(struct ovsdb_idl *ovs_idl, const char *iface_id,
+                const char *bridge)
+{
+    const struct ovsrec_bridge *br;
+    OVSREC_BRIDGE_FOR_EACH (br, ovs_idl) {
+        if (!strcmp(br->name, bridge)) {
+            continue;
+        }
+        for (size_t i = 0; i < br->n_ports; i++) {
+            const struct ovsrec_port *port = br->ports[i];
+            for (size_t j = 0; j < port->n_interfaces; j++) {
+                const char *id = smap_get(&port->interfaces[j]->external_ids,
+                                          "iface-id");
+                if (id && !strcmp(id, iface_id)) {
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
+/* Finds the capture result for (source, direction), or NULL. */
+static const struct vs_capture_result *
+find_capture(const struct mirror_plan *plan, const struct vs_result *vs,
+             const char *source, bool egress)
+{
+    for (size_t i = 0; i < plan->n_captures && i < vs->n_captures; i++) {
+        if (plan->captures[i].egress == egress
+            && !strcmp(plan->captures[i].iface_id, source)) {
+            return &vs->captures[i];
+        }
+    }
+    return NULL;
+}
+
+/* Applies the capture results for 'ps''s source.  Returns false (and sets
+ * the state) if the session cannot be programmed now. */
+static bool
+plan_resolve_capture(struct mirror_plan *plan, struct plan_session *ps,
+                     struct ovsdb_idl *ovs_idl, const char *bridge,
+                     const struct vs_result *vs)
+{
+    const char *source = ps->row->source;
+    bool dirs[2] = { ps->wants_egress, ps->wants_ingress };
+
+    if (!dirs[0] && !dirs[1]) {
+        ps->local = source_is_local(ovs_idl, source, bridge);
+        if (!ps->local) {
+            plan_set(ps, PLAN_PENDING, xasprintf("source port %s is not on "
+                                                 "this chassis", source));
+            return false;
+        }
+        plan_set(ps, PLAN_ACTIVE, xasprintf("filter %s has no rules: "
+                                            "nothing is mirrored",
+                                            ps->row->filter->name));
+        return false;
+    }
+    for (int d = 0; d < 2; d++) {
+        const struct vs_capture_result *c;
+        if (!dirs[d] || !(c = find_capture(plan, vs, source, d == 0))) {
+            continue;
+        }
+        switch (c->state) {
+        case VS_CAPTURE_OK:
+            ps->local = true;
+            break;
+        case VS_CAPTURE_NO_SOURCE:
+            plan_set(ps, PLAN_PENDING, xasprintf("source port %s is not on "
+                                                 "this chassis", source));
+            return false;
+        case VS_CAPTURE_PENDING:
+            ps->local = true;
+            plan->pending = true;
+            plan_set(ps, PLAN_PENDING,
+                     xstrdup("waiting for ovs-vswitchd to add the capture"));
+            return false;
+        case VS_CAPTURE_NO_CAPACITY:
+        case VS_CAPTURE_ERROR:
+        default:
+            ps->local = true;
+            plan_set(ps, PLAN_ERROR,
+                     xstrdup(c->message ? c->message : "capture failed"));
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Fills 'ps->target' for an ip target from its addresses and tunnel port. */
+static bool
+plan_resolve_ip_target(struct mirror_plan *plan, struct plan_session *ps,
+                       const struct vs_result *vs)
+{
+    const struct tmrec_target *t = ps->row->target;
+    ofp_port_t ofport = (ps->tunnel_idx >= 0
+                         && ps->tunnel_idx < vs->n_tunnels
+                         ? vs->tunnel_ofports[ps->tunnel_idx] : OFPP_NONE);
+    if (ofport == OFPP_NONE) {
+        plan->pending = true;
+        plan_set(ps, PLAN_PENDING, xasprintf("waiting for ovs-vswitchd to "
+                                             "add the %s tunnel port",
+                                             tm_target_encap(t->encap)));
+        return false;
+    }
+
+    struct pl_target *pt = &ps->target;
+    pt->is_port = false;
+    pt->encap = tm_target_encap(t->encap);
+    pt->erspan_ver = smap_get_int(&t->options, "erspan_ver", 1);
+    pt->dests = xcalloc(t->n_addresses, sizeof *pt->dests);
+    for (size_t i = 0; i < t->n_addresses; i++) {
+        struct pl_tunnel_dest *d = &pt->dests[pt->n_dests];
+        ovs_be32 ip4;
+        if (ip_parse(t->addresses[i], &ip4)) {
+            d->ip = in6_addr_mapped_ipv4(ip4);
+        } else if (!ipv6_parse(t->addresses[i], &d->ip)) {
+            continue;           /* tm_target_row_check() refused it. */
+        }
+        d->tunnel_ofport = ofport;
+        pt->n_dests++;
+    }
+    return pt->n_dests > 0;
+}
+
+/* Resolves 'ps''s target to a delivery on the mirror bridge.  Returns false
+ * (and sets the state) when it cannot be reached now. */
+static bool
+plan_resolve_target(struct mirror_plan *plan, struct plan_session *ps,
+                    struct ovsdb_idl *ovs_idl, const char *bridge,
+                    const struct vs_result *vs)
+{
+    const struct tmrec_target *t = ps->row->target;
+
+    if (!strcmp(t->type, "port")) {
+        ofp_port_t ofport = vswitch_sync_find_appliance(ovs_idl, bridge,
+                                                        t->port);
+        if (ofport == OFPP_NONE) {
+            plan_set(ps, PLAN_ERROR,
+                     xasprintf("target %s: appliance port %s is not on this "
+                               "chassis's mirror bridge %s", t->name,
+                               t->port, bridge));
+            return false;
+        }
+        ps->target.is_port = true;
+        ps->target.port_ofport = ofport;
+        return true;
+    }
+    return plan_resolve_ip_target(plan, ps, vs);
+}
+
+/* Adds a pl_source for every admitted capture, with its programmed sessions
+ * that have rules for that direction, in session order. */
+static struct pl_source *
+plan_make_sources(struct mirror_plan *plan, const struct vs_result *vs,
+                  size_t *n_sources)
+{
+    struct pl_source *sources = xcalloc(plan->n_captures + 1,
+                                        sizeof *sources);
+    size_t n = 0;
+    for (size_t i = 0; i < plan->n_captures && i < vs->n_captures; i++) {
+        const struct vs_capture_req *req = &plan->captures[i];
+        if (vs->captures[i].state != VS_CAPTURE_OK) {
+            continue;
+        }
+        struct pl_source *src = &sources[n++];
+        src->iface_id = req->iface_id;
+        src->egress = req->egress;
+        src->ofport = vs->captures[i].mirror_ofport;
+        const struct pl_session **list = xcalloc(plan->n_sessions + 1,
+                                                 sizeof *list);
+        for (size_t j = 0; j < plan->n_sessions; j++) {
+            struct plan_session *ps = &plan->sessions[j];
+            if (!ps->programmed || strcmp(ps->row->source, req->iface_id)
+                || !(req->egress ? ps->wants_egress : ps->wants_ingress)) {
+                continue;
+            }
+            if (src->n_sessions >= TM_MAX_STAGES) {
+                ps->programmed = false;
+                plan_set(ps, PLAN_ERROR,
+                         xasprintf("source %s has more than %d sessions",
+                                   req->iface_id, TM_MAX_STAGES));
+                continue;
+            }
+            list[src->n_sessions++] = &ps->pl;
+        }
+        src->sessions = list;
+    }
+    *n_sources = n;
+    return sources;
+}
+
+/* Phase 2: with vswitch-sync's results, decides each session's state and
+ * builds the desired flow table into 'desired'. */
+void
+mirror_plan_resolve(struct mirror_plan *plan, struct ovsdb_idl *ovs_idl,
+                    const char *bridge, const struct vs_result *vs,
+                    struct tm_flow_table *desired)
+{
+    for (size_t i = 0; i < plan->n_sessions; i++) {
+        struct plan_session *ps = &plan->sessions[i];
+        if (ps->state == PLAN_ERROR || !ps->row->enabled
+            || !plan_resolve_capture(plan, ps, ovs_idl, bridge, vs)
+            || !plan_resolve_target(plan, ps, ovs_idl, bridge, vs)) {
+            continue;
+        }
+        ps->programmed = true;
+        ps->pl.key = ps->key;
+        ps->pl.session_number = ps->row->session_number;
+        ps->pl.vni = ps->row->n_vni ? ps->row->vni[0] : 0;
+        ps->pl.packet_length = (ps->row->n_packet_length
+                                ? ps->row->packet_length[0] : 0);
+        ps->pl.target = &ps->target;
+        ps->pl.rules = ps->rules;
+        ps->pl.n_rules = ps->n_rules;
+        plan_set(ps, PLAN_ACTIVE, NULL);
+    }
+
+    size_t n_sources;
+    struct pl_source *sources = plan_make_sources(plan, vs, &n_sources);
+    pipeline_build(sources, n_sources, desired);
+    for (size_t i = 0; i < n_sources; i++) {
+        free(sources[i].sessions);
+    }
+    free(sources);
+}
+
+/* Returns the plan entry for the session with 'uuid', or NULL. */
+const struct plan_session *
+mirror_plan_find(const struct mirror_plan *plan, const struct uuid *uuid)
+{
+    for (size_t i = 0; i < plan->n_sessions; i++) {
+        if (uuid_equals(&plan->sessions[i].uuid, uuid)) {
+            return &plan->sessions[i];
+        }
+    }
+    return NULL;
+}
+
+/* Frees everything 'plan' owns. */
+void
+mirror_plan_destroy(struct mirror_plan *plan)
+{
+    for (size_t i = 0; i < plan->n_sessions; i++) {
+        struct plan_session *ps = &plan->sessions[i];
+        free(ps->message);
+        free(ps->rules);
+        free(ps->target.dests);
+    }
+    free(plan->sessions);
+    free(plan->captures);
+    free(plan->tunnels);
+    memset(plan, 0, sizeof *plan);
+}

@@ -1,0 +1,143 @@
+/*
+ * Copyright (c) 2026 The tmirror authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License").
+ */
+
+#include <config.h>
+
+#include "controller/session-status.h"
+
+#include "controller/mirror-plan.h"
+#include "controller/ofctrl.h"
+#include "coverage.h"
+#include "openvswitch/hmap.h"
+#include "openvswitch/vlog.h"
+#include "tmirror-idl.h"
+#include "util.h"
+#include "uuid.h"
+
+VLOG_DEFINE_THIS_MODULE(session_status);
+
+COVERAGE_DEFINE(session_status_update);
+
+/* Registers nothing beyond the defaults: the controller's Traffic_Mirror IDL
+ * replicates every table.  Kept for symmetry with the other modules. */
+void
+session_status_register(struct ovsdb_idl *tm_idl OVS_UNUSED)
+{
+}
+
+/* Writes 'state' and 'message' into 'row' where they differ. */
+static void
+status_set_state(const struct tmrec_session_status *row, const char *state,
+                 const char *message)
+{
+    if (strcmp(row->state, state)) {
+        tmrec_session_status_set_state(row, state);
+        COVERAGE_INC(session_status_update);
+    }
+    if (strcmp(row->message, message)) {
+        tmrec_session_status_set_message(row, message);
+        COVERAGE_INC(session_status_update);
+    }
+}
+
+/* Returns the value of 'key' in 'row''s statistics, or -1. */
+static int64_t
+status_get_stat(const struct tmrec_session_status *row, const char *key)
+{
+    for (size_t i = 0; i < row->n_statistics; i++) {
+        if (!strcmp(row->key_statistics[i], key)) {
+            return row->value_statistics[i];
+        }
+    }
+    return -1;
+}
+
+/* Copies the session's packet and byte counters into 'row' if they
+ * changed. */
+static void
+status_set_stats(const struct tmrec_session_status *row,
+                 const struct plan_session *ps, const struct ofctrl *ofctrl)
+{
+    uint64_t packets = 0, bytes = 0;
+    if (ps->programmed) {
+        ofctrl_get_session_stats(ofctrl, ps->key, &packets, &bytes);
+    }
+    if (status_get_stat(row, "packets") == (int64_t) packets
+        && status_get_stat(row, "bytes") == (int64_t) bytes) {
+        return;
+    }
+    const char *keys[] = { "bytes", "packets" };
+    int64_t values[] = { bytes, packets };
+    tmrec_session_status_set_statistics(row, keys, values, 2);
+}
+
+/* Finds this chassis's row for the session with 'uuid' among 'rows'. */
+static const struct tmrec_session_status *
+status_find(const struct tmrec_session_status **rows, size_t n,
+            const struct uuid *uuid)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i] && rows[i]->session
+            && uuid_equals(&rows[i]->session->header_.uuid, uuid)) {
+            return rows[i];
+        }
+    }
+    return NULL;
+}
+
+/* Brings this chassis's Session_Status rows in line with 'plan'. */
+void
+session_status_run(struct ovsdb_idl *tm_idl, struct ovsdb_idl_txn *txn,
+                   const char *chassis_name, const struct mirror_plan *plan,
+                   const struct ofctrl *ofctrl, bool synced,
+                   bool refresh_stats)
+{
+    if (!txn || !chassis_name) {
+        return;
+    }
+
+    /* This chassis's existing rows; duplicates and orphans are deleted. */
+    const struct tmrec_session_status **rows = NULL;
+    size_t n = 0, allocated = 0;
+    const struct tmrec_session_status *row;
+    TMREC_SESSION_STATUS_FOR_EACH (row, tm_idl) {
+        if (strcmp(row->chassis_name, chassis_name)) {
+            continue;
+        }
+        if (!row->session || !mirror_plan_find(plan,
+                                               &row->session->header_.uuid)
+            || status_find(rows, n, &row->session->header_.uuid)) {
+            tmrec_session_status_delete(row);
+            continue;
+        }
+        if (n >= allocated) {
+            rows = x2nrealloc(rows, &allocated, sizeof *rows);
+        }
+        rows[n++] = row;
+    }
+
+    for (size_t i = 0; i < plan->n_sessions; i++) {
+        const struct plan_session *ps = &plan->sessions[i];
+        row = status_find(rows, n, &ps->uuid);
+        if (!row) {
+            row = tmrec_session_status_insert(txn);
+            tmrec_session_status_set_session(row, ps->row);
+            tmrec_session_status_set_chassis_name(row, chassis_name);
+            refresh_stats = true;
+        }
+        if (ps->programmed && !synced) {
+            status_set_state(row, "pending",
+                             "waiting for ovs-vswitchd to confirm the flows");
+        } else {
+            status_set_state(row, plan_state_to_string(ps->state),
+                             ps->message);
+        }
+        if (refresh_stats) {
+            status_set_stats(row, ps, ofctrl);
+        }
+    }
+    free(rows);
+}

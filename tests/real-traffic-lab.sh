@@ -1,0 +1,276 @@
+#! /bin/sh
+# real-traffic-lab.sh: a hypervisor with real traffic, built from network
+# namespaces and veth pairs, for tests/system-traffic.at and for trying
+# tmirror by hand.
+#
+# Topology (every name starts with a prefix unique to the run, $RTL_P):
+#
+#   ${P}hv   the "hypervisor": ovs-vswitchd runs here (userspace datapath,
+#            --disable-system, no dummy netdevs), so its tap devices, routes
+#            and neighbours never touch the root namespace.
+#              ${P}int   (netdev) VM ports ${P}v1 (iface-id vm1), ${P}v2 (vm2)
+#              ${P}phys  (netdev) underlay: port ${P}c, LOCAL port 172.31.250.1/24
+#   ${P}ns1  VM 1, ${P}v1p 172.31.251.1/24
+#   ${P}ns2  VM 2, ${P}v2p 172.31.251.2/24
+#   ${P}ns3  collector, ${P}cp 172.31.250.2/24 (receives the VXLAN copies)
+#
+# Only the addresses above are used, and only on interfaces made here.
+#
+# As a library (". real-traffic-lab.sh"): rtl_check, rtl_topo, rtl_ovs_start,
+# rtl_bridges, rtl_manual_mirror, rtl_traffic, rtl_decode, rtl_cleanup.
+# By hand: "real-traffic-lab.sh up DIR" builds everything in DIR with a
+# manual Mirror, patch and tunnel (no controller), sends traffic and prints
+# the decoded copies; "real-traffic-lab.sh down DIR" removes it all.
+
+RTL_VM1_IP=172.31.251.1
+RTL_VM2_IP=172.31.251.2
+RTL_ENCAP_IP=172.31.250.1
+RTL_COLL_IP=172.31.250.2
+RTL_TCP_PORT=5001
+
+# rtl_check: prints why this machine cannot run the lab and returns 1, or
+# returns 0.  Probes namespace creation with a throw-away namespace.
+rtl_check () {
+    for tool in ip ethtool ping nc tshark timeout ovs-vswitchd ovsdb-server; do
+        if ! command -v $tool >/dev/null 2>&1; then
+            echo "skipped: $tool is not installed"
+            return 1
+        fi
+    done
+    probe=rtlprobe$$
+    if ! err=$(ip netns add $probe 2>&1); then
+        echo "skipped: cannot create network namespaces ($err)"
+        return 1
+    fi
+    if ! err=$(ip link add ${probe}a type veth peer name ${probe}b 2>&1); then
+        ip netns del $probe
+        echo "skipped: cannot create veth pairs ($err)"
+        return 1
+    fi
+    ip link del ${probe}a
+    ip netns del $probe
+    return 0
+}
+
+# rtl_ns NAME CMD...: runs CMD in the lab's namespace ${RTL_P}NAME.
+rtl_ns () {
+    ns=$RTL_P$1; shift
+    ip netns exec $ns "$@"
+}
+
+# rtl_veth NS DEV PEER-NS PEER [MTU]: a veth pair DEV (in ${RTL_P}NS) and
+# PEER (in ${RTL_P}PEER-NS), both up, transmit checksum offload off on both
+# ends (the userspace datapath forwards partial checksums as they are).
+rtl_veth () {
+    ip -n $RTL_P$1 link add $2 type veth peer name $4 netns $RTL_P$3 || return 1
+    rtl_veth_end $1 $2 ${5-} && rtl_veth_end $3 $4 ${5-}
+}
+
+# rtl_veth_end NS DEV [MTU]: one end of a veth pair: MTU, up, no tx offload.
+rtl_veth_end () {
+    if test -n "${3-}"; then
+        ip -n $RTL_P$1 link set $2 mtu $3 || return 1
+    fi
+    ip -n $RTL_P$1 link set $2 up || return 1
+    rtl_ns $1 ethtool -K $2 tx off >/dev/null
+}
+
+# rtl_topo PREFIX: creates the namespaces and veth pairs.  The caller removes
+# them with rtl_cleanup (deleting a namespace deletes its veths).
+rtl_topo () {
+    RTL_P=$1
+    for ns in hv ns1 ns2 ns3; do
+        ip netns add $RTL_P$ns || return 1
+        ip -n $RTL_P$ns link set lo up || return 1
+    done
+    rtl_veth hv ${RTL_P}v1 ns1 ${RTL_P}v1p || return 1
+    rtl_veth hv ${RTL_P}v2 ns2 ${RTL_P}v2p || return 1
+    # The copies are 50 bytes longer than the frames they carry.
+    rtl_veth hv ${RTL_P}c ns3 ${RTL_P}cp 1600 || return 1
+    ip -n ${RTL_P}ns1 addr add $RTL_VM1_IP/24 dev ${RTL_P}v1p || return 1
+    ip -n ${RTL_P}ns2 addr add $RTL_VM2_IP/24 dev ${RTL_P}v2p || return 1
+    ip -n ${RTL_P}ns3 addr add $RTL_COLL_IP/24 dev ${RTL_P}cp || return 1
+}
+
+# rtl_cleanup PREFIX: deletes the lab's namespaces (and so their veths and
+# tap devices).  Never fails.
+rtl_cleanup () {
+    for ns in ns1 ns2 ns3 hv; do
+        ip netns del $1$ns 2>/dev/null
+    done
+    return 0
+}
+
+# rtl_ovs_start DIR: starts ovsdb-server (Open_vSwitch and, when
+# TMIRROR_SCHEMA is set, Traffic_Mirror on tmirror.sock) in the root
+# namespace and ovs-vswitchd (userspace datapath only) inside ${RTL_P}hv,
+# all with their files in DIR.  Exports OVS_RUNDIR etc.  The caller stops
+# the daemons with their pidfiles.
+rtl_ovs_start () {
+    d=$1
+    OVS_RUNDIR=$d OVS_LOGDIR=$d OVS_DBDIR=$d OVS_SYSCONFDIR=$d
+    export OVS_RUNDIR OVS_LOGDIR OVS_DBDIR OVS_SYSCONFDIR
+    dbs=$d/conf.db
+    ovsdb-tool create $d/conf.db ${VSWITCH_SCHEMA-/usr/share/openvswitch/vswitch.ovsschema} || return 1
+    remotes=--remote=punix:$d/db.sock
+    if test -n "${TMIRROR_SCHEMA-}"; then
+        ovsdb-tool create $d/tm.db "$TMIRROR_SCHEMA" || return 1
+        dbs="$dbs $d/tm.db"
+        remotes="$remotes --remote=punix:$d/tmirror.sock"
+    fi
+    ovsdb-server $dbs $remotes --detach --no-chdir --pidfile=$d/ovsdb-server.pid \
+        --log-file=$d/ovsdb-server.log -vconsole:off || return 1
+    ovs-vsctl --no-wait init || return 1
+    rtl_ns hv ovs-vswitchd unix:$d/db.sock --disable-system --detach --no-chdir \
+        --pidfile=$d/ovs-vswitchd.pid --log-file=$d/ovs-vswitchd.log \
+        -vconsole:off || return 1
+}
+
+# rtl_bridges: the integration bridge with the two VM ports and the underlay
+# bridge whose LOCAL port carries the encapsulation address.
+rtl_bridges () {
+    ovs-vsctl --timeout=30 \
+        -- add-br ${RTL_P}int -- set bridge ${RTL_P}int datapath_type=netdev \
+        -- add-port ${RTL_P}int ${RTL_P}v1 \
+        -- set interface ${RTL_P}v1 external_ids:iface-id=vm1 \
+        -- add-port ${RTL_P}int ${RTL_P}v2 \
+        -- set interface ${RTL_P}v2 external_ids:iface-id=vm2 \
+        -- add-br ${RTL_P}phys -- set bridge ${RTL_P}phys datapath_type=netdev \
+        -- add-port ${RTL_P}phys ${RTL_P}c || return 1
+    ip -n ${RTL_P}hv addr add $RTL_ENCAP_IP/24 dev ${RTL_P}phys || return 1
+    ip -n ${RTL_P}hv link set ${RTL_P}phys up || return 1
+    ip -n ${RTL_P}hv link set ${RTL_P}int up || return 1
+}
+
+# rtl_neigh: tells ovs-vswitchd the collector's MAC, so that the first copies
+# are not dropped while the tunnel neighbour is being resolved.
+rtl_neigh () {
+    mac=$(ip -n ${RTL_P}ns3 -o link show ${RTL_P}cp \
+          | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+    ovs-appctl tnl/neigh/set ${RTL_P}phys $RTL_COLL_IP $mac
+}
+
+# rtl_manual_mirror: what tmirror-controller does for one session (source
+# vm1 both directions, VXLAN VNI 4242 to the collector), by hand.
+rtl_manual_mirror () {
+    m=${RTL_P}mir
+    ovs-vsctl --timeout=30 \
+        -- add-br $m -- set bridge $m datapath_type=netdev fail_mode=secure \
+        -- add-port ${RTL_P}int ${RTL_P}pi \
+        -- set interface ${RTL_P}pi type=patch options:peer=${RTL_P}pm \
+        -- add-port $m ${RTL_P}pm \
+        -- set interface ${RTL_P}pm type=patch options:peer=${RTL_P}pi \
+        -- add-port $m ${RTL_P}vx -- set interface ${RTL_P}vx type=vxlan \
+           options:remote_ip=flow options:key=flow \
+           options:local_ip=$RTL_ENCAP_IP || return 1
+    ovs-vsctl --timeout=30 -- --id=@src get port ${RTL_P}v1 \
+        -- --id=@out get port ${RTL_P}pi \
+        -- --id=@m create mirror name=manual select_src_port=@src \
+           select_dst_port=@src output_port=@out \
+        -- set bridge ${RTL_P}int mirrors=@m || return 1
+    ovs-ofctl add-flow $m "in_port=${RTL_P}pm,actions=set_field:$RTL_COLL_IP->tun_dst,set_field:4242->tun_id,output:${RTL_P}vx"
+}
+
+# rtl_capture_start FILE: starts tshark on the collector's interface,
+# capturing only UDP to port 4789 (the copies, not the collector's own ICMP
+# errors) into FILE, and waits until it captures.  tshark stops by itself
+# after 60 s at the latest; its pid is in FILE.pid.
+rtl_capture_start () {
+    rm -f "$1" "$1.log" "$1.pid"
+    rtl_ns ns3 sh -c 'echo $$ > "$1.pid"; exec tshark -q -n -i "$2" \
+        -f "udp dst port 4789" -a duration:60 -w "$1"' rtl "$1" ${RTL_P}cp \
+        > "$1.log" 2>&1 &
+    i=0
+    while ! grep -q "Capturing on" "$1.log" 2>/dev/null; do
+        i=$((i + 1))
+        if test $i -gt 100; then
+            cat "$1.log"
+            return 1
+        fi
+        sleep 0.1
+    done
+    # tshark says "Capturing on" a moment before its socket is bound.
+    sleep 0.5
+}
+
+# rtl_capture_stop FILE: stops the capture started by rtl_capture_start
+# (SIGINT, so that tshark flushes FILE) and waits until it has exited.
+rtl_capture_stop () {
+    sleep 0.5
+    pid=$(cat "$1.pid")
+    kill -INT $pid 2>/dev/null
+    i=0
+    while kill -0 $pid 2>/dev/null; do
+        i=$((i + 1)); test $i -gt 100 && break; sleep 0.1
+    done
+    return 0
+}
+
+# rtl_traffic DIR: real traffic from VM 1 to VM 2: three pings, then one
+# line over TCP.  Writes DIR/ping.out, DIR/nc-recv.out; fails if either did
+# not work.
+rtl_traffic () {
+    rtl_ns ns2 timeout 15 nc -l -d -n $RTL_VM2_IP $RTL_TCP_PORT > "$1"/nc-recv.out 2>"$1"/nc-recv.err &
+    server=$!
+    rtl_ns ns1 timeout 10 ping -n -c 3 -i 0.2 -W 2 $RTL_VM2_IP > "$1"/ping.out 2>&1
+    ping_rc=$?
+    # Wait until the listener listens.
+    i=0
+    while ! rtl_ns ns2 ss -ltn | grep -q ":$RTL_TCP_PORT "; do
+        i=$((i + 1)); test $i -gt 50 && break; sleep 0.1
+    done
+    echo "hello from vm1" | rtl_ns ns1 timeout 10 nc -N -n -p 40001 \
+        $RTL_VM2_IP $RTL_TCP_PORT > "$1"/nc-send.out 2>&1
+    nc_rc=$?
+    wait $server
+    server_rc=$?
+    test $ping_rc = 0 && test $nc_rc = 0 && test $server_rc = 0
+}
+
+# rtl_decode FILE: one line per VXLAN copy in FILE: "VNI OUTER-SRC>OUTER-DST
+# INNER-SRC>INNER-DST PROTO ICMP-TYPE TCP-SRC TCP-DST" ("-" where absent).
+rtl_decode () {
+    tshark -n -r "$1" -Y 'udp.dstport == 4789' -T fields -E separator=';' \
+        -E occurrence=a -E aggregator=, -e vxlan.vni -e ip.src -e ip.dst \
+        -e ip.proto -e icmp.type -e tcp.srcport -e tcp.dstport 2>/dev/null | \
+    awk -F';' '{
+        split($2, s, ","); split($3, d, ","); split($4, p, ",");
+        print ($1 == "" ? "-" : $1), s[1] ">" d[1], s[2] ">" d[2], p[2],
+              ($5 == "" ? "-" : $5), ($6 == "" ? "-" : $6),
+              ($7 == "" ? "-" : $7)
+    }'
+}
+
+# Command-line use.
+if test "${0##*/}" = real-traffic-lab.sh; then
+    set -u
+    cmd=${1-}; dir=${2-}
+    if test -z "$cmd" || test -z "$dir"; then
+        echo "usage: $0 up|down DIR" >&2
+        exit 1
+    fi
+    mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
+    case $cmd in
+    up)
+        rtl_check || exit 77
+        P=rtl$$; echo $P > "$dir"/prefix
+        rtl_topo $P && rtl_ovs_start "$dir" && rtl_bridges && sleep 1 \
+            && rtl_neigh && rtl_manual_mirror || exit 1
+        rtl_capture_start "$dir"/coll.pcap || exit 1
+        rtl_traffic "$dir"; echo "traffic: rc=$?"
+        rtl_capture_stop "$dir"/coll.pcap
+        cat "$dir"/ping.out "$dir"/nc-recv.out
+        rtl_decode "$dir"/coll.pcap
+        echo "lab $P is up; remove it with: $0 down $dir"
+        ;;
+    down)
+        P=$(cat "$dir"/prefix)
+        for pid in ovs-vswitchd ovsdb-server; do
+            test -f "$dir"/$pid.pid && kill $(cat "$dir"/$pid.pid)
+        done
+        rtl_cleanup $P
+        ;;
+    *)
+        echo "$0: unknown command $cmd" >&2; exit 1 ;;
+    esac
+fi

@@ -1,0 +1,676 @@
+/*
+ * Copyright (c) 2026 The tmirror authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License").
+ */
+
+/* Unit tests for the document layer of utilities/ctl-json.c: parsing,
+ * validation with JSON paths in the messages, canonical formatting.  No
+ * database is involved. */
+
+#include <config.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ctl-json.h"
+#include "util.h"
+
+/* Returns a copy of 'text' with every ' turned into ", so that documents and
+ * messages can be written without escaping. */
+static char *
+q(const char *text)
+{
+    char *s = xstrdup(text);
+    for (char *p = s; *p; p++) {
+        if (*p == '\'') {
+            *p = '"';
+        }
+    }
+    return s;
+}
+
+/* Parses 'text' (with ' for ") into 'doc', which it initializes; returns
+ * the error, if any. */
+static char *
+parse(const char *text, struct ctl_json_doc *doc)
+{
+    char *json = q(text);
+    ctl_json_doc_init(doc);
+    char *error = ctl_json_doc_parse(json, doc);
+    free(json);
+    return error;
+}
+
+/* Asserts that 'text' parses. */
+static void
+check_good(const char *text, struct ctl_json_doc *doc)
+{
+    char *error = parse(text, doc);
+    if (error) {
+        print_error("unexpected error: %s\n", error);
+        free(error);
+        fail();
+    }
+}
+
+/* Asserts that 'text' is refused with exactly 'expected' (with ' for "). */
+static void
+check_error(const char *text, const char *expected)
+{
+    struct ctl_json_doc doc;
+    char *error = parse(text, &doc);
+    char *want = q(expected);
+    if (!error) {
+        print_error("no error, expected: %s\n", want);
+        fail();
+    }
+    if (strcmp(error, want)) {
+        print_error("got:      %s\nexpected: %s\n", error, want);
+        fail();
+    }
+    free(want);
+    free(error);
+    ctl_json_doc_destroy(&doc);
+}
+
+/* Asserts that 'text' is refused with a message that starts with 'prefix'
+ * (with ' for "). */
+static void
+check_error_prefix(const char *text, const char *prefix)
+{
+    struct ctl_json_doc doc;
+    char *error = parse(text, &doc);
+    char *want = q(prefix);
+    if (!error) {
+        print_error("no error, expected: %s...\n", want);
+        fail();
+    }
+    if (strncmp(error, want, strlen(want))) {
+        print_error("got:      %s\nexpected: %s...\n", error, want);
+        fail();
+    }
+    free(want);
+    free(error);
+    ctl_json_doc_destroy(&doc);
+}
+
+#define FILTER "{'name': 'web', 'rules': []}"
+#define TARGET "{'name': 'ids', 'type': 'ip', 'addresses': ['192.0.2.10']}"
+#define SESSION(EXTRA) \
+    "{'name': 's1', 'source': 'vm1', 'target': 'ids', 'filter': 'web', " \
+    "'number': 1" EXTRA "}"
+
+/* Wraps one session with FILTER and TARGET into a document. */
+#define DOC_SESSION(EXTRA) \
+    "{'filters': [" FILTER "], 'targets': [" TARGET "], " \
+    "'sessions': [" SESSION(EXTRA) "]}"
+
+/* Wraps one rule of filter "web" into a document. */
+#define DOC_RULE(RULE) "{'filters': [{'name': 'web', 'rules': [" RULE "]}]}"
+
+/* Wraps one target into a document. */
+#define DOC_TARGET(TGT) "{'targets': [" TGT "]}"
+
+static const char full_doc[] =
+    "{'version': 1,"
+    " 'options': {'allow_cross_zone': 'true'},"
+    " 'external_ids': {'owner': 'ops'},"
+    " 'filters': [{'name': 'web', 'description': 'http',"
+    "   'external_ids': {'k': 'v'},"
+    "   'rules': [{'direction': 'ingress', 'number': 10, 'action': 'accept',"
+    "              'protocol': 'tcp', 'source_cidr': '10.0.0.0/8',"
+    "              'destination_port': '80-443', 'description': 'in'},"
+    "             {'direction': 'egress', 'number': 20, 'action': 'reject',"
+    "              'protocol': 17, 'destination_cidr': '2001:db8::/32',"
+    "              'source_cidr': '2001:db8:1::/48', 'source_port': 53}]}],"
+    " 'targets': [{'name': 'ids', 'type': 'ip',"
+    "              'addresses': ['192.0.2.20', '192.0.2.10'],"
+    "              'encap': 'vxlan', 'dst_port': 4790},"
+    "             {'name': 'tap', 'type': 'port', 'port': 'vm-tap'}],"
+    " 'sessions': [{'name': 's1', 'source': 'vm1', 'target': 'ids',"
+    "               'filter': 'web', 'number': 1, 'vni': 100,"
+    "               'packet_length': 128, 'enabled': false,"
+    "               'description': 'first'},"
+    "              {'name': 's2', 'source': 'vm1', 'target': 'tap',"
+    "               'filter': 'web', 'number': 2}]}";
+
+/* A complete document parses into the expected values. */
+static void
+test_good_document(void **state)
+{
+    (void) state;
+    struct ctl_json_doc doc;
+    check_good(full_doc, &doc);
+
+    assert_true(doc.has_options);
+    assert_string_equal(smap_get(&doc.options, "allow_cross_zone"), "true");
+    assert_true(doc.has_external_ids);
+    assert_string_equal(smap_get(&doc.external_ids, "owner"), "ops");
+
+    assert_int_equal(doc.n_filters, 1);
+    const struct ctl_json_filter *f = &doc.filters[0];
+    assert_string_equal(f->name, "web");
+    assert_string_equal(f->description, "http");
+    assert_string_equal(smap_get(&f->external_ids, "k"), "v");
+    assert_int_equal(f->n_rules, 2);
+
+    const struct ctl_json_rule *r = &f->rules[0];
+    assert_string_equal(r->direction, "ingress");
+    assert_int_equal(r->number, 10);
+    assert_string_equal(r->action, "accept");
+    assert_true(r->has_protocol);
+    assert_int_equal(r->protocol, 6);
+    assert_string_equal(r->source_cidr, "10.0.0.0/8");
+    assert_null(r->destination_cidr);
+    assert_false(r->has_source_port);
+    assert_true(r->has_destination_port);
+    assert_int_equal(r->destination_port_from, 80);
+    assert_int_equal(r->destination_port_to, 443);
+    assert_string_equal(r->description, "in");
+
+    r = &f->rules[1];
+    assert_int_equal(r->protocol, 17);
+    assert_true(r->has_source_port);
+    assert_int_equal(r->source_port_from, 53);
+    assert_int_equal(r->source_port_to, 53);
+    assert_string_equal(r->description, "");
+
+    assert_int_equal(doc.n_targets, 2);
+    const struct ctl_json_target *t = &doc.targets[0];
+    assert_string_equal(t->type, "ip");
+    assert_int_equal(t->n_addresses, 2);
+    assert_string_equal(t->addresses[0], "192.0.2.10");   /* Sorted. */
+    assert_string_equal(t->addresses[1], "192.0.2.20");
+    assert_string_equal(t->encap, "vxlan");
+    assert_string_equal(smap_get(&t->options, "dst_port"), "4790");
+    t = &doc.targets[1];
+    assert_string_equal(t->port, "vm-tap");
+    assert_null(t->encap);
+
+    assert_int_equal(doc.n_sessions, 2);
+    const struct ctl_json_session *s = &doc.sessions[0];
+    assert_string_equal(s->target, "ids");
+    assert_int_equal(s->vni, 100);
+    assert_int_equal(s->packet_length, 128);
+    assert_false(s->enabled);
+    s = &doc.sessions[1];
+    assert_int_equal(s->vni, -1);             /* To be assigned. */
+    assert_int_equal(s->packet_length, -1);
+    assert_true(s->enabled);                  /* The default. */
+
+    ctl_json_doc_destroy(&doc);
+}
+
+/* An empty object is a valid (empty) document; absent TM_Global maps are
+ * marked absent. */
+static void
+test_empty_document(void **state)
+{
+    (void) state;
+    struct ctl_json_doc doc;
+    check_good("{}", &doc);
+    assert_false(doc.has_options);
+    assert_false(doc.has_external_ids);
+    assert_int_equal(doc.n_filters + doc.n_targets + doc.n_sessions, 0);
+    ctl_json_doc_destroy(&doc);
+}
+
+/* CIDRs are stored in canonical form; bare addresses become host
+ * prefixes. */
+static void
+test_cidr_canonical(void **state)
+{
+    (void) state;
+    struct ctl_json_doc doc;
+    check_good(DOC_RULE("{'direction': 'egress', 'number': 1, "
+                        "'action': 'accept', 'source_cidr': '2001:DB8::/32',"
+                        " 'destination_cidr': ''}"), &doc);
+    assert_string_equal(doc.filters[0].rules[0].source_cidr,
+                        "2001:db8::/32");
+    assert_null(doc.filters[0].rules[0].destination_cidr);
+    ctl_json_doc_destroy(&doc);
+}
+
+static const char canonical_text[] =
+    "{\n"
+    "  \"external_ids\": {\n"
+    "    \"owner\": \"ops\"\n"
+    "  },\n"
+    "  \"filters\": [\n"
+    "    {\n"
+    "      \"description\": \"http\",\n"
+    "      \"external_ids\": {\n"
+    "        \"k\": \"v\"\n"
+    "      },\n"
+    "      \"name\": \"web\",\n"
+    "      \"rules\": [\n"
+    "        {\n"
+    "          \"action\": \"accept\",\n"
+    "          \"description\": \"in\",\n"
+    "          \"destination_port\": \"80-443\",\n"
+    "          \"direction\": \"ingress\",\n"
+    "          \"number\": 10,\n"
+    "          \"protocol\": \"tcp\",\n"
+    "          \"source_cidr\": \"10.0.0.0/8\"\n"
+    "        },\n"
+    "        {\n"
+    "          \"action\": \"reject\",\n"
+    "          \"destination_cidr\": \"2001:db8::/32\",\n"
+    "          \"direction\": \"egress\",\n"
+    "          \"number\": 20,\n"
+    "          \"protocol\": \"udp\",\n"
+    "          \"source_cidr\": \"2001:db8:1::/48\",\n"
+    "          \"source_port\": 53\n"
+    "        }\n"
+    "      ]\n"
+    "    }\n"
+    "  ],\n"
+    "  \"options\": {\n"
+    "    \"allow_cross_zone\": \"true\"\n"
+    "  },\n"
+    "  \"sessions\": [\n"
+    "    {\n"
+    "      \"description\": \"first\",\n"
+    "      \"enabled\": false,\n"
+    "      \"filter\": \"web\",\n"
+    "      \"name\": \"s1\",\n"
+    "      \"number\": 1,\n"
+    "      \"packet_length\": 128,\n"
+    "      \"source\": \"vm1\",\n"
+    "      \"target\": \"ids\",\n"
+    "      \"vni\": 100\n"
+    "    },\n"
+    "    {\n"
+    "      \"enabled\": true,\n"
+    "      \"filter\": \"web\",\n"
+    "      \"name\": \"s2\",\n"
+    "      \"number\": 2,\n"
+    "      \"source\": \"vm1\",\n"
+    "      \"target\": \"tap\"\n"
+    "    }\n"
+    "  ],\n"
+    "  \"targets\": [\n"
+    "    {\n"
+    "      \"addresses\": [\n"
+    "        \"192.0.2.10\",\n"
+    "        \"192.0.2.20\"\n"
+    "      ],\n"
+    "      \"dst_port\": 4790,\n"
+    "      \"encap\": \"vxlan\",\n"
+    "      \"name\": \"ids\",\n"
+    "      \"type\": \"ip\"\n"
+    "    },\n"
+    "    {\n"
+    "      \"name\": \"tap\",\n"
+    "      \"port\": \"vm-tap\",\n"
+    "      \"type\": \"port\"\n"
+    "    }\n"
+    "  ],\n"
+    "  \"version\": 1\n"
+    "}\n";
+
+/* Formatting gives the canonical text, and parsing that text again gives
+ * the same text: a fixed point. */
+static void
+test_format_round_trip(void **state)
+{
+    (void) state;
+    struct ctl_json_doc doc;
+    check_good(full_doc, &doc);
+    ctl_json_doc_sort(&doc);
+    char *text = ctl_json_doc_format(&doc);
+    assert_string_equal(text, canonical_text);
+    ctl_json_doc_destroy(&doc);
+
+    ctl_json_doc_init(&doc);
+    char *error = ctl_json_doc_parse(text, &doc);
+    assert_null(error);
+    ctl_json_doc_sort(&doc);
+    char *again = ctl_json_doc_format(&doc);
+    assert_string_equal(again, text);
+    free(again);
+    free(text);
+    ctl_json_doc_destroy(&doc);
+}
+
+/* Sorting orders objects by name and rules by direction (ingress first)
+ * then number. */
+static void
+test_sort(void **state)
+{
+    (void) state;
+    struct ctl_json_doc doc;
+    check_good("{'filters': [{'name': 'z', 'rules': ["
+               "  {'direction': 'egress', 'number': 1, 'action': 'accept'},"
+               "  {'direction': 'ingress', 'number': 20, 'action': 'accept'},"
+               "  {'direction': 'ingress', 'number': 3, 'action': 'accept'}]},"
+               " {'name': 'a'}],"
+               " 'targets': [{'name': 't2', 'type': 'port', 'port': 'p'},"
+               "             {'name': 't1', 'type': 'port', 'port': 'p'}],"
+               " 'sessions': [{'name': 'b', 'source': 'v', 'target': 't1',"
+               "               'filter': 'a', 'number': 2},"
+               "              {'name': 'a', 'source': 'v', 'target': 't2',"
+               "               'filter': 'z', 'number': 1}]}", &doc);
+    ctl_json_doc_sort(&doc);
+    assert_string_equal(doc.filters[0].name, "a");
+    assert_string_equal(doc.filters[1].name, "z");
+    const struct ctl_json_rule *r = doc.filters[1].rules;
+    assert_string_equal(r[0].direction, "ingress");
+    assert_int_equal(r[0].number, 3);
+    assert_int_equal(r[1].number, 20);
+    assert_string_equal(r[2].direction, "egress");
+    assert_string_equal(doc.targets[0].name, "t1");
+    assert_string_equal(doc.sessions[0].name, "a");
+    ctl_json_doc_destroy(&doc);
+}
+
+/* Options other than dst_port and erspan_ver stay in "options"; a
+ * non-canonical dst_port string stays there too. */
+static void
+test_target_options(void **state)
+{
+    (void) state;
+    struct ctl_json_doc doc;
+    check_good(DOC_TARGET("{'name': 'e', 'type': 'ip', 'encap': 'erspan',"
+                          " 'addresses': ['2001:db8::1'],"
+                          " 'options': {'erspan_ver': '2'}}"), &doc);
+    assert_string_equal(smap_get(&doc.targets[0].options, "erspan_ver"),
+                        "2");
+    char *text = ctl_json_doc_format(&doc);
+    assert_non_null(strstr(text, "\"erspan_ver\": 2"));
+    assert_null(strstr(text, "\"options\""));
+    free(text);
+    ctl_json_doc_destroy(&doc);
+}
+
+/* JSON syntax errors carry the line and column. */
+static void
+test_syntax_errors(void **state)
+{
+    (void) state;
+    check_error_prefix("{\n  'filters': [,]\n}",
+                       "JSON syntax error at line 2, column ");
+    check_error_prefix("", "JSON syntax error at line 1, column 0: ");
+    check_error_prefix("{'version': 1, 'version': 1}",
+                       "JSON syntax error at line 1, column ");
+    check_error("[1]", "$: expected an object, got [1]");
+}
+
+/* Unknown keys are refused with their path and the known ones. */
+static void
+test_unknown_keys(void **state)
+{
+    (void) state;
+    check_error("{'filterz': []}",
+                "$.filterz: unknown key (expected external_ids, filters, "
+                "options, sessions, targets, version)");
+    check_error(DOC_RULE("{'direction': 'ingress', 'number': 1, "
+                         "'action': 'accept', 'proto': 'tcp'}"),
+                "$.filters[0].rules[0].proto: unknown key (expected action, "
+                "description, destination_cidr, destination_port, direction,"
+                " external_ids, number, protocol, source_cidr, "
+                "source_port)");
+    check_error(DOC_SESSION(", 'vnii': 3"),
+                "$.sessions[0].vnii: unknown key (expected description, "
+                "enabled, external_ids, filter, name, number, packet_length,"
+                " source, target, vni)");
+    check_error(DOC_TARGET("{'name': 't', 'type': 'ip', 'x y': 1}"),
+                "$.targets[0]['x y']: unknown key (expected addresses, "
+                "description, dst_port, encap, erspan_ver, external_ids, "
+                "name, options, port, type)");
+}
+
+/* Values of the wrong JSON type are refused with their path. */
+static void
+test_wrong_types(void **state)
+{
+    (void) state;
+    check_error("{'version': '1'}",
+                "$.version: expected an integer, got '1'");
+    check_error("{'version': 2}",
+                "$.version: 2 is not supported (expected 1)");
+    check_error("{'options': {'a': 1}}",
+                "$.options.a: expected a string, got 1");
+    check_error("{'external_ids': []}",
+                "$.external_ids: expected an object of strings, got []");
+    check_error("{'filters': {}}", "$.filters: expected an array, got {}");
+    check_error("{'filters': [3]}",
+                "$.filters[0]: expected an object, got 3");
+    check_error("{'filters': [{'name': 7}]}",
+                "$.filters[0].name: expected a string, got 7");
+    check_error(DOC_RULE("{'direction': 'ingress', 'number': '10', "
+                         "'action': 'accept'}"),
+                "$.filters[0].rules[0].number: expected an integer, "
+                "got '10'");
+    check_error(DOC_RULE("{'direction': 'ingress', 'number': 1.5, "
+                         "'action': 'accept'}"),
+                "$.filters[0].rules[0].number: expected an integer, "
+                "got 1.5");
+    check_error(DOC_RULE("{'direction': 'ingress', 'number': 1, "
+                         "'action': 'accept', 'protocol': true}"),
+                "$.filters[0].rules[0].protocol: expected a protocol name "
+                "or number, got true");
+    check_error(DOC_RULE("{'direction': 'ingress', 'number': 1, "
+                         "'action': 'accept', 'source_port': [1]}"),
+                "$.filters[0].rules[0].source_port: expected a port number "
+                "or a 'N-M' range, got [1]");
+    check_error(DOC_SESSION(", 'enabled': 'yes'"),
+                "$.sessions[0].enabled: expected true or false, got 'yes'");
+    check_error(DOC_TARGET("{'name': 't', 'type': 'ip', "
+                           "'addresses': '192.0.2.1'}"),
+                "$.targets[0].addresses: expected an array, "
+                "got '192.0.2.1'");
+    check_error(DOC_TARGET("{'name': 't', 'type': 'ip', "
+                           "'addresses': [1]}"),
+                "$.targets[0].addresses[0]: expected a string, got 1");
+    check_error(DOC_TARGET("{'name': 't', 'type': 'ip', 'addresses': "
+                           "['192.0.2.1'], 'description': {'a': "
+                           "'0123456789012345678901234567890123456789'}}"),
+                "$.targets[0].description: expected a string, "
+                "got {'a':'012345678901234567890123456789...");
+}
+
+/* Missing and empty required values. */
+static void
+test_required(void **state)
+{
+    (void) state;
+    check_error("{'filters': [{'rules': []}]}",
+                "$.filters[0]: missing required key 'name'");
+    check_error("{'filters': [{'name': ''}]}",
+                "$.filters[0].name: must not be empty");
+    check_error(DOC_RULE("{'direction': 'ingress', 'action': 'accept'}"),
+                "$.filters[0].rules[0]: missing required key 'number'");
+    check_error("{'filters': [" FILTER "], 'targets': [" TARGET "], "
+                "'sessions': [{'name': 's', 'source': 'vm1', "
+                "'target': 'ids', 'filter': 'web'}]}",
+                "$.sessions[0]: missing required key 'number'");
+}
+
+/* Out-of-range and malformed values, with the path of the value. */
+static void
+test_bad_values(void **state)
+{
+    (void) state;
+    check_error(DOC_SESSION(", 'vni': 99999999"),
+                "$.sessions[0].vni: 99999999 is out of range "
+                "(0 to 16777215)");
+    check_error(DOC_SESSION(", 'packet_length': 0"),
+                "$.sessions[0].packet_length: 0 is out of range "
+                "(1 to 65535)");
+    check_error("{'filters': [" FILTER "], 'targets': [" TARGET "], "
+                "'sessions': [" SESSION("") ", {'name': 's2', "
+                "'source': 'vm1', 'target': 'ids', 'filter': 'web', "
+                "'number': 40000}]}",
+                "$.sessions[1].number: 40000 is out of range (1 to 32766)");
+    check_error(DOC_RULE("{'direction': 'ingress', 'number': 0, "
+                         "'action': 'accept'}"),
+                "$.filters[0].rules[0].number: 0 is out of range "
+                "(1 to 32766)");
+    check_error_prefix(DOC_RULE("{'direction': 'ingress', 'number': 1, "
+                                "'action': 'accept'}, "
+                                "{'direction': 'ingress', 'number': 2, "
+                                "'action': 'accept', 'protocol': 'tcpp'}"),
+                       "$.filters[0].rules[1].protocol: tcpp is not a "
+                       "protocol");
+    check_error(DOC_RULE("{'direction': 'ingress', 'number': 1, "
+                         "'action': 'accept', 'protocol': 256}"),
+                "$.filters[0].rules[0].protocol: 256 is out of range "
+                "(0 to 255)");
+    check_error_prefix(DOC_RULE("{'direction': 'inbound', 'number': 1, "
+                                "'action': 'accept'}"),
+                       "$.filters[0].rules[0].direction: inbound");
+    check_error_prefix(DOC_RULE("{'direction': 'ingress', 'number': 1, "
+                                "'action': 'drop'}"),
+                       "$.filters[0].rules[0].action: drop");
+    check_error_prefix(DOC_RULE("{'direction': 'ingress', 'number': 1, "
+                                "'action': 'accept', "
+                                "'source_cidr': '10.0.0.1/8'}"),
+                       "$.filters[0].rules[0].source_cidr: 10.0.0.1/8 has "
+                       "host bits set");
+    check_error_prefix(DOC_RULE("{'direction': 'ingress', 'number': 1, "
+                                "'action': 'accept', "
+                                "'destination_port': '443-80', "
+                                "'protocol': 'tcp'}"),
+                       "$.filters[0].rules[0].destination_port: 443-80");
+    check_error_prefix(DOC_RULE("{'direction': 'ingress', 'number': 1, "
+                                "'action': 'accept', "
+                                "'destination_port': 80, "
+                                "'protocol': 'icmp'}"),
+                       "$.filters[0].rules[0].destination_port: ");
+    check_error_prefix(DOC_RULE("{'direction': 'ingress', 'number': 1, "
+                                "'action': 'accept', "
+                                "'source_cidr': '10.0.0.0/8', "
+                                "'destination_cidr': '2001:db8::/32'}"),
+                       "$.filters[0].rules[0].destination_cidr: ");
+    check_error_prefix(DOC_TARGET("{'name': 't', 'type': 'ip', "
+                                  "'addresses': ['192.0.2.1', 'nope']}"),
+                       "$.targets[0].addresses[1]: nope");
+    check_error_prefix(DOC_TARGET("{'name': 't', 'type': 'ip', "
+                                  "'addresses': ['192.0.2.1', "
+                                  "'192.0.2.1']}"),
+                       "$.targets[0].addresses: 192.0.2.1");
+    check_error_prefix(DOC_TARGET("{'name': 't', 'type': 'ip', "
+                                  "'addresses': ['192.0.2.1'], "
+                                  "'encap': 'ipip'}"),
+                       "$.targets[0].encap: ipip");
+    check_error_prefix(DOC_TARGET("{'name': 't', 'type': 'tap'}"),
+                       "$.targets[0].type: tap");
+    check_error_prefix(DOC_TARGET("{'name': 't', 'type': 'port'}"),
+                       "$.targets[0].port: ");
+    check_error(DOC_TARGET("{'name': 't', 'type': 'ip', "
+                           "'addresses': ['192.0.2.1'], 'dst_port': 0}"),
+                "$.targets[0].dst_port: 0 is out of range (1 to 65535)");
+    check_error(DOC_TARGET("{'name': 't', 'type': 'ip', "
+                           "'addresses': ['192.0.2.1'], 'dst_port': 4789, "
+                           "'options': {'dst_port': '4789'}}"),
+                "$.targets[0].options.dst_port: is also given as "
+                "$.targets[0].dst_port (give it only once)");
+    check_error_prefix(DOC_TARGET("{'name': 't', 'type': 'ip', "
+                                  "'addresses': ['192.0.2.1'], "
+                                  "'encap': 'gre', 'dst_port': 4789}"),
+                       "$.targets[0].dst_port: ");
+    check_error_prefix(DOC_TARGET("{'name': 't', 'type': 'ip', "
+                                  "'addresses': ['192.0.2.1'], "
+                                  "'options': {'foo': 'bar'}}"),
+                       "$.targets[0].options: ");
+}
+
+/* A session's VNI must suit its target's encapsulation. */
+static void
+test_erspan_vni(void **state)
+{
+    (void) state;
+    struct ctl_json_doc doc;
+    const char *good =
+        "{'filters': [" FILTER "], 'targets': [{'name': 'ids', "
+        "'type': 'ip', 'addresses': ['192.0.2.1'], 'encap': 'erspan'}], "
+        "'sessions': [" SESSION(", 'vni': 1023") "]}";
+    check_good(good, &doc);
+    ctl_json_doc_destroy(&doc);
+    check_error_prefix("{'filters': [" FILTER "], 'targets': [{'name': "
+                       "'ids', 'type': 'ip', 'addresses': ['192.0.2.1'], "
+                       "'encap': 'erspan'}], 'sessions': ["
+                       SESSION(", 'vni': 1024") "]}",
+                       "$.sessions[0].vni: 1024");
+}
+
+/* References must name objects of the document. */
+static void
+test_references(void **state)
+{
+    (void) state;
+    check_error("{'filters': [" FILTER "], 'targets': [" TARGET "], "
+                "'sessions': [{'name': 's', 'source': 'vm1', "
+                "'target': 'nope', 'filter': 'web', 'number': 1}]}",
+                "$.sessions[0].target: 'nope' is not the name of a target "
+                "in this document");
+    check_error("{'filters': [" FILTER "], 'targets': [" TARGET "], "
+                "'sessions': [{'name': 's', 'source': 'vm1', "
+                "'target': 'ids', 'filter': 'nope', 'number': 1}]}",
+                "$.sessions[0].filter: 'nope' is not the name of a filter "
+                "in this document");
+}
+
+/* Names, rule keys, (source, number) and VNIs must be unique. */
+static void
+test_duplicates(void **state)
+{
+    (void) state;
+    check_error("{'filters': [" FILTER ", {'name': 'x'}, " FILTER "]}",
+                "$.filters[2].name: 'web' is already the name of "
+                "$.filters[0]");
+    check_error("{'targets': [" TARGET ", " TARGET "]}",
+                "$.targets[1].name: 'ids' is already the name of "
+                "$.targets[0]");
+    check_error("{'filters': [" FILTER "], 'targets': [" TARGET "], "
+                "'sessions': [" SESSION("") ", " SESSION(", 'vni': 3") "]}",
+                "$.sessions[1].name: 's1' is already the name of "
+                "$.sessions[0]");
+    check_error(DOC_RULE("{'direction': 'ingress', 'number': 5, "
+                         "'action': 'accept'}, "
+                         "{'direction': 'egress', 'number': 5, "
+                         "'action': 'accept'}, "
+                         "{'direction': 'ingress', 'number': 5, "
+                         "'action': 'reject'}"),
+                "$.filters[0].rules[2].number: ingress rule 5 is already "
+                "$.filters[0].rules[0]");
+    check_error("{'filters': [" FILTER "], 'targets': [" TARGET "], "
+                "'sessions': [" SESSION("") ", {'name': 's2', "
+                "'source': 'vm1', 'target': 'ids', 'filter': 'web', "
+                "'number': 1}]}",
+                "$.sessions[1].number: 1 is already the number of "
+                "$.sessions[0] for source 'vm1'");
+    check_error("{'filters': [" FILTER "], 'targets': [" TARGET "], "
+                "'sessions': [" SESSION(", 'vni': 7") ", {'name': 's2', "
+                "'source': 'vm2', 'target': 'ids', 'filter': 'web', "
+                "'number': 1, 'vni': 7}]}",
+                "$.sessions[1].vni: 7 is already the vni of $.sessions[0]");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_document),
+        cmocka_unit_test(test_empty_document),
+        cmocka_unit_test(test_cidr_canonical),
+        cmocka_unit_test(test_format_round_trip),
+        cmocka_unit_test(test_sort),
+        cmocka_unit_test(test_target_options),
+        cmocka_unit_test(test_syntax_errors),
+        cmocka_unit_test(test_unknown_keys),
+        cmocka_unit_test(test_wrong_types),
+        cmocka_unit_test(test_required),
+        cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_erspan_vni),
+        cmocka_unit_test(test_references),
+        cmocka_unit_test(test_duplicates),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,142 @@
+#!/bin/bash
+# Copyright (c) 2026 The tmirror authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License").
+#
+# tmirror-sandbox.sh [--batch]: a scratch hypervisor in ./sandbox with
+#   - ovsdb-server serving the Open_vSwitch and Traffic_Mirror databases,
+#   - ovs-vswitchd on the dummy datapath (no kernel module needed),
+#   - tmirror-controller,
+#   - br-int with two VM ports (vm1, vm2), br-mirror with an appliance
+#     port (app1), and an underlay bridge br-phys whose port p0 is the wire
+#     towards a VXLAN collector at 192.168.50.2;
+# then a demo: a filter, two targets, two sessions, traffic injected into
+# the VM ports, and the mirrored copies printed decoded.  Afterwards it
+# leaves you a shell inside the sandbox (exit it to stop everything), or
+# with --batch stops everything and exits.
+
+set -e
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+batch=false
+for arg; do
+    case $arg in
+        --batch) batch=true ;;
+        -h|--help) sed -n '6,18p' "$0"; exit 0 ;;
+        *) echo "$0: unknown argument $arg" >&2; exit 2 ;;
+    esac
+done
+
+sandbox=$top/sandbox
+export OVS_RUNDIR=$sandbox OVS_LOGDIR=$sandbox OVS_DBDIR=$sandbox \
+       OVS_SYSCONFDIR=$sandbox
+export PATH=$top/utilities:$top/controller:$PATH:/usr/sbin:/sbin
+
+# Stops the daemons of an earlier or this run, by their pidfiles.
+stop_daemons() {
+    for d in tmirror-controller ovs-vswitchd ovsdb-server; do
+        if [ -f "$sandbox/$d.pid" ]; then
+            kill "$(cat "$sandbox/$d.pid")" 2>/dev/null || true
+        fi
+    done
+    sleep 0.5
+}
+
+# Prints a step of the demo.
+step() {
+    printf '\n\033[1m== %s\033[0m\n' "$*"
+}
+
+# Runs a command after echoing it, so the demo reads like a tutorial.
+run() {
+    printf '$ %s\n' "$*"
+    "$@"
+}
+
+stop_daemons
+rm -rf "$sandbox"
+mkdir -p "$sandbox"
+cd "$sandbox"
+
+step "Starting ovsdb-server, ovs-vswitchd (dummy datapath) and tmirror-controller in $sandbox"
+ovsdb-tool create conf.db /usr/share/openvswitch/vswitch.ovsschema
+ovsdb-tool create tm.db "$top/ovsdb/tmirror.ovsschema"
+ovsdb-server conf.db tm.db --detach --no-chdir --pidfile --log-file \
+    -vconsole:off --remote=punix:"$sandbox"/db.sock \
+    --remote=punix:"$sandbox"/tmirror.sock
+ovs-vsctl --no-wait init
+ovs-vsctl --no-wait set open_vswitch . external_ids:system-id=hv1 \
+    external_ids:tmirror-remote=unix:"$sandbox"/tmirror.sock \
+    external_ids:tmirror-encap-ip=192.168.50.1
+ovs-vswitchd --enable-dummy=system --disable-system --disable-system-route \
+    --detach --no-chdir --pidfile --log-file -vconsole:off
+tmirror-ctl init
+tmirror-controller --detach --no-chdir --pidfile --log-file -vconsole:off
+
+step "A hypervisor: br-int with VMs vm1 and vm2, br-mirror with appliance app1, br-phys as underlay"
+ovs-vsctl \
+    -- add-br br-int -- set bridge br-int datapath_type=dummy \
+    -- add-port br-int vm1 -- set interface vm1 type=dummy ofport_request=1 \
+         external_ids:iface-id=vm1 options:tx_pcap=vm1-tx.pcap \
+    -- add-port br-int vm2 -- set interface vm2 type=dummy ofport_request=2 \
+         external_ids:iface-id=vm2 options:tx_pcap=vm2-tx.pcap \
+    -- add-br br-mirror -- set bridge br-mirror datapath_type=dummy \
+         fail_mode=secure \
+    -- add-port br-mirror app1 -- set interface app1 type=dummy \
+         external_ids:iface-id=app1 options:tx_pcap=app1-tx.pcap \
+    -- add-br br-phys -- set bridge br-phys datapath_type=dummy \
+         other-config:hwaddr=aa:55:aa:55:00:01 \
+    -- add-port br-phys p0 -- set interface p0 type=dummy \
+         options:tx_pcap=p0-tx.pcap
+ovs-appctl netdev-dummy/ip4addr br-phys 192.168.50.1/24 > /dev/null
+ovs-appctl ovs/route/add 192.168.50.0/24 br-phys > /dev/null
+ovs-appctl tnl/neigh/set br-phys 192.168.50.2 aa:55:aa:55:00:02 > /dev/null
+echo "br-int: vm1 vm2    br-mirror: app1 (appliance)    br-phys: p0 -> collector 192.168.50.2"
+
+step "The intent: a filter, two targets, two sessions"
+run tmirror-ctl filter-add web description="web traffic"
+run tmirror-ctl rule-add web egress 10 accept protocol=tcp dst-port=80
+run tmirror-ctl rule-add web ingress 10 accept protocol=tcp src-port=80
+run tmirror-ctl filter-add everything
+run tmirror-ctl rule-add everything egress 100 accept
+run tmirror-ctl rule-add everything ingress 100 accept
+run tmirror-ctl target-add collector ip 192.168.50.2 encap=vxlan
+run tmirror-ctl target-add ids port app1
+run tmirror-ctl session-add web-vm1 vm1 collector web 1 vni=100
+run tmirror-ctl session-add all-vm2 vm2 ids everything 1 packet-length=64
+run tmirror-ctl --wait=hv sync
+run tmirror-ctl show
+
+step "Traffic: vm1 -> vm2 HTTP (mirrored to the collector), SSH (not mirrored by web-vm1)"
+m1=50:54:00:00:00:01 m2=50:54:00:00:00:02
+http="eth(src=$m1,dst=$m2),eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.2,proto=6,tos=0,ttl=64,frag=no),tcp(src=40000,dst=80)"
+reply="eth(src=$m2,dst=$m1),eth_type(0x0800),ipv4(src=10.0.0.2,dst=10.0.0.1,proto=6,tos=0,ttl=64,frag=no),tcp(src=80,dst=40000)"
+ssh="eth(src=$m1,dst=$m2),eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.2,proto=6,tos=0,ttl=64,frag=no),tcp(src=40001,dst=22)"
+run ovs-appctl netdev-dummy/receive vm1 "$http" --len 200
+run ovs-appctl netdev-dummy/receive vm2 "$reply" --len 200
+run ovs-appctl netdev-dummy/receive vm1 "$ssh" --len 200
+sleep 1
+
+step "The collector's copies on the wire (VXLAN, decoded by tshark)"
+tshark -r p0-tx.pcap -Y vxlan -T fields -E header=y \
+    -e ip.dst -e udp.dstport -e vxlan.vni -e ip.src -e ip.dst \
+    -e tcp.srcport -e tcp.dstport -e frame.len 2>/dev/null \
+    | sed 's/^/  /'
+step "The appliance's copies on br-mirror (session all-vm2, truncated to 64 bytes)"
+tcpdump -r app1-tx.pcap -n -e 2>/dev/null | sed 's/^/  /'
+
+step "What the controller reports"
+run ovs-appctl -t tmirror-controller tmirror/show
+run tmirror-ctl session-show web-vm1
+
+if $batch; then
+    step "Stopping (--batch)"
+    stop_daemons
+    exit 0
+fi
+
+step "You are in the sandbox: try tmirror-ctl show, ovs-vsctl show, ovs-ofctl dump-flows br-mirror, ovs-appctl -t tmirror-controller tmirror/show, ovs-appctl netdev-dummy/receive vm1 '...'"
+echo "Exit this shell to stop the sandbox's daemons."
+PS1='tmirror-sandbox$ ' bash --norc -i || true
+stop_daemons
+echo "sandbox stopped; its files are in $sandbox"
