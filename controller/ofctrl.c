@@ -1332,8 +1332,7 @@ static void
 handle_error(struct ofctrl *oc, const struct ofp_header *oh)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(10, 20);
-    struct ofpbuf payload;
-    enum ofperr error = ofperr_decode_msg(oh, &payload);
+    enum ofperr error = ofperr_decode_msg(oh, NULL);
     const char *name = error ? ofperr_get_name(error) : "unknown error";
 
     oc->n_errors++;

@@ -75,7 +75,8 @@ TESTSUITE_AT = \
 	tests/schema.at \
 	tests/tmirror-ctl.at \
 	tests/vswitch-sync.at \
-	tests/ofctrl.at
+	tests/ofctrl.at \
+	tests/tmirror-ctl-json.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/summarize.sh
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal

@@ -3,24 +3,30 @@
 # namespaces and veth pairs, for tests/system-traffic.at and for trying
 # tmirror by hand.
 #
-# Topology (every name starts with a prefix unique to the run, $RTL_P):
+# Topology (only the namespace names carry $RTL_P, a prefix unique to the
+# run; every other name lives inside those namespaces):
 #
-#   ${P}hv   the "hypervisor": ovs-vswitchd runs here (userspace datapath,
-#            --disable-system, no dummy netdevs), so its tap devices, routes
-#            and neighbours never touch the root namespace.
-#              ${P}int   (netdev) VM ports ${P}v1 (iface-id vm1), ${P}v2 (vm2)
-#              ${P}phys  (netdev) underlay: port ${P}c, LOCAL port 172.31.250.1/24
-#   ${P}ns1  VM 1, ${P}v1p 172.31.251.1/24
-#   ${P}ns2  VM 2, ${P}v2p 172.31.251.2/24
-#   ${P}ns3  collector, ${P}cp 172.31.250.2/24 (receives the VXLAN copies)
+#   ${P}hv   the "hypervisor": ovs-vswitchd (and tmirror-controller) run here
+#            (userspace datapath, --disable-system, no dummy netdevs), so its
+#            tap devices, routes and neighbours never touch the root namespace.
+#              br-int   (netdev) VM ports vm1 (iface-id vm1), vm2 (iface-id vm2)
+#              br-phys  (netdev) underlay: port coll0, LOCAL 172.31.250.1/24
+#   ${P}ns1  VM 1, eth0 172.31.251.1/24 (peer of vm1)
+#   ${P}ns2  VM 2, eth0 172.31.251.2/24 (peer of vm2)
+#   ${P}ns3  collector, eth0 172.31.250.2/24 (peer of coll0): receives the
+#            VXLAN copies
 #
 # Only the addresses above are used, and only on interfaces made here.
 #
-# As a library (". real-traffic-lab.sh"): rtl_check, rtl_topo, rtl_ovs_start,
-# rtl_bridges, rtl_manual_mirror, rtl_traffic, rtl_decode, rtl_cleanup.
+# As a library (". real-traffic-lab.sh"): rtl_check, rtl_topo, rtl_cleanup,
+# rtl_ovs_start, rtl_bridges, rtl_neigh, rtl_manual_mirror,
+# rtl_capture_start, rtl_capture_stop, rtl_traffic, rtl_decode.
 # By hand: "real-traffic-lab.sh up DIR" builds everything in DIR with a
-# manual Mirror, patch and tunnel (no controller), sends traffic and prints
-# the decoded copies; "real-traffic-lab.sh down DIR" removes it all.
+# manual Mirror, patch and tunnel (what tmirror-controller would make), sends
+# traffic and prints the decoded copies; "real-traffic-lab.sh up DIR
+# controller" does the same through tmirror-ctl and tmirror-controller (set
+# TMIRROR_SCHEMA and put both programs in PATH); "real-traffic-lab.sh down DIR"
+# stops the daemons and removes the namespaces.
 
 RTL_VM1_IP=172.31.251.1
 RTL_VM2_IP=172.31.251.2
@@ -54,8 +60,8 @@ rtl_check () {
 
 # rtl_ns NAME CMD...: runs CMD in the lab's namespace ${RTL_P}NAME.
 rtl_ns () {
-    ns=$RTL_P$1; shift
-    ip netns exec $ns "$@"
+    rtl_ns_name=$RTL_P$1; shift
+    ip netns exec $rtl_ns_name "$@"
 }
 
 # rtl_veth NS DEV PEER-NS PEER [MTU]: a veth pair DEV (in ${RTL_P}NS) and
@@ -83,13 +89,13 @@ rtl_topo () {
         ip netns add $RTL_P$ns || return 1
         ip -n $RTL_P$ns link set lo up || return 1
     done
-    rtl_veth hv ${RTL_P}v1 ns1 ${RTL_P}v1p || return 1
-    rtl_veth hv ${RTL_P}v2 ns2 ${RTL_P}v2p || return 1
+    rtl_veth hv vm1 ns1 eth0 || return 1
+    rtl_veth hv vm2 ns2 eth0 || return 1
     # The copies are 50 bytes longer than the frames they carry.
-    rtl_veth hv ${RTL_P}c ns3 ${RTL_P}cp 1600 || return 1
-    ip -n ${RTL_P}ns1 addr add $RTL_VM1_IP/24 dev ${RTL_P}v1p || return 1
-    ip -n ${RTL_P}ns2 addr add $RTL_VM2_IP/24 dev ${RTL_P}v2p || return 1
-    ip -n ${RTL_P}ns3 addr add $RTL_COLL_IP/24 dev ${RTL_P}cp || return 1
+    rtl_veth hv coll0 ns3 eth0 1600 || return 1
+    ip -n ${RTL_P}ns1 addr add $RTL_VM1_IP/24 dev eth0 || return 1
+    ip -n ${RTL_P}ns2 addr add $RTL_VM2_IP/24 dev eth0 || return 1
+    ip -n ${RTL_P}ns3 addr add $RTL_COLL_IP/24 dev eth0 || return 1
 }
 
 # rtl_cleanup PREFIX: deletes the lab's namespaces (and so their veths and
@@ -127,48 +133,72 @@ rtl_ovs_start () {
 }
 
 # rtl_bridges: the integration bridge with the two VM ports and the underlay
-# bridge whose LOCAL port carries the encapsulation address.
+# bridge whose LOCAL port carries the encapsulation address (ovs-vswitchd
+# learns the route to the collector from the kernel of ${RTL_P}hv).
 rtl_bridges () {
     ovs-vsctl --timeout=30 \
-        -- add-br ${RTL_P}int -- set bridge ${RTL_P}int datapath_type=netdev \
-        -- add-port ${RTL_P}int ${RTL_P}v1 \
-        -- set interface ${RTL_P}v1 external_ids:iface-id=vm1 \
-        -- add-port ${RTL_P}int ${RTL_P}v2 \
-        -- set interface ${RTL_P}v2 external_ids:iface-id=vm2 \
-        -- add-br ${RTL_P}phys -- set bridge ${RTL_P}phys datapath_type=netdev \
-        -- add-port ${RTL_P}phys ${RTL_P}c || return 1
-    ip -n ${RTL_P}hv addr add $RTL_ENCAP_IP/24 dev ${RTL_P}phys || return 1
-    ip -n ${RTL_P}hv link set ${RTL_P}phys up || return 1
-    ip -n ${RTL_P}hv link set ${RTL_P}int up || return 1
+        -- add-br br-int -- set bridge br-int datapath_type=netdev \
+        -- add-port br-int vm1 -- set interface vm1 external_ids:iface-id=vm1 \
+        -- add-port br-int vm2 -- set interface vm2 external_ids:iface-id=vm2 \
+        -- add-br br-phys -- set bridge br-phys datapath_type=netdev \
+        -- add-port br-phys coll0 || return 1
+    ip -n ${RTL_P}hv addr add $RTL_ENCAP_IP/24 dev br-phys || return 1
+    ip -n ${RTL_P}hv link set br-phys up || return 1
+    ip -n ${RTL_P}hv link set br-int up || return 1
 }
 
 # rtl_neigh: tells ovs-vswitchd the collector's MAC, so that the first copies
 # are not dropped while the tunnel neighbour is being resolved.
 rtl_neigh () {
-    mac=$(ip -n ${RTL_P}ns3 -o link show ${RTL_P}cp \
+    mac=$(ip -n ${RTL_P}ns3 -o link show eth0 \
           | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
-    ovs-appctl tnl/neigh/set ${RTL_P}phys $RTL_COLL_IP $mac
+    ovs-appctl tnl/neigh/set br-phys $RTL_COLL_IP $mac
 }
 
 # rtl_manual_mirror: what tmirror-controller does for one session (source
-# vm1 both directions, VXLAN VNI 4242 to the collector), by hand.
+# vm1, both directions, VXLAN VNI 4242 to the collector), done by hand.
 rtl_manual_mirror () {
-    m=${RTL_P}mir
     ovs-vsctl --timeout=30 \
-        -- add-br $m -- set bridge $m datapath_type=netdev fail_mode=secure \
-        -- add-port ${RTL_P}int ${RTL_P}pi \
-        -- set interface ${RTL_P}pi type=patch options:peer=${RTL_P}pm \
-        -- add-port $m ${RTL_P}pm \
-        -- set interface ${RTL_P}pm type=patch options:peer=${RTL_P}pi \
-        -- add-port $m ${RTL_P}vx -- set interface ${RTL_P}vx type=vxlan \
+        -- add-br br-mirror \
+        -- set bridge br-mirror datapath_type=netdev fail_mode=secure \
+        -- add-port br-int patch-int-mir \
+        -- set interface patch-int-mir type=patch options:peer=patch-mir-int \
+        -- add-port br-mirror patch-mir-int \
+        -- set interface patch-mir-int type=patch options:peer=patch-int-mir \
+        -- add-port br-mirror tm-vxlan -- set interface tm-vxlan type=vxlan \
            options:remote_ip=flow options:key=flow \
            options:local_ip=$RTL_ENCAP_IP || return 1
-    ovs-vsctl --timeout=30 -- --id=@src get port ${RTL_P}v1 \
-        -- --id=@out get port ${RTL_P}pi \
+    ovs-vsctl --timeout=30 -- --id=@src get port vm1 \
+        -- --id=@out get port patch-int-mir \
         -- --id=@m create mirror name=manual select_src_port=@src \
            select_dst_port=@src output_port=@out \
-        -- set bridge ${RTL_P}int mirrors=@m || return 1
-    ovs-ofctl add-flow $m "in_port=${RTL_P}pm,actions=set_field:$RTL_COLL_IP->tun_dst,set_field:4242->tun_id,output:${RTL_P}vx"
+        -- set bridge br-int mirrors=@m || return 1
+    ovs-ofctl add-flow br-mirror "in_port=patch-mir-int,actions=set_field:$RTL_COLL_IP->tun_dst,set_field:4242->tun_id,output:tm-vxlan"
+}
+
+# rtl_tmirror_config: points the Open_vSwitch row at the Traffic_Mirror
+# database and the encapsulation address, and writes one session: vm1, both
+# directions, ICMP and TCP accepted, to the collector over VXLAN VNI 4242.
+rtl_tmirror_config () {
+    ovs-vsctl --timeout=30 set open_vswitch . external_ids:system-id=hv1 \
+        external_ids:tmirror-remote=unix:$OVS_RUNDIR/tmirror.sock \
+        external_ids:tmirror-encap-ip=$RTL_ENCAP_IP || return 1
+    tmirror-ctl --timeout=30 --db=unix:$OVS_RUNDIR/tmirror.sock init \
+        -- filter-add f1 \
+        -- rule-add f1 ingress 10 accept protocol=icmp \
+        -- rule-add f1 egress 10 accept protocol=icmp \
+        -- rule-add f1 ingress 20 accept protocol=tcp \
+        -- rule-add f1 egress 20 accept protocol=tcp \
+        -- target-add coll ip $RTL_COLL_IP encap=vxlan \
+        -- session-add s1 vm1 coll f1 1 vni=4242
+}
+
+# rtl_controller_start: starts tmirror-controller inside ${RTL_P}hv, with
+# its pidfile and log in $OVS_RUNDIR.
+rtl_controller_start () {
+    rtl_ns hv tmirror-controller unix:$OVS_RUNDIR/db.sock --detach --no-chdir \
+        --pidfile=$OVS_RUNDIR/tmirror-controller.pid \
+        --log-file=$OVS_RUNDIR/tmirror-controller.log -vconsole:off
 }
 
 # rtl_capture_start FILE: starts tshark on the collector's interface,
@@ -177,8 +207,8 @@ rtl_manual_mirror () {
 # after 60 s at the latest; its pid is in FILE.pid.
 rtl_capture_start () {
     rm -f "$1" "$1.log" "$1.pid"
-    rtl_ns ns3 sh -c 'echo $$ > "$1.pid"; exec tshark -q -n -i "$2" \
-        -f "udp dst port 4789" -a duration:60 -w "$1"' rtl "$1" ${RTL_P}cp \
+    rtl_ns ns3 sh -c 'echo $$ > "$1.pid"; exec tshark -q -n -i eth0 \
+        -f "udp dst port 4789" -a duration:60 -w "$1"' rtl "$1" \
         > "$1.log" 2>&1 &
     i=0
     while ! grep -q "Capturing on" "$1.log" 2>/dev/null; do
@@ -246,7 +276,7 @@ if test "${0##*/}" = real-traffic-lab.sh; then
     set -u
     cmd=${1-}; dir=${2-}
     if test -z "$cmd" || test -z "$dir"; then
-        echo "usage: $0 up|down DIR" >&2
+        echo "usage: $0 up DIR [manual|controller] | down DIR" >&2
         exit 1
     fi
     mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
@@ -255,7 +285,15 @@ if test "${0##*/}" = real-traffic-lab.sh; then
         rtl_check || exit 77
         P=rtl$$; echo $P > "$dir"/prefix
         rtl_topo $P && rtl_ovs_start "$dir" && rtl_bridges && sleep 1 \
-            && rtl_neigh && rtl_manual_mirror || exit 1
+            && { test -n "${RTL_NO_NEIGH-}" || rtl_neigh; } || exit 1
+        if test "${3-manual}" = controller; then
+            : ${TMIRROR_SCHEMA:?set TMIRROR_SCHEMA (and PATH) for the controller}
+            rtl_tmirror_config && rtl_controller_start || exit 1
+            tmirror-ctl --db=unix:$OVS_RUNDIR/tmirror.sock --timeout=20 \
+                --wait=hv sync || echo "sync failed or timed out"
+        else
+            rtl_manual_mirror || exit 1
+        fi
         rtl_capture_start "$dir"/coll.pcap || exit 1
         rtl_traffic "$dir"; echo "traffic: rc=$?"
         rtl_capture_stop "$dir"/coll.pcap
@@ -265,8 +303,8 @@ if test "${0##*/}" = real-traffic-lab.sh; then
         ;;
     down)
         P=$(cat "$dir"/prefix)
-        for pid in ovs-vswitchd ovsdb-server; do
-            test -f "$dir"/$pid.pid && kill $(cat "$dir"/$pid.pid)
+        for pid in tmirror-controller ovs-vswitchd ovsdb-server; do
+            test -f "$dir"/$pid.pid && kill $(cat "$dir"/$pid.pid) 2>/dev/null
         done
         rtl_cleanup $P
         ;;

@@ -13,7 +13,8 @@
  * cfg N (--cfg, default 1), the ofctrl loop runs until the switch confirms
  * them, then "installed cfg N" and ofctrl's status are printed.  With
  * --watch the program keeps running (to repair tampering) and answers
- * "ofctrl/status", "ofctrl/put FILE CFG" and "exit" on its unixctl socket
+ * "ofctrl/status", "ofctrl/stats KEY", "ofctrl/put FILE CFG" and "exit" on
+ * its unixctl socket
  * (--unixctl=PATH).  With --cleanup, everything tmirror owns is removed
  * after the install. */
 
@@ -117,6 +118,27 @@ status_cb(struct unixctl_conn *conn, int argc OVS_UNUSED,
     ofctrl_format_status(ctx->oc, &s);
     unixctl_command_reply(conn, ds_cstr(&s));
     ds_destroy(&s);
+}
+
+/* unixctl "ofctrl/stats KEY": the session's packets and bytes. */
+static void
+stats_cb(struct unixctl_conn *conn, int argc OVS_UNUSED, const char *argv[],
+         void *ctx_)
+{
+    struct ctx *ctx = ctx_;
+    uint64_t packets, bytes;
+    uint32_t key;
+
+    if (!str_to_uint(argv[1], 0, &key)) {
+        unixctl_command_reply_error(conn, "bad session key");
+    } else if (!ofctrl_get_session_stats(ctx->oc, key, &packets, &bytes)) {
+        unixctl_command_reply_error(conn, "no accepting flow for session");
+    } else {
+        char *reply = xasprintf("packets=%"PRIu64" bytes=%"PRIu64,
+                                packets, bytes);
+        unixctl_command_reply(conn, reply);
+        free(reply);
+    }
 }
 
 /* unixctl "ofctrl/put FILE CFG": replaces the desired flows. */
@@ -233,6 +255,8 @@ main(int argc, char *argv[])
         }
         unixctl_command_register("ofctrl/status", "", 0, 0, status_cb, &ctx);
         unixctl_command_register("ofctrl/put", "FILE CFG", 2, 2, put_cb,
+                                 &ctx);
+        unixctl_command_register("ofctrl/stats", "KEY", 1, 1, stats_cb,
                                  &ctx);
         unixctl_command_register("exit", "", 0, 0, exit_cb, &ctx);
     }

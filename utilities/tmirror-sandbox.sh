@@ -66,12 +66,13 @@ ovsdb-server conf.db tm.db --detach --no-chdir --pidfile --log-file \
     --remote=punix:"$sandbox"/tmirror.sock
 ovs-vsctl --no-wait init
 ovs-vsctl --no-wait set open_vswitch . external_ids:system-id=hv1 \
-    external_ids:tmirror-remote=unix:"$sandbox"/tmirror.sock \
-    external_ids:tmirror-encap-ip=192.168.50.1
+    external_ids:tmirror-remote=unix:"$sandbox"/tmirror.sock
+# No tmirror-encap-ip: with --disable-system-route, OVS's route table has no
+# "local" route for it and would refuse a tunnel local_ip; the source address
+# then comes from the route to the collector.
 ovs-vswitchd --enable-dummy=system --disable-system --disable-system-route \
     --detach --no-chdir --pidfile --log-file -vconsole:off
 tmirror-ctl init
-tmirror-controller --detach --no-chdir --pidfile --log-file -vconsole:off
 
 step "A hypervisor: br-int with VMs vm1 and vm2, br-mirror with appliance app1, br-phys as underlay"
 ovs-vsctl \
@@ -92,6 +93,7 @@ ovs-appctl netdev-dummy/ip4addr br-phys 192.168.50.1/24 > /dev/null
 ovs-appctl ovs/route/add 192.168.50.0/24 br-phys > /dev/null
 ovs-appctl tnl/neigh/set br-phys 192.168.50.2 aa:55:aa:55:00:02 > /dev/null
 echo "br-int: vm1 vm2    br-mirror: app1 (appliance)    br-phys: p0 -> collector 192.168.50.2"
+tmirror-controller --detach --no-chdir --pidfile --log-file -vconsole:off
 
 step "The intent: a filter, two targets, two sessions"
 run tmirror-ctl filter-add web description="web traffic"
@@ -106,6 +108,7 @@ run tmirror-ctl session-add web-vm1 vm1 collector web 1 vni=100
 run tmirror-ctl session-add all-vm2 vm2 ids everything 1 packet-length=64
 run tmirror-ctl --wait=hv sync
 run tmirror-ctl show
+run ovs-ofctl -O OpenFlow15 dump-flows br-mirror --no-stats
 
 step "Traffic: vm1 -> vm2 HTTP (mirrored to the collector), SSH (not mirrored by web-vm1)"
 m1=50:54:00:00:00:01 m2=50:54:00:00:00:02
@@ -115,11 +118,11 @@ ssh="eth(src=$m1,dst=$m2),eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.2,proto=
 run ovs-appctl netdev-dummy/receive vm1 "$http" --len 200
 run ovs-appctl netdev-dummy/receive vm2 "$reply" --len 200
 run ovs-appctl netdev-dummy/receive vm1 "$ssh" --len 200
-sleep 1
+sleep 2.5     # Session_Status statistics are refreshed every 2 s.
 
-step "The collector's copies on the wire (VXLAN, decoded by tshark)"
+step "The collector's copies on the wire (VXLAN, decoded by tshark: outer,inner addresses)"
 tshark -r p0-tx.pcap -Y vxlan -T fields -E header=y \
-    -e ip.dst -e udp.dstport -e vxlan.vni -e ip.src -e ip.dst \
+    -e udp.dstport -e vxlan.vni -e ip.src -e ip.dst \
     -e tcp.srcport -e tcp.dstport -e frame.len 2>/dev/null \
     | sed 's/^/  /'
 step "The appliance's copies on br-mirror (session all-vm2, truncated to 64 bytes)"
