@@ -73,6 +73,7 @@ TESTSUITE_AT = \
 	tests/testsuite.at \
 	tests/tmirror-macros.at \
 	tests/schema.at \
+	tests/controller.at \
 	tests/tmirror-ctl.at \
 	tests/vswitch-sync.at \
 	tests/ofctrl.at \

@@ -19,7 +19,8 @@
 # Only the addresses above are used, and only on interfaces made here.
 #
 # As a library (". real-traffic-lab.sh"): rtl_check, rtl_topo, rtl_cleanup,
-# rtl_ovs_start, rtl_bridges, rtl_neigh, rtl_manual_mirror,
+# rtl_ovs_start, rtl_bridges, rtl_manual_mirror, rtl_tmirror_config,
+# rtl_controller_start, rtl_warmup,
 # rtl_capture_start, rtl_capture_stop, rtl_traffic, rtl_decode.
 # By hand: "real-traffic-lab.sh up DIR" builds everything in DIR with a
 # manual Mirror, patch and tunnel (what tmirror-controller would make), sends
@@ -147,12 +148,21 @@ rtl_bridges () {
     ip -n ${RTL_P}hv link set br-int up || return 1
 }
 
-# rtl_neigh: tells ovs-vswitchd the collector's MAC, so that the first copies
-# are not dropped while the tunnel neighbour is being resolved.
-rtl_neigh () {
-    mac=$(ip -n ${RTL_P}ns3 -o link show eth0 \
-          | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
-    ovs-appctl tnl/neigh/set br-phys $RTL_COLL_IP $mac
+# rtl_warmup: one ping from VM 1 to VM 2, whose mirrored copy makes
+# ovs-vswitchd resolve the collector's MAC (ARP on br-phys; the copy that
+# triggers it is dropped), then waits until the tunnel neighbour is known.
+rtl_warmup () {
+    rtl_ns ns1 timeout 5 ping -n -c 1 -W 2 $RTL_VM2_IP >/dev/null
+    i=0
+    while ! ovs-appctl tnl/neigh/show | grep -q "^$RTL_COLL_IP "; do
+        i=$((i + 1))
+        if test $i -gt 50; then
+            echo "the tunnel neighbour $RTL_COLL_IP was not resolved"
+            ovs-appctl tnl/neigh/show
+            return 1
+        fi
+        sleep 0.1
+    done
 }
 
 # rtl_manual_mirror: what tmirror-controller does for one session (source
@@ -257,18 +267,22 @@ rtl_traffic () {
     test $ping_rc = 0 && test $nc_rc = 0 && test $server_rc = 0
 }
 
-# rtl_decode FILE: one line per VXLAN copy in FILE: "VNI OUTER-SRC>OUTER-DST
-# INNER-SRC>INNER-DST PROTO ICMP-TYPE TCP-SRC TCP-DST" ("-" where absent).
+# rtl_decode FILE: one line per VXLAN copy in FILE:
+#   VNI OUTER-SRC>OUTER-DST INNER-SRC>INNER-DST PROTO ICMP-TYPE TCP-SRC
+#   TCP-DST TCP-PAYLOAD-LENGTH
+# ("-" where absent; inner fields empty for a copy that is not IPv4).
 rtl_decode () {
     tshark -n -r "$1" -Y 'udp.dstport == 4789' -T fields -E separator=';' \
         -E occurrence=a -E aggregator=, -e vxlan.vni -e ip.src -e ip.dst \
-        -e ip.proto -e icmp.type -e tcp.srcport -e tcp.dstport 2>/dev/null | \
-    awk -F';' '{
-        split($2, s, ","); split($3, d, ","); split($4, p, ",");
-        print ($1 == "" ? "-" : $1), s[1] ">" d[1], s[2] ">" d[2], p[2],
-              ($5 == "" ? "-" : $5), ($6 == "" ? "-" : $6),
-              ($7 == "" ? "-" : $7)
-    }'
+        -e ip.proto -e icmp.type -e tcp.srcport -e tcp.dstport -e tcp.len \
+        2>/dev/null | \
+    awk -F';' '
+        function f(x) { return x == "" ? "-" : x }
+        {
+            split($2, s, ","); split($3, d, ","); split($4, p, ",");
+            print f($1), s[1] ">" d[1], s[2] ">" d[2], f(p[2]), f($5),
+                  f($6), f($7), f($8)
+        }'
 }
 
 # Command-line use.
@@ -282,10 +296,14 @@ if test "${0##*/}" = real-traffic-lab.sh; then
     mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
     case $cmd in
     up)
+        if test -f "$dir"/prefix; then
+            echo "$0: $dir already holds lab $(cat "$dir"/prefix)" >&2
+            exit 1
+        fi
         rtl_check || exit 77
         P=rtl$$; echo $P > "$dir"/prefix
         rtl_topo $P && rtl_ovs_start "$dir" && rtl_bridges && sleep 1 \
-            && { test -n "${RTL_NO_NEIGH-}" || rtl_neigh; } || exit 1
+            || exit 1
         if test "${3-manual}" = controller; then
             : ${TMIRROR_SCHEMA:?set TMIRROR_SCHEMA (and PATH) for the controller}
             rtl_tmirror_config && rtl_controller_start || exit 1
@@ -294,6 +312,7 @@ if test "${0##*/}" = real-traffic-lab.sh; then
         else
             rtl_manual_mirror || exit 1
         fi
+        rtl_warmup || exit 1
         rtl_capture_start "$dir"/coll.pcap || exit 1
         rtl_traffic "$dir"; echo "traffic: rc=$?"
         rtl_capture_stop "$dir"/coll.pcap

@@ -71,7 +71,11 @@
  * targets and sessions that the document does not name; without it they are
  * kept.  It prints one line per change ("create filter web", "update
  * session s1: vni 7 -> 9", "delete rule web ingress 10", ...) or "no
- * changes"; with --dry-run it prints the same lines and commits nothing.
+ * changes"; with --dry-run it prints the same lines followed by "dry run: N
+ * changes not applied" and commits nothing (the whole transaction of this
+ * tmirror-ctl run is sent as a dry run, so the server still checks it).
+ * Sessions are applied last; a VNI is picked (ctl_intent_pick_vni()) for
+ * each session that names none and has none that still fits its target.
  * A bad document is refused with the JSON path of the offending value.
  *
  * Implementation notes
