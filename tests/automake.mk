@@ -73,12 +73,15 @@ TESTSUITE_AT = \
 	tests/testsuite.at \
 	tests/tmirror-macros.at \
 	tests/schema.at \
+	tests/system-traffic.at \
 	tests/controller.at \
+	tests/controller-robustness.at \
 	tests/tmirror-ctl.at \
 	tests/vswitch-sync.at \
 	tests/ofctrl.at \
 	tests/tmirror-ctl-json.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/summarize.sh
+EXTRA_DIST += tests/real-traffic-lab.sh
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 CLEANFILES += tests/testsuite.out tests/testsuite.rc

@@ -15,6 +15,8 @@
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
 #include "random.h"
+#include "sset.h"
+#include "svec.h"
 #include "tmirror-idl.h"
 #include "tmirror/intent-rows.h"
 #include "tmirror/validate.h"
@@ -124,23 +126,33 @@ sorted_sessions(const struct ovsdb_idl *idl, struct named_rows *out)
     named_rows_sort(entries, n, out);
 }
 
+/* Adds 'error' (if nonnull) to 'errors', taking ownership. */
+static void
+add_error(struct svec *errors, char *error)
+{
+    if (error) {
+        svec_add_nocopy(errors, error);
+    }
+}
+
 /* Checks that the sorted 'rows' of table 'table' ("filter", ...) have
  * nonempty names, each used once. */
-static char *
-check_names(const struct named_rows *rows, const char *table)
+static void
+check_names(const struct named_rows *rows, const char *table,
+            struct svec *errors)
 {
     for (size_t i = 0; i < rows->n; i++) {
         if (!rows->names[i][0]) {
-            return xasprintf("%s "UUID_FMT": name: missing value (every %s "
-                             "needs a name)", table,
-                             UUID_ARGS(&rows->rows[i]->uuid), table);
-        }
-        if (i && !strcmp(rows->names[i], rows->names[i - 1])) {
-            return xasprintf("%s %s: name: %s is used by more than one %s",
-                             table, rows->names[i], rows->names[i], table);
+            add_error(errors, xasprintf("%s "UUID_FMT": name: missing value "
+                                        "(every %s needs a name)", table,
+                                        UUID_ARGS(&rows->rows[i]->uuid),
+                                        table));
+        } else if (i && !strcmp(rows->names[i], rows->names[i - 1])) {
+            add_error(errors, xasprintf("%s %s: name: %s is used by more "
+                                        "than one %s", table, rows->names[i],
+                                        rows->names[i], table));
         }
     }
-    return NULL;
 }
 
 /* qsort() comparison of Filter_Rule rows by direction, then rule_number. */
@@ -158,8 +170,8 @@ compare_rules(const void *a_, const void *b_)
 
 /* Checks the rules of 'filter': each valid, (direction, rule_number)
  * unique. */
-static char *
-check_filter_rules(const struct tmrec_filter *filter)
+static void
+check_filter_rules(const struct tmrec_filter *filter, struct svec *errors)
 {
     size_t n = filter->n_rules;
     const struct tmrec_filter_rule **rules
@@ -167,125 +179,160 @@ check_filter_rules(const struct tmrec_filter *filter)
     if (n) {
         memcpy(rules, filter->rules, n * sizeof *rules);
     }
-    char *error = NULL;
 
     qsort(rules, n, sizeof *rules, compare_rules);
-    for (size_t i = 0; i < n && !error; i++) {
-        error = tm_rule_row_check(filter->name, rules[i]);
-        if (!error && i && !compare_rules(&rules[i], &rules[i - 1])) {
-            error = xasprintf("filter %s: rule_number: %s %"PRId64" is used "
-                              "by more than one rule", filter->name,
-                              rules[i]->direction, rules[i]->rule_number);
+    for (size_t i = 0; i < n; i++) {
+        add_error(errors, tm_rule_row_check(filter->name, rules[i]));
+        if (i && !compare_rules(&rules[i], &rules[i - 1])) {
+            add_error(errors, xasprintf("filter %s: rule_number: %s "
+                                        "%"PRId64" is used by more than one "
+                                        "rule", filter->name,
+                                        rules[i]->direction,
+                                        rules[i]->rule_number));
         }
     }
     free(rules);
-    return error;
 }
 
 /* Checks every filter and its rules. */
-static char *
-check_filters(const struct ovsdb_idl *idl)
+static void
+check_filters(const struct ovsdb_idl *idl, struct svec *errors)
 {
     struct named_rows filters;
     sorted_filters(idl, &filters);
 
-    char *error = check_names(&filters, "filter");
-    for (size_t i = 0; i < filters.n && !error; i++) {
-        error = check_filter_rules(
-            CONTAINER_OF(filters.rows[i], struct tmrec_filter, header_));
+    check_names(&filters, "filter", errors);
+    for (size_t i = 0; i < filters.n; i++) {
+        check_filter_rules(
+            CONTAINER_OF(filters.rows[i], struct tmrec_filter, header_),
+            errors);
     }
     named_rows_destroy(&filters);
-    return error;
 }
 
 /* Checks every target. */
-static char *
-check_targets(const struct ovsdb_idl *idl)
+static void
+check_targets(const struct ovsdb_idl *idl, struct svec *errors)
 {
     struct named_rows targets;
     sorted_targets(idl, &targets);
 
-    char *error = check_names(&targets, "target");
-    for (size_t i = 0; i < targets.n && !error; i++) {
-        error = tm_target_row_check(
-            CONTAINER_OF(targets.rows[i], struct tmrec_target, header_));
+    check_names(&targets, "target", errors);
+    for (size_t i = 0; i < targets.n; i++) {
+        add_error(errors, tm_target_row_check(
+                      CONTAINER_OF(targets.rows[i], struct tmrec_target,
+                                   header_)));
     }
     named_rows_destroy(&targets);
-    return error;
 }
 
 /* Checks that no session before 'session' (in 'seen_keys' and 'seen_vnis',
  * which map keys to session names) uses its (source, session_number) or its
  * VNI, then records 'session' in both. */
-static char *
+static void
 check_session_unique(const struct tmrec_session *session,
-                     struct shash *seen_keys, struct shash *seen_vnis)
+                     struct shash *seen_keys, struct shash *seen_vnis,
+                     struct svec *errors)
 {
     char *key = xasprintf("%"PRId64" %s", session->session_number,
                           session->source);
     const char *other = shash_find_data(seen_keys, key);
     if (other) {
+        add_error(errors, xasprintf("session %s: session_number: %"PRId64
+                                    " is already used by session %s for "
+                                    "source %s", session->name,
+                                    session->session_number, other,
+                                    session->source));
         free(key);
-        return xasprintf("session %s: session_number: %"PRId64" is already "
-                         "used by session %s for source %s", session->name,
-                         session->session_number, other, session->source);
+    } else {
+        shash_add_nocopy(seen_keys, key, session->name);
     }
-    shash_add_nocopy(seen_keys, key, session->name);
 
     if (session->n_vni) {
         char *vni = xasprintf("%"PRId64, session->vni[0]);
         other = shash_find_data(seen_vnis, vni);
         if (other) {
+            add_error(errors, xasprintf("session %s: vni: %"PRId64" is "
+                                        "already used by session %s",
+                                        session->name, session->vni[0],
+                                        other));
             free(vni);
-            return xasprintf("session %s: vni: %"PRId64" is already used by "
-                             "session %s", session->name, session->vni[0],
-                             other);
+        } else {
+            shash_add_nocopy(seen_vnis, vni, session->name);
         }
-        shash_add_nocopy(seen_vnis, vni, session->name);
     }
-    return NULL;
 }
 
 /* Checks every session. */
-static char *
-check_sessions(const struct ovsdb_idl *idl)
+static void
+check_sessions(const struct ovsdb_idl *idl, struct svec *errors)
 {
     struct named_rows sessions;
     struct shash seen_keys = SHASH_INITIALIZER(&seen_keys);
     struct shash seen_vnis = SHASH_INITIALIZER(&seen_vnis);
     sorted_sessions(idl, &sessions);
 
-    char *error = check_names(&sessions, "session");
-    for (size_t i = 0; i < sessions.n && !error; i++) {
+    check_names(&sessions, "session", errors);
+    for (size_t i = 0; i < sessions.n; i++) {
         const struct tmrec_session *s
             = CONTAINER_OF(sessions.rows[i], struct tmrec_session, header_);
         if (!s->target || !s->filter) {
-            error = xasprintf("session %s: %s: missing value", s->name,
-                              !s->target ? "target" : "filter");
-            break;
+            add_error(errors, xasprintf("session %s: %s: missing value",
+                                        s->name,
+                                        !s->target ? "target" : "filter"));
+            continue;
         }
-        error = tm_session_row_check(s);
-        if (!error) {
-            error = check_session_unique(s, &seen_keys, &seen_vnis);
-        }
+        add_error(errors, tm_session_row_check(s));
+        check_session_unique(s, &seen_keys, &seen_vnis, errors);
     }
     shash_destroy(&seen_keys);
     shash_destroy(&seen_vnis);
     named_rows_destroy(&sessions);
-    return error;
 }
 
-/* Checks the whole intent in 'idl'.  See ctl-intent.h. */
+/* Adds every violation of the intent in 'idl' to 'errors', in a stable
+ * order. */
+static void
+ctl_intent_violations(const struct ovsdb_idl *idl, struct svec *errors)
+{
+    check_filters(idl, errors);
+    check_targets(idl, errors);
+    check_sessions(idl, errors);
+}
+
+/* The violations that were in the database before this run's commands: a
+ * command is refused only for a violation it introduces, so that rows that
+ * another client wrote badly do not block unrelated work (or their own
+ * repair one row at a time). */
+static struct sset baseline = SSET_INITIALIZER(&baseline);
+
+/* Records the violations present in 'idl' now.  See ctl-intent.h. */
+void
+ctl_intent_baseline(const struct ovsdb_idl *idl)
+{
+    struct svec errors = SVEC_EMPTY_INITIALIZER;
+    ctl_intent_violations(idl, &errors);
+    sset_clear(&baseline);
+    for (size_t i = 0; i < errors.n; i++) {
+        sset_add(&baseline, errors.names[i]);
+    }
+    svec_destroy(&errors);
+}
+
+/* Checks the intent in 'idl'.  See ctl-intent.h. */
 char *
 ctl_intent_check(const struct ovsdb_idl *idl)
 {
-    char *error = check_filters(idl);
-    if (!error) {
-        error = check_targets(idl);
+    struct svec errors = SVEC_EMPTY_INITIALIZER;
+    char *error = NULL;
+
+    ctl_intent_violations(idl, &errors);
+    for (size_t i = 0; i < errors.n && !error; i++) {
+        if (!sset_contains(&baseline, errors.names[i])) {
+            error = xstrdup(errors.names[i]);
+        }
     }
-    if (!error) {
-        error = check_sessions(idl);
-    }
+    svec_destroy(&errors);
     return error;
 }
 

@@ -25,8 +25,13 @@ struct tmrec_target;
  * message.
  *
  * Returns NULL or a malloc()'d message naming the row, field and value; the
- * caller frees it. */
+ * caller frees it.  Violations recorded by ctl_intent_baseline() (present
+ * before this run's commands, e.g. rows another client wrote) are not
+ * reported: a command is refused only for what it introduces. */
 char *ctl_intent_check(const struct ovsdb_idl *idl);
+
+/* Records the violations present in 'idl' before any command runs. */
+void ctl_intent_baseline(const struct ovsdb_idl *idl);
 
 /* Picks an unused VNI (random start) for a new session whose target is
  * 'target' (may be NULL): within 1..1023 when 'target' is an ip target using

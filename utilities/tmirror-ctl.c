@@ -2053,6 +2053,9 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
                                 &tmrec_tm_global_col_cfg, true);
     }
 
+    if (writes) {
+        ctl_intent_baseline(idl);
+    }
     struct ovsdb_symbol_table *symtab = ovsdb_symbol_table_create();
     if (!run_commands(commands, n_commands, idl, txn, symtab)) {
         goto try_again;
