@@ -10,15 +10,7 @@
  * time.  Prints figures, asserts nothing.
  *
  * Usage: bench-pipeline [N_SOURCES [N_SESSIONS [N_RULES [ROUNDS]]]]
- * (defaults 100 3 20 5).  Not built by default; from the top of a built
- * tree:
- *
- *   make controller/libtmirror-controller.la
- *   libtool --mode=link gcc -O2 -I. -Iinclude -Ilib $(OVS_CFLAGS) \
- *       -o bench/bench-pipeline bench/bench-pipeline.c \
- *       controller/libtmirror-controller.la lib/libtmirror.la \
- *       ovsdb/libtmirror-idl.la $(OVS_LIBDIR)/libopenvswitch.la
- */
+ * (defaults 100 3 20 5).  "make bench" builds and runs it. */
 
 #include <config.h>
 

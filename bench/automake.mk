@@ -1,0 +1,13 @@
+# Benchmarks: programs that print figures and assert nothing.  "make bench"
+# runs them; they are never part of "make check".
+noinst_PROGRAMS += bench/bench-pipeline
+bench_bench_pipeline_SOURCES = bench/bench-pipeline.c
+bench_bench_pipeline_LDADD = \
+	controller/libtmirror-controller.la \
+	lib/libtmirror.la \
+	ovsdb/libtmirror-idl.la \
+	$(OVS_LIBS)
+
+.PHONY: bench
+bench: bench/bench-pipeline
+	bench/bench-pipeline 100 3 20 5
