@@ -75,6 +75,7 @@ TESTSUITE_AT = \
 	tests/schema.at \
 	tests/system-traffic.at \
 	tests/controller.at \
+	tests/controller-semantics.at \
 	tests/controller-robustness.at \
 	tests/tmirror-ctl.at \
 	tests/vswitch-sync.at \

@@ -38,7 +38,7 @@ RTL_TCP_PORT=5001
 # rtl_check: prints why this machine cannot run the lab and returns 1, or
 # returns 0.  Probes namespace creation with a throw-away namespace.
 rtl_check () {
-    for tool in ip ethtool ping nc tshark timeout ovs-vswitchd ovsdb-server; do
+    for tool in ip ss ethtool ping nc tshark timeout ovs-vswitchd ovsdb-server; do
         if ! command -v $tool >/dev/null 2>&1; then
             echo "skipped: $tool is not installed"
             return 1
@@ -90,6 +90,10 @@ rtl_topo () {
         ip netns add $RTL_P$ns || return 1
         ip -n $RTL_P$ns link set lo up || return 1
     done
+    # The hypervisor's own kernel stack stays quiet on the VM and collector
+    # ports (no IPv6 link-local addresses, router solicitations, ...).
+    rtl_ns hv sh -c 'for c in all default; do
+        echo 1 > /proc/sys/net/ipv6/conf/$c/disable_ipv6; done' 2>/dev/null
     rtl_veth hv vm1 ns1 eth0 || return 1
     rtl_veth hv vm2 ns2 eth0 || return 1
     # The copies are 50 bytes longer than the frames they carry.
@@ -229,7 +233,7 @@ rtl_capture_start () {
         fi
         sleep 0.1
     done
-    # tshark says "Capturing on" a moment before its socket is bound.
+    # A margin for the capture to be in place.
     sleep 0.5
 }
 
@@ -326,6 +330,7 @@ if test "${0##*/}" = real-traffic-lab.sh; then
             test -f "$dir"/$pid.pid && kill $(cat "$dir"/$pid.pid) 2>/dev/null
         done
         rtl_cleanup $P
+        rm -f "$dir"/prefix
         ;;
     *)
         echo "$0: unknown command $cmd" >&2; exit 1 ;;

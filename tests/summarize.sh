@@ -33,7 +33,7 @@ if [ -f "$out" ]; then
     failed=$((failed + f))
     skipped=$((skipped + s))
     if [ "$s" -gt 0 ]; then
-        echo "Skipped Autotest tests (tests/testsuite.dir/N/testsuite.log says why):"
+        echo "Skipped Autotest tests (tests/testsuite.log says why):"
         echo "$at" | grep -E ' skipped \(.*\)$'
     fi
     if [ "$f" -gt 0 ]; then
