@@ -1031,22 +1031,29 @@ vs_capture_ensure(struct vs_ctx *ctx, const struct vs_loc *src,
 
     enum vs_row_state s1 = vs_ensure_port(ctx, ctx->mbr, &mir_spec,
                                           &mir_port, &mir_iface, &error);
-    enum vs_row_state s2 = VS_ROW_CONFLICT, s3 = VS_ROW_CONFLICT;
+    enum vs_row_state s2 = VS_ROW_CONFLICT;
     if (s1 != VS_ROW_CONFLICT) {
         s2 = vs_ensure_port(ctx, src->br, &src_spec, &src_port, &src_iface,
                             &error);
     }
     if (s2 != VS_ROW_CONFLICT) {
-        s3 = vs_ensure_mirror(ctx, src->br, src_name, src->port, src_port,
-                              egress, iface_id, &error);
+        /* Its outcome matters only through 'error': see below. */
+        vs_ensure_mirror(ctx, src->br, src_name, src->port, src_port, egress,
+                         iface_id, &error);
     }
 
     if (error) {
         vs_capture_set(res, VS_CAPTURE_ERROR, "%s", error);
-    } else if (s1 != VS_ROW_OK || s2 != VS_ROW_OK || s3 != VS_ROW_OK) {
+    } else if (s1 != VS_ROW_OK || s2 != VS_ROW_OK) {
         vs_capture_set(res, VS_CAPTURE_PENDING, "creating or repairing %s "
                        "and mirror %s", mir_name, src_name);
     } else {
+        /* At most the Mirror row is being created or repaired: the
+         * patch ports and their ofports stay, so the flows that use them
+         * must stay too (tearing them down would drop the other direction's
+         * copies and reset the session's counters).  The caller does not
+         * claim the configuration until ovs-vswitchd has applied the
+         * change. */
         vs_capture_check_ofports(res, src_iface, mir_iface);
     }
     free(error);
