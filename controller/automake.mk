@@ -24,6 +24,8 @@ controller_libtmirror_controller_la_SOURCES = \
 	controller/ofctrl.h \
 	controller/pipeline.c \
 	controller/pipeline.h \
+	controller/session-counters.c \
+	controller/session-counters.h \
 	controller/session-status.c \
 	controller/session-status.h \
 	controller/vswitch-sync.c \

@@ -10,6 +10,7 @@
 
 #include "controller/mirror-plan.h"
 #include "controller/ofctrl.h"
+#include "controller/session-counters.h"
 #include "coverage.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/vlog.h"
@@ -55,15 +56,26 @@ status_get_stat(const struct tmrec_session_status *row, const char *key)
     return -1;
 }
 
-/* Copies the session's packet and byte counters into 'row' if they
- * changed. */
+/* Folds the session's flow counters into its running totals and, when
+ * 'write', copies the totals into 'row' if they changed.  'row' is NULL for
+ * a row being inserted. */
 static void
-status_set_stats(const struct tmrec_session_status *row,
-                 const struct plan_session *ps, const struct ofctrl *ofctrl)
+status_update_stats(const struct tmrec_session_status *row,
+                    const struct plan_session *ps,
+                    const struct ofctrl *ofctrl,
+                    struct session_counters *counters, bool write)
 {
-    uint64_t packets = 0, bytes = 0;
+    uint64_t flow_packets = 0, flow_bytes = 0, packets, bytes;
     if (ps->programmed) {
-        ofctrl_get_session_stats(ofctrl, ps->key, &packets, &bytes);
+        ofctrl_get_session_stats(ofctrl, ps->key, &flow_packets,
+                                 &flow_bytes);
+    }
+    session_counters_update(counters, &ps->uuid, flow_packets, flow_bytes,
+                            row ? status_get_stat(row, "packets") : -1,
+                            row ? status_get_stat(row, "bytes") : -1,
+                            &packets, &bytes);
+    if (!write || !row) {
+        return;
     }
     if (status_get_stat(row, "packets") == (int64_t) packets
         && status_get_stat(row, "bytes") == (int64_t) bytes) {
@@ -92,10 +104,17 @@ status_find(const struct tmrec_session_status **rows, size_t n,
 void
 session_status_run(struct ovsdb_idl *tm_idl, struct ovsdb_idl_txn *txn,
                    const char *chassis_name, const struct mirror_plan *plan,
-                   const struct ofctrl *ofctrl, bool synced,
+                   const struct ofctrl *ofctrl,
+                   struct session_counters *counters, bool synced,
                    bool refresh_stats)
 {
     if (!txn || !chassis_name) {
+        /* No transaction (the database is away): keep counting, so that a
+         * flow restart meanwhile is not missed. */
+        for (size_t i = 0; i < plan->n_sessions; i++) {
+            status_update_stats(NULL, &plan->sessions[i], ofctrl, counters,
+                                false);
+        }
         return;
     }
 
@@ -122,11 +141,13 @@ session_status_run(struct ovsdb_idl *tm_idl, struct ovsdb_idl_txn *txn,
     for (size_t i = 0; i < plan->n_sessions; i++) {
         const struct plan_session *ps = &plan->sessions[i];
         row = status_find(rows, n, &ps->uuid);
+        bool write_stats = refresh_stats;
         if (!row) {
+            status_update_stats(NULL, ps, ofctrl, counters, false);
             row = tmrec_session_status_insert(txn);
             tmrec_session_status_set_session(row, ps->row);
             tmrec_session_status_set_chassis_name(row, chassis_name);
-            refresh_stats = true;
+            write_stats = true;
         }
         if (ps->programmed && !synced) {
             status_set_state(row, "pending",
@@ -135,9 +156,8 @@ session_status_run(struct ovsdb_idl *tm_idl, struct ovsdb_idl_txn *txn,
             status_set_state(row, plan_state_to_string(ps->state),
                              ps->message);
         }
-        if (refresh_stats) {
-            status_set_stats(row, ps, ofctrl);
-        }
+        status_update_stats(row, ps, ofctrl, counters, write_stats);
     }
+    session_counters_sweep(counters);
     free(rows);
 }

@@ -18,16 +18,19 @@ struct ovsdb_idl;
 struct ovsdb_idl_txn;
 struct mirror_plan;
 struct ofctrl;
+struct session_counters;
 
 void session_status_register(struct ovsdb_idl *tm_idl);
 
 /* Brings this chassis's rows in line with 'plan'.  'synced' says whether the
  * switch has confirmed the flows of the current plan; when it has not,
- * programmed sessions are reported "pending".  Counters are copied from
- * 'ofctrl' only when 'refresh_stats'. */
+ * programmed sessions are reported "pending".  The flows' counters from
+ * 'ofctrl' are folded into the running totals in 'counters' on every call,
+ * and written into the rows when 'refresh_stats' (or for a new row). */
 void session_status_run(struct ovsdb_idl *tm_idl, struct ovsdb_idl_txn *,
                         const char *chassis_name,
                         const struct mirror_plan *, const struct ofctrl *,
+                        struct session_counters *counters,
                         bool synced, bool refresh_stats);
 
 #endif /* session-status.h */

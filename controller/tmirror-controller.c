@@ -24,6 +24,7 @@
 #include "controller/flow-table.h"
 #include "controller/mirror-plan.h"
 #include "controller/ofctrl.h"
+#include "controller/session-counters.h"
 #include "controller/session-status.h"
 #include "controller/vswitch-sync.h"
 #include "coverage.h"
@@ -70,6 +71,7 @@ struct controller {
     struct ovsdb_idl_loop tm_loop;
     struct controller_config cfg;
     struct ofctrl *ofctrl;
+    struct session_counters counters;   /* Running totals per session. */
 
     struct mirror_plan plan;    /* Last iteration's. */
     struct vs_result vs;        /* Last iteration's. */
@@ -283,7 +285,7 @@ controller_report(struct controller *c, struct ovsdb_idl_txn *tm_txn)
                    && ofctrl_get_installed_cfg(c->ofctrl) == c->put_cfg
                    && c->ovs_done && !c->plan.pending);
     session_status_run(c->tm_loop.idl, tm_txn, c->cfg.system_id, &c->plan,
-                       c->ofctrl, synced, refresh);
+                       c->ofctrl, &c->counters, synced, refresh);
 }
 
 /* One reconciliation pass over both databases. */
@@ -374,6 +376,7 @@ controller_init(struct controller *c)
     }
 
     c->ofctrl = ofctrl_create();
+    session_counters_init(&c->counters);
     tm_flow_table_init(&c->desired);
     tm_flow_table_init(&c->put);
     c->put_cfg = -2;
@@ -388,6 +391,7 @@ controller_destroy(struct controller *c)
     tm_flow_table_destroy(&c->desired);
     tm_flow_table_destroy(&c->put);
     ofctrl_destroy(c->ofctrl);
+    session_counters_destroy(&c->counters);
     ovsdb_idl_loop_destroy(&c->ovs_loop);
     ovsdb_idl_loop_destroy(&c->tm_loop);
     free(c->cfg.system_id);
@@ -612,8 +616,8 @@ tmirror_show_cmd(struct unixctl_conn *conn, int argc OVS_UNUSED,
     ds_put_format(&s, "sessions: %"PRIuSIZE"\n", c->plan.n_sessions);
     for (size_t i = 0; i < c->plan.n_sessions; i++) {
         const struct plan_session *ps = &c->plan.sessions[i];
-        uint64_t packets = 0, bytes = 0;
-        ofctrl_get_session_stats(c->ofctrl, ps->key, &packets, &bytes);
+        uint64_t packets, bytes;
+        session_counters_get(&c->counters, &ps->uuid, &packets, &bytes);
         ds_put_format(&s, "  %s: source %s number %"PRId64" %s"
                       " packets %"PRIu64" bytes %"PRIu64"%s%s\n",
                       ps->row->name, ps->row->source,

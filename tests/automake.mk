@@ -7,7 +7,8 @@ UNIT_TESTS = \
 	tests/test-ctl-json \
 	tests/test-flow-table \
 	tests/test-filter-compile \
-	tests/test-pipeline
+	tests/test-pipeline \
+	tests/test-session-counters
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -30,14 +31,12 @@ tests_test_ctl_json_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
 
 tests_test_flow_table_SOURCES = tests/test-flow-table.c
 tests_test_flow_table_CFLAGS = $(UNIT_CFLAGS)
-tests_test_flow_table_LDADD = \
-	controller/libtmirror-controller.la \
-	lib/libtmirror.la \
-	ovsdb/libtmirror-idl.la \
-	$(OVS_LIBS) \
-	$(CMOCKA_LIBS)
-
 CONTROLLER_UNIT_LDADD = controller/libtmirror-controller.la $(UNIT_LDADD)
+tests_test_flow_table_LDADD = $(CONTROLLER_UNIT_LDADD)
+
+tests_test_session_counters_SOURCES = tests/test-session-counters.c
+tests_test_session_counters_CFLAGS = $(UNIT_CFLAGS)
+tests_test_session_counters_LDADD = $(CONTROLLER_UNIT_LDADD)
 
 tests_test_filter_compile_SOURCES = tests/test-filter-compile.c
 tests_test_filter_compile_CFLAGS = $(UNIT_CFLAGS)

@@ -1,0 +1,52 @@
+/*
+ * Copyright (c) 2026 The tmirror authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License").
+ */
+
+#ifndef TMIRROR_SESSION_COUNTERS_H
+#define TMIRROR_SESSION_COUNTERS_H 1
+
+/* Running totals of the packets and bytes mirrored per session.
+ *
+ * The switch counts per flow, and a flow's counters start again at zero
+ * whenever it is reinstalled (ovs-vswitchd restarted, a tampered flow
+ * repaired, a session disabled and enabled again).  These totals fold each
+ * such restart in, so that what Session_Status reports never goes
+ * backwards. */
+
+#include <stdint.h>
+#include "openvswitch/hmap.h"
+
+struct uuid;
+
+struct session_counters {
+    struct hmap sessions;       /* Contains "struct session_counter"s. */
+};
+
+void session_counters_init(struct session_counters *);
+void session_counters_destroy(struct session_counters *);
+
+/* Folds the flow counters just read for session 'uuid' ('flow_packets',
+ * 'flow_bytes') into its totals and returns them in '*packets' and
+ * '*bytes'.  'row_packets' and 'row_bytes' are the totals last reported in
+ * the database (-1 if none): when a session is first seen, for example after
+ * tmirror-controller restarted, counting resumes from them if the flows'
+ * counters are lower. */
+void session_counters_update(struct session_counters *,
+                             const struct uuid *uuid,
+                             uint64_t flow_packets, uint64_t flow_bytes,
+                             int64_t row_packets, int64_t row_bytes,
+                             uint64_t *packets, uint64_t *bytes);
+
+/* Returns the totals of session 'uuid' last computed by
+ * session_counters_update(), or zeros. */
+void session_counters_get(const struct session_counters *,
+                          const struct uuid *uuid,
+                          uint64_t *packets, uint64_t *bytes);
+
+/* Forgets the sessions not seen by session_counters_update() since the last
+ * call. */
+void session_counters_sweep(struct session_counters *);
+
+#endif /* session-counters.h */
