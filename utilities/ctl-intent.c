@@ -72,56 +72,45 @@ named_rows_destroy(struct named_rows *rows)
     free(rows->names);
 }
 
-/* Collects every Filter row, sorted by name. */
-static void
-sorted_filters(const struct ovsdb_idl *idl, struct named_rows *out)
+/* Returns the name of a Filter row. */
+static const char *
+filter_name(const struct ovsdb_idl_row *row)
 {
-    const struct tmrec_filter *row;
-    size_t n = 0, allocated = 0;
-    struct named_row *entries = NULL;
-
-    TMREC_FILTER_FOR_EACH (row, idl) {
-        if (n >= allocated) {
-            entries = x2nrealloc(entries, &allocated, sizeof *entries);
-        }
-        entries[n].name = row->name;
-        entries[n++].row = &row->header_;
-    }
-    named_rows_sort(entries, n, out);
+    return CONTAINER_OF(row, struct tmrec_filter, header_)->name;
 }
 
-/* Collects every Target row, sorted by name. */
-static void
-sorted_targets(const struct ovsdb_idl *idl, struct named_rows *out)
+/* Returns the name of a Target row. */
+static const char *
+target_name(const struct ovsdb_idl_row *row)
 {
-    const struct tmrec_target *row;
-    size_t n = 0, allocated = 0;
-    struct named_row *entries = NULL;
-
-    TMREC_TARGET_FOR_EACH (row, idl) {
-        if (n >= allocated) {
-            entries = x2nrealloc(entries, &allocated, sizeof *entries);
-        }
-        entries[n].name = row->name;
-        entries[n++].row = &row->header_;
-    }
-    named_rows_sort(entries, n, out);
+    return CONTAINER_OF(row, struct tmrec_target, header_)->name;
 }
 
-/* Collects every Session row, sorted by name. */
-static void
-sorted_sessions(const struct ovsdb_idl *idl, struct named_rows *out)
+/* Returns the name of a Session row. */
+static const char *
+session_name(const struct ovsdb_idl_row *row)
 {
-    const struct tmrec_session *row;
+    return CONTAINER_OF(row, struct tmrec_session, header_)->name;
+}
+
+/* Collects every row of 'table' in 'idl', sorted by the name that
+ * 'get_name' returns. */
+static void
+sorted_rows(const struct ovsdb_idl *idl,
+            const struct ovsdb_idl_table_class *table,
+            const char *(*get_name)(const struct ovsdb_idl_row *),
+            struct named_rows *out)
+{
     size_t n = 0, allocated = 0;
     struct named_row *entries = NULL;
 
-    TMREC_SESSION_FOR_EACH (row, idl) {
+    for (const struct ovsdb_idl_row *row = ovsdb_idl_first_row(idl, table);
+         row; row = ovsdb_idl_next_row(row)) {
         if (n >= allocated) {
             entries = x2nrealloc(entries, &allocated, sizeof *entries);
         }
-        entries[n].name = row->name;
-        entries[n++].row = &row->header_;
+        entries[n].name = get_name(row);
+        entries[n++].row = row;
     }
     named_rows_sort(entries, n, out);
 }
@@ -199,7 +188,7 @@ static void
 check_filters(const struct ovsdb_idl *idl, struct svec *errors)
 {
     struct named_rows filters;
-    sorted_filters(idl, &filters);
+    sorted_rows(idl, &tmrec_table_filter, filter_name, &filters);
 
     check_names(&filters, "filter", errors);
     for (size_t i = 0; i < filters.n; i++) {
@@ -215,7 +204,7 @@ static void
 check_targets(const struct ovsdb_idl *idl, struct svec *errors)
 {
     struct named_rows targets;
-    sorted_targets(idl, &targets);
+    sorted_rows(idl, &tmrec_table_target, target_name, &targets);
 
     check_names(&targets, "target", errors);
     for (size_t i = 0; i < targets.n; i++) {
@@ -270,7 +259,7 @@ check_sessions(const struct ovsdb_idl *idl, struct svec *errors)
     struct named_rows sessions;
     struct shash seen_keys = SHASH_INITIALIZER(&seen_keys);
     struct shash seen_vnis = SHASH_INITIALIZER(&seen_vnis);
-    sorted_sessions(idl, &sessions);
+    sorted_rows(idl, &tmrec_table_session, session_name, &sessions);
 
     check_names(&sessions, "session", errors);
     for (size_t i = 0; i < sessions.n; i++) {
