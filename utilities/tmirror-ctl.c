@@ -389,6 +389,23 @@ parse_options(int argc, char *argv[], struct shash *local_options)
     free(options);
 }
 
+
+/* Returns db-ctl-base's usage of the generic database commands without its
+ * line about a --force option, which tmirror-ctl does not have. */
+static const char *
+db_cmd_usage(void)
+{
+    static char *usage;
+    if (!usage) {
+        usage = xstrdup(ctl_get_db_cmd_usage());
+        char *line = strstr(usage, "Potentially unsafe");
+        char *end = line ? strchr(line, '\n') : NULL;
+        if (end) {
+            memmove(line, end + 1, strlen(end + 1) + 1);
+        }
+    }
+    return usage;
+}
 /* Prints --help and exits. */
 static void
 usage(void)
@@ -471,7 +488,7 @@ Options:\n\
                               default) or wait until every chassis has\n\
                               programmed the change into its datapath (hv)\n\
   --may-exist, --if-exists    (before a command) see the commands above\n",
-           program_name, program_name, ctl_get_db_cmd_usage(),
+           program_name, program_name, db_cmd_usage(),
            ctl_list_db_tables_usage(), default_db());
     table_usage();
     vlog_usage();
