@@ -26,9 +26,10 @@
 #define TM_COOKIE_MAGIC     UINT64_C(0x746d000000000000)
 #define TM_COOKIE_MAGIC_MASK UINT64_C(0xffff000000000000)
 enum tm_cookie_kind {
-    TM_COOKIE_INFRA = 0,        /* Classification, decapsulation, drops. */
+    TM_COOKIE_INFRA = 0,        /* Classification, drops. */
     TM_COOKIE_ACCEPT = 1,       /* A rule that accepts: counts mirrored. */
-    TM_COOKIE_OTHER = 2,        /* Reject, fall-through, conjunction parts. */
+    TM_COOKIE_OTHER = 2,        /* Reject, fall-through, conjunction parts,
+                                 * decapsulation toward a local appliance. */
 };
 uint64_t tm_cookie(enum tm_cookie_kind, uint32_t session_key);
 enum tm_cookie_kind tm_cookie_get_kind(uint64_t cookie);

@@ -128,6 +128,25 @@ plan_check_session(struct plan_session *ps)
     return plan_collect_rules(ps);
 }
 
+/* Returns the index of the tunnel request for ('encap', 'dst_port') in
+ * 'plan', adding it if needed ('encap' must outlive 'plan'). */
+static int
+plan_tunnel_index__(struct mirror_plan *plan, const char *encap,
+                    int dst_port)
+{
+    for (size_t i = 0; i < plan->n_tunnels; i++) {
+        if (!strcmp(plan->tunnels[i].encap, encap)
+            && plan->tunnels[i].dst_port == dst_port) {
+            return i;
+        }
+    }
+    plan->tunnels = xrealloc(plan->tunnels,
+                             (plan->n_tunnels + 1) * sizeof *plan->tunnels);
+    plan->tunnels[plan->n_tunnels].encap = encap;
+    plan->tunnels[plan->n_tunnels].dst_port = dst_port;
+    return plan->n_tunnels++;
+}
+
 /* Returns the index of the tunnel request for (encap, dst_port) in 'plan',
  * adding it if needed.  Default UDP ports are stored as 0 so that a target
  * that names the default shares the port with one that does not. */
@@ -140,17 +159,170 @@ plan_tunnel_index(struct mirror_plan *plan, const struct tmrec_target *t)
         || (!strcmp(encap, "geneve") && dst_port == TM_GENEVE_DEFAULT_PORT)) {
         dst_port = 0;
     }
-    for (size_t i = 0; i < plan->n_tunnels; i++) {
-        if (!strcmp(plan->tunnels[i].encap, encap)
-            && plan->tunnels[i].dst_port == dst_port) {
-            return i;
+    return plan_tunnel_index__(plan, encap, dst_port);
+}
+
+/* Returns true if an Interface with external_ids:iface-id 'iface_id' exists
+ * on any bridge of this chassis other than the mirror bridge. */
+static bool
+source_is_local(struct ovsdb_idl *ovs_idl, const char *iface_id,
+                const char *bridge)
+{
+    const struct ovsrec_bridge *br;
+    OVSREC_BRIDGE_FOR_EACH (br, ovs_idl) {
+        if (!strcmp(br->name, bridge)) {
+            continue;
+        }
+        for (size_t i = 0; i < br->n_ports; i++) {
+            const struct ovsrec_port *port = br->ports[i];
+            for (size_t j = 0; j < port->n_interfaces; j++) {
+                const char *id = smap_get(&port->interfaces[j]->external_ids,
+                                          "iface-id");
+                if (id && !strcmp(id, iface_id)) {
+                    return true;
+                }
+            }
         }
     }
-    plan->tunnels = xrealloc(plan->tunnels,
-                             (plan->n_tunnels + 1) * sizeof *plan->tunnels);
-    plan->tunnels[plan->n_tunnels].encap = encap;
-    plan->tunnels[plan->n_tunnels].dst_port = dst_port;
-    return plan->n_tunnels++;
+    return false;
+}
+
+/* Returns the name of the chassis other than 'self' that has a Binding row
+ * for 'port', or NULL.  When several do, the lowest name wins, and the log
+ * says so. */
+static const char *
+plan_find_binding(const struct ovsdb_idl *tm_idl, const char *port,
+                  const char *self)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+    const struct tmrec_binding *b;
+    const char *best = NULL;
+    size_t n = 0;
+
+    TMREC_BINDING_FOR_EACH (b, tm_idl) {
+        if (!strcmp(b->port, port) && strcmp(b->chassis_name, self)) {
+            n++;
+            if (!best || strcmp(b->chassis_name, best) < 0) {
+                best = b->chassis_name;
+            }
+        }
+    }
+    if (n > 1) {
+        VLOG_WARN_RL(&rl, "port %s is bound on %"PRIuSIZE" chassis; using "
+                     "%s (the lowest name)", port, n, best);
+    }
+    return best;
+}
+
+/* Returns the Chassis row named 'name', or NULL. */
+static const struct tmrec_chassis *
+plan_find_chassis(const struct ovsdb_idl *tm_idl, const char *name)
+{
+    const struct tmrec_chassis *ch;
+    TMREC_CHASSIS_FOR_EACH (ch, tm_idl) {
+        if (!strcmp(ch->name, name)) {
+            return ch;
+        }
+    }
+    return NULL;
+}
+
+/* Returns true if 's' is an IPv4 or IPv6 address. */
+static bool
+plan_is_ip(const char *s)
+{
+    ovs_be32 ip4;
+    struct in6_addr ip6;
+    return ip_parse(s, &ip4) || ipv6_parse(s, &ip6);
+}
+
+/* Finds the chassis that hosts the appliance of 'ps''s port target, whose
+ * source is here and whose appliance is not, and checks that copies can be
+ * sent there.  Returns NULL (and fills ps->remote_chassis and
+ * ps->remote_ip) or an error message for the caller to free. */
+static char *
+plan_find_remote_target(const struct ovsdb_idl *tm_idl,
+                        const struct plan_context *ctx,
+                        struct plan_session *ps)
+{
+    const struct tmrec_target *t = ps->row->target;
+    const char *name = plan_find_binding(tm_idl, t->port, ctx->chassis_name);
+    if (!name) {
+        return xasprintf("target %s: appliance port %s is not on this "
+                         "chassis's mirror bridge %s nor on any other "
+                         "chassis (no Binding row)", t->name, t->port,
+                         ctx->bridge);
+    }
+    if (!ps->row->n_vni) {
+        return xasprintf("session %s: vni: not set (appliance port %s is on "
+                         "chassis %s, and copies sent there need one; "
+                         "tmirror-ctl assigns one)", ps->row->name, t->port,
+                         name);
+    }
+    const struct tmrec_chassis *ch = plan_find_chassis(tm_idl, name);
+    if (!ch) {
+        return xasprintf("target %s: appliance port %s is bound to chassis "
+                         "%s, which has no Chassis row", t->name, t->port,
+                         name);
+    }
+    if (!ch->encap_ip || !ch->encap_ip[0]) {
+        return xasprintf("target %s: appliance port %s is on chassis %s, "
+                         "but chassis %s has no encap ip (set "
+                         "external_ids:tmirror-encap-ip)", t->name, t->port,
+                         name, name);
+    }
+    if (!plan_is_ip(ch->encap_ip)) {
+        return xasprintf("chassis %s: encap_ip \"%s\" is not an IP address",
+                         name, ch->encap_ip);
+    }
+    const char *az = ch->availability_zone ? ch->availability_zone : "";
+    const struct tmrec_tm_global *global = tmrec_tm_global_first(tm_idl);
+    if (az[0] && ctx->availability_zone[0]
+        && strcmp(az, ctx->availability_zone)
+        && !(global && smap_get_bool(&global->options, "allow_cross_zone",
+                                     false))) {
+        return xasprintf("target %s: appliance port %s is on chassis %s in "
+                         "availability zone %s, but the source is in "
+                         "availability zone %s (set TM_Global "
+                         "options:allow_cross_zone=true to allow)", t->name,
+                         t->port, name, az, ctx->availability_zone);
+    }
+    ps->remote_chassis = xstrdup(name);
+    ps->remote_ip = xstrdup(ch->encap_ip);
+    return NULL;
+}
+
+/* Decides this chassis's part in 'ps', a valid session with a port target:
+ * sending to an appliance on another chassis (source here, appliance not),
+ * receiving for a local appliance (appliance here, source not), or neither
+ * (the local case, or nothing to do here). */
+static void
+plan_check_port_target(struct mirror_plan *plan, struct plan_session *ps,
+                       const struct ovsdb_idl *tm_idl,
+                       const struct plan_context *ctx)
+{
+    const struct tmrec_target *t = ps->row->target;
+    bool appliance_here = (vswitch_sync_find_appliance(ctx->ovs_idl,
+                                                       ctx->bridge, t->port)
+                           != OFPP_NONE);
+    bool source_here = source_is_local(ctx->ovs_idl, ps->row->source,
+                                       ctx->bridge);
+
+    if (source_here && !appliance_here) {
+        char *error = plan_find_remote_target(tm_idl, ctx, ps);
+        if (error) {
+            plan_set(ps, PLAN_ERROR, error);
+            return;
+        }
+        ps->remote_target = true;
+        ps->tunnel_idx = plan_tunnel_index__(plan, "geneve", 0);
+    } else if (appliance_here && !source_here && ps->row->n_vni) {
+        const char *from = plan_find_binding(tm_idl, ps->row->source,
+                                             ctx->chassis_name);
+        ps->remote_chassis = from ? xstrdup(from) : NULL;
+        ps->decap = true;
+        ps->tunnel_idx = plan_tunnel_index__(plan, "geneve", 0);
+    }
 }
 
 /* Adds capture requests for every source, in admission order: by source,
@@ -184,9 +356,11 @@ plan_add_captures(struct mirror_plan *plan)
     }
 }
 
-/* Phase 1: reads and validates the intent from 'tm_idl' into 'plan'. */
+/* Phase 1: reads and validates the intent from 'tm_idl' into 'plan', for
+ * the chassis that 'ctx' describes. */
 void
-mirror_plan_build(const struct ovsdb_idl *tm_idl, struct mirror_plan *plan)
+mirror_plan_build(const struct ovsdb_idl *tm_idl,
+                  const struct plan_context *ctx, struct mirror_plan *plan)
 {
     memset(plan, 0, sizeof *plan);
 
@@ -210,37 +384,16 @@ mirror_plan_build(const struct ovsdb_idl *tm_idl, struct mirror_plan *plan)
 
     for (size_t i = 0; i < plan->n_sessions; i++) {
         struct plan_session *ps = &plan->sessions[i];
-        if (plan_check_session(ps)
-            && !strcmp(ps->row->target->type, "ip")) {
+        if (!plan_check_session(ps)) {
+            continue;
+        }
+        if (!strcmp(ps->row->target->type, "ip")) {
             ps->tunnel_idx = plan_tunnel_index(plan, ps->row->target);
+        } else {
+            plan_check_port_target(plan, ps, tm_idl, ctx);
         }
     }
     plan_add_captures(plan);
-}
-
-/* Returns true if an Interface with external_ids:iface-id 'iface_id' exists
- * on any bridge of this chassis other than the mirror bridge. */
-static bool
-source_is_local(struct ovsdb_idl *ovs_idl, const char *iface_id,
-                const char *bridge)
-{
-    const struct ovsrec_bridge *br;
-    OVSREC_BRIDGE_FOR_EACH (br, ovs_idl) {
-        if (!strcmp(br->name, bridge)) {
-            continue;
-        }
-        for (size_t i = 0; i < br->n_ports; i++) {
-            const struct ovsrec_port *port = br->ports[i];
-            for (size_t j = 0; j < port->n_interfaces; j++) {
-                const char *id = smap_get(&port->interfaces[j]->external_ids,
-                                          "iface-id");
-                if (id && !strcmp(id, iface_id)) {
-                    return true;
-                }
-            }
-        }
-    }
-    return false;
 }
 
 /* Finds the capture result for (source, direction), or NULL. */
@@ -346,6 +499,88 @@ plan_resolve_ip_target(struct mirror_plan *plan, struct plan_session *ps,
     return pt->n_dests > 0;
 }
 
+/* Returns the ofport of 'ps''s tunnel request, or OFPP_NONE. */
+static ofp_port_t
+plan_tunnel_ofport(const struct plan_session *ps, const struct vs_result *vs)
+{
+    return (ps->tunnel_idx >= 0 && ps->tunnel_idx < vs->n_tunnels
+            ? vs->tunnel_ofports[ps->tunnel_idx] : OFPP_NONE);
+}
+
+/* Fills 'ps->target' for a port target on another chassis: one GENEVE
+ * destination, that chassis's encap_ip. */
+static bool
+plan_resolve_remote_target(struct mirror_plan *plan, struct plan_session *ps,
+                           const struct vs_result *vs)
+{
+    ofp_port_t ofport = plan_tunnel_ofport(ps, vs);
+    if (ofport == OFPP_NONE) {
+        plan->pending = true;
+        plan_set(ps, PLAN_PENDING, xstrdup("waiting for ovs-vswitchd to add "
+                                           "the geneve tunnel port"));
+        return false;
+    }
+
+    struct pl_target *pt = &ps->target;
+    pt->is_port = false;
+    pt->encap = "geneve";
+    pt->dests = xcalloc(1, sizeof *pt->dests);
+    struct pl_tunnel_dest *d = &pt->dests[0];
+    ovs_be32 ip4;
+    if (ip_parse(ps->remote_ip, &ip4)) {
+        d->ip = in6_addr_mapped_ipv4(ip4);
+    } else if (!ipv6_parse(ps->remote_ip, &d->ip)) {
+        return false;           /* plan_find_remote_target() checked it. */
+    }
+    d->tunnel_ofport = ofport;
+    pt->n_dests = 1;
+    return true;
+}
+
+/* For a session whose appliance is here and whose source is on another
+ * chassis: adds the decapsulation entry and says so in the state, which
+ * stays pending (the source is not here; the sending chassis reports
+ * active and counts the copies). */
+static void
+plan_resolve_decap(struct mirror_plan *plan, struct plan_session *ps,
+                   struct ovsdb_idl *ovs_idl, const char *bridge,
+                   const struct vs_result *vs)
+{
+    const char *port = ps->row->target->port;
+    ofp_port_t tunnel = plan_tunnel_ofport(ps, vs);
+    ofp_port_t appliance = vswitch_sync_find_appliance(ovs_idl, bridge, port);
+
+    if (tunnel == OFPP_NONE) {
+        plan->pending = true;
+        plan_set(ps, PLAN_PENDING,
+                 xasprintf("waiting for ovs-vswitchd to add the geneve "
+                           "tunnel port (to receive copies for appliance "
+                           "%s)", port));
+        return;
+    } else if (appliance == OFPP_NONE) {
+        plan_set(ps, PLAN_PENDING, xasprintf("source port %s is not on this "
+                                             "chassis", ps->row->source));
+        return;
+    }
+
+    plan->decaps = xrealloc(plan->decaps,
+                            (plan->n_decaps + 1) * sizeof *plan->decaps);
+    plan->decaps[plan->n_decaps++] = (struct pl_decap) {
+        .tunnel_ofport = tunnel,
+        .vni = ps->row->vni[0],
+        .appliance_ofport = appliance,
+        .key = ps->key,
+    };
+    char *from = (ps->remote_chassis
+                  ? xasprintf("chassis %s", ps->remote_chassis)
+                  : xstrdup("another chassis"));
+    plan_set(ps, PLAN_PENDING,
+             xasprintf("delivering copies from %s to appliance %s (source "
+                       "port %s is not on this chassis)", from, port,
+                       ps->row->source));
+    free(from);
+}
+
 /* Resolves 'ps''s target to a delivery on the mirror bridge.  Returns false
  * (and sets the state) when it cannot be reached now. */
 static bool
@@ -355,6 +590,9 @@ plan_resolve_target(struct mirror_plan *plan, struct plan_session *ps,
 {
     const struct tmrec_target *t = ps->row->target;
 
+    if (ps->remote_target) {
+        return plan_resolve_remote_target(plan, ps, vs);
+    }
     if (!strcmp(t->type, "port")) {
         ofp_port_t ofport = vswitch_sync_find_appliance(ovs_idl, bridge,
                                                         t->port);
@@ -422,6 +660,10 @@ mirror_plan_resolve(struct mirror_plan *plan, struct ovsdb_idl *ovs_idl,
 {
     for (size_t i = 0; i < plan->n_sessions; i++) {
         struct plan_session *ps = &plan->sessions[i];
+        if (ps->decap && ps->state != PLAN_ERROR && ps->row->enabled) {
+            plan_resolve_decap(plan, ps, ovs_idl, bridge, vs);
+            continue;
+        }
         if (ps->state == PLAN_ERROR || !ps->row->enabled
             || !plan_resolve_capture(plan, ps, ovs_idl, bridge, vs)
             || !plan_resolve_target(plan, ps, ovs_idl, bridge, vs)) {
@@ -442,6 +684,7 @@ mirror_plan_resolve(struct mirror_plan *plan, struct ovsdb_idl *ovs_idl,
     size_t n_sources;
     struct pl_source *sources = plan_make_sources(plan, vs, &n_sources);
     pipeline_build(sources, n_sources, desired);
+    pipeline_add_decaps(plan->decaps, plan->n_decaps, desired);
     for (size_t i = 0; i < n_sources; i++) {
         free(sources[i].sessions);
     }
@@ -469,7 +712,10 @@ mirror_plan_destroy(struct mirror_plan *plan)
         free(ps->message);
         free(ps->rules);
         free(ps->target.dests);
+        free(ps->remote_chassis);
+        free(ps->remote_ip);
     }
+    free(plan->decaps);
     free(plan->sessions);
     free(plan->captures);
     free(plan->tunnels);

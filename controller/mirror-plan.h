@@ -16,7 +16,11 @@
  *      filter's rules and its target, as tmirror-ctl would; it lists the
  *      (source, direction) captures and tunnel ports to ask vswitch-sync for.
  *      Sources are in admission order: by source iface-id, then session
- *      number.
+ *      number.  A port target whose appliance is on another chassis's
+ *      mirror bridge (Binding rows) is reached through the GENEVE tunnel
+ *      port, with tun_dst = that chassis's encap_ip and tun_id = the VNI;
+ *      a session whose appliance is here and whose source is elsewhere asks
+ *      for the GENEVE port to receive its copies.
  *
  *   2. mirror_plan_resolve() takes vswitch-sync's answer (ofports, capacity)
  *      and builds the OpenFlow pipeline, and each session's state. */
@@ -56,6 +60,22 @@ struct plan_session {
     struct pl_session pl;       /* For pipeline_build(). */
     struct pl_target target;    /* pl.target points here. */
     int tunnel_idx;             /* Index into tunnel requests, or -1. */
+
+    /* Port target on another chassis (this chassis sends). */
+    bool remote_target;
+    char *remote_chassis;       /* Owned; chassis hosting the appliance. */
+    char *remote_ip;            /* Owned; its encap_ip. */
+
+    /* Appliance here, source elsewhere (this chassis receives). */
+    bool decap;
+};
+
+/* What mirror_plan_build() needs to know about this chassis. */
+struct plan_context {
+    struct ovsdb_idl *ovs_idl;  /* Local Open_vSwitch database. */
+    const char *bridge;         /* Mirror bridge. */
+    const char *chassis_name;   /* This chassis's system-id. */
+    const char *availability_zone;  /* "" if none. */
 };
 
 struct mirror_plan {
@@ -67,10 +87,14 @@ struct mirror_plan {
     struct vs_tunnel_req *tunnels;
     size_t n_tunnels;
 
+    struct pl_decap *decaps;    /* Decapsulation flows (receiving side). */
+    size_t n_decaps;
+
     bool pending;               /* Something waits for ovs-vswitchd. */
 };
 
 void mirror_plan_build(const struct ovsdb_idl *tm_idl,
+                       const struct plan_context *,
                        struct mirror_plan *);
 void mirror_plan_resolve(struct mirror_plan *, struct ovsdb_idl *ovs_idl,
                          const char *bridge, const struct vs_result *,

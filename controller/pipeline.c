@@ -74,6 +74,7 @@ COVERAGE_DEFINE(pipeline_build);
 #define PL_PRIO_DROP 0
 #define PL_PRIO_FALLTHROUGH 1
 #define PL_PRIO_DELIVER 100
+#define PL_PRIO_DECAP 100
 #define PL_STAGE_REG 1          /* reg1 holds the session stage. */
 #define PL_PORT_REG 2           /* reg2: TM_TABLE_DELIVER's output port. */
 #define PL_LENGTH_REG 3         /* reg3: TM_TABLE_DELIVER's max_len. */
@@ -680,4 +681,59 @@ pipeline_build(const struct pl_source *sources, size_t n_sources,
 
     id_map_destroy(&ctx.conj_ids);
     id_map_destroy(&ctx.groups);
+}
+
+/* qsort() comparator for decapsulation entries by session key. */
+static int
+compare_decap_keys(const void *a_, const void *b_)
+{
+    const struct pl_decap *const *a = a_;
+    const struct pl_decap *const *b = b_;
+    return (*a)->key < (*b)->key ? -1 : (*a)->key > (*b)->key;
+}
+
+/* Adds to 'out' the table-0 flows that hand copies arriving from other
+ * chassis to local appliance ports.  The entries are taken in ascending
+ * session key order, so that a (tunnel, vni) named twice always goes to the
+ * same appliance. */
+void
+pipeline_add_decaps(const struct pl_decap *decaps, size_t n_decaps,
+                    struct tm_flow_table *out)
+{
+    const struct pl_decap **sorted = xmalloc((n_decaps + 1)
+                                             * sizeof *sorted);
+    for (size_t i = 0; i < n_decaps; i++) {
+        sorted[i] = &decaps[i];
+    }
+    qsort(sorted, n_decaps, sizeof *sorted, compare_decap_keys);
+
+    for (size_t i = 0; i < n_decaps; i++) {
+        const struct pl_decap *d = sorted[i];
+        if (!ofport_is_valid(d->tunnel_ofport)
+            || !ofport_is_valid(d->appliance_ofport)) {
+            VLOG_WARN_RL(&rl, "decapsulation for vni %"PRIu32": ofport not "
+                         "valid, skipping", d->vni);
+            continue;
+        }
+
+        struct match match;
+        match_init_catchall(&match);
+        match_set_in_port(&match, d->tunnel_ofport);
+        match_set_tun_id(&match, htonll(d->vni));
+        if (tm_flow_table_find(out, TM_TABLE_CLASSIFY, PL_PRIO_DECAP,
+                               &match)) {
+            VLOG_WARN_RL(&rl, "decapsulation for vni %"PRIu32": two sessions "
+                         "use it, keeping the first", d->vni);
+            continue;
+        }
+
+        struct ofpbuf ofpacts;
+        ofpbuf_init(&ofpacts, 16);
+        put_output(&ofpacts, d->appliance_ofport, 0);
+        tm_flow_table_add(out, TM_TABLE_CLASSIFY, PL_PRIO_DECAP,
+                          tm_cookie(TM_COOKIE_OTHER, d->key), &match,
+                          ofpacts.data, ofpacts.size);
+        ofpbuf_uninit(&ofpacts);
+    }
+    free(sorted);
 }

@@ -37,7 +37,16 @@
  * OpenFlow action set, in which OVS drops output(port=P,max_len=N), so a
  * truncating bucket sets tun_dst, reg2=P, reg3=N and resubmits to table 2
  * (TM_TABLE_DELIVER), whose flow "reg2=P,reg3=N" does the truncating
- * output. */
+ * output.
+ *
+ * Decapsulation (a port target whose appliance NIC is on this chassis's
+ * mirror bridge while the source is on another chassis): the sending
+ * chassis delivers the (already truncated) copies through its flow-based
+ * GENEVE port with tun_id = the session's VNI; here each such session has
+ * one table-0 flow "in_port=<GENEVE port>,tun_id=VNI ->
+ * output:<appliance>" (pipeline_add_decaps()).  Its cookie is
+ * TM_COOKIE_OTHER with the session key: the sending chassis counts the
+ * session's copies, the receiving one must not count them again. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -91,6 +100,15 @@ struct pl_source {
     size_t n_sessions;
 };
 
+/* Copies of a session that arrive from another chassis through the tunnel
+ * port 'tunnel_ofport' with tun_id 'vni', for the local appliance port. */
+struct pl_decap {
+    ofp_port_t tunnel_ofport;
+    uint32_t vni;
+    ofp_port_t appliance_ofport;
+    uint32_t key;               /* tm_session_key() of the session. */
+};
+
 /* Derives the 32-bit key of a session from its UUID's first word, for
  * cookies and group ids. */
 struct uuid;
@@ -99,5 +117,11 @@ uint32_t tm_session_key(const struct uuid *);
 /* Replaces the contents of 'out' with the flows and groups for 'sources'. */
 void pipeline_build(const struct pl_source *sources, size_t n_sources,
                     struct tm_flow_table *out);
+
+/* Adds to 'out' (after pipeline_build()) the decapsulation flows for
+ * 'decaps'.  Entries with an invalid ofport are skipped; of two entries
+ * with the same (tunnel, vni) the one with the lower key wins. */
+void pipeline_add_decaps(const struct pl_decap *decaps, size_t n_decaps,
+                         struct tm_flow_table *out);
 
 #endif /* pipeline.h */

@@ -62,6 +62,9 @@ struct controller_config {
     char *encap_ip;             /* tmirror-encap-ip, "" if unset. */
     char *bridge;               /* tmirror-bridge. */
     char *availability_zone;    /* tmirror-availability-zone. */
+    bool tunnel_local_ip;       /* tmirror-tunnel-local-ip (default true):
+                                 * pin the tunnel ports' local_ip to
+                                 * encap_ip. */
     char hostname[256];
 };
 
@@ -131,6 +134,9 @@ controller_read_config(struct controller *c)
     replace_string(&c->cfg.availability_zone,
                    (ids ? smap_get_def(ids, "tmirror-availability-zone", "")
                     : ""));
+    c->cfg.tunnel_local_ip = !ids || smap_get_bool(ids,
+                                                   "tmirror-tunnel-local-ip",
+                                                   true);
     if (replace_string(&c->cfg.remote, remote) && remote[0]) {
         VLOG_INFO("Traffic_Mirror database: %s", remote);
         ovsdb_idl_set_remote(c->tm_loop.idl, remote, true);
@@ -196,7 +202,8 @@ controller_sync_vswitch(struct controller *c, struct ovsdb_idl_txn *ovs_txn)
 {
     const struct vs_config vs_cfg = {
         .bridge = c->cfg.bridge,
-        .encap_ip = c->cfg.encap_ip[0] ? c->cfg.encap_ip : NULL,
+        .encap_ip = (c->cfg.encap_ip[0] && c->cfg.tunnel_local_ip
+                     ? c->cfg.encap_ip : NULL),
         .cleanup = c->cleanup,
     };
     vs_result_destroy(&c->vs);
@@ -244,7 +251,9 @@ controller_installed_cfg(const struct controller *c)
 }
 
 /* Collects the ports that this chassis hosts and that the intent names:
- * local sources and appliance ports of port targets. */
+ * local sources of sessions, and the appliance port of every port Target
+ * that is on this chassis's mirror bridge (whichever chassis its sessions'
+ * sources are on, so that those chassis can find it). */
 static void
 controller_local_ports(const struct controller *c, struct sset *ports)
 {
@@ -253,8 +262,13 @@ controller_local_ports(const struct controller *c, struct sset *ports)
         if (ps->local) {
             sset_add(ports, ps->row->source);
         }
-        if (ps->programmed && ps->target.is_port) {
-            sset_add(ports, ps->row->target->port);
+    }
+    const struct tmrec_target *t;
+    TMREC_TARGET_FOR_EACH (t, c->tm_loop.idl) {
+        if (!strcmp(t->type, "port") && t->port && t->port[0]
+            && vswitch_sync_find_appliance(c->ovs_loop.idl, c->cfg.bridge,
+                                           t->port) != OFPP_NONE) {
+            sset_add(ports, t->port);
         }
     }
 }
@@ -300,7 +314,13 @@ controller_reconcile(struct controller *c, struct ovsdb_idl_txn *ovs_txn,
     c->tm_cfg = global ? global->cfg : 0;
 
     mirror_plan_destroy(&c->plan);
-    mirror_plan_build(c->tm_loop.idl, &c->plan);
+    const struct plan_context plan_ctx = {
+        .ovs_idl = c->ovs_loop.idl,
+        .bridge = c->cfg.bridge,
+        .chassis_name = c->cfg.system_id,
+        .availability_zone = c->cfg.availability_zone,
+    };
+    mirror_plan_build(c->tm_loop.idl, &plan_ctx, &c->plan);
     c->have_plan = true;
     controller_sync_vswitch(c, ovs_txn);
     mirror_plan_resolve(&c->plan, c->ovs_loop.idl, c->cfg.bridge, &c->vs,
@@ -567,7 +587,8 @@ usage(void)
            "\nConfiguration is read from the Open_vSwitch row's "
            "external_ids:\n"
            "  system-id, tmirror-remote, tmirror-encap-ip, tmirror-bridge\n"
-           "  (default " DEFAULT_BRIDGE "), tmirror-availability-zone.\n",
+           "  (default " DEFAULT_BRIDGE "), tmirror-availability-zone,\n"
+           "  tmirror-tunnel-local-ip (default true).\n",
            program_name, program_name, ovs_rundir());
     stream_usage("database", true, true, false);
     daemon_usage();

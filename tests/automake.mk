@@ -76,6 +76,7 @@ TESTSUITE_AT = \
 	tests/controller.at \
 	tests/controller-semantics.at \
 	tests/controller-robustness.at \
+	tests/controller-multihost.at \
 	tests/tmirror-ctl.at \
 	tests/vswitch-sync.at \
 	tests/ofctrl.at \

@@ -837,6 +837,52 @@ dump_scenario(const char *name)
     return 0;
 }
 
+static void
+test_decaps(void **state OVS_UNUSED)
+{
+    /* Copies from other chassis: one table-0 flow per (tunnel, vni), with a
+     * non-counting cookie; invalid ofports are skipped, and of two sessions
+     * with the same vni the lower key wins whatever the order. */
+    struct pl_decap decaps[] = {
+        { .tunnel_ofport = GENEVE, .vni = 77, .appliance_ofport = APP,
+          .key = 0x5 },
+        { .tunnel_ofport = GENEVE, .vni = 78, .appliance_ofport = APP + 1,
+          .key = 0x6 },
+        { .tunnel_ofport = GENEVE, .vni = 77, .appliance_ofport = APP + 2,
+          .key = 0x4 },
+        { .tunnel_ofport = OFPP_NONE, .vni = 79, .appliance_ofport = APP,
+          .key = 0x7 },
+        { .tunnel_ofport = GENEVE, .vni = 80, .appliance_ofport = OFPP_NONE,
+          .key = 0x8 },
+    };
+    struct tm_flow_table ft;
+    struct ds s = DS_EMPTY_INITIALIZER;
+    tm_flow_table_init(&ft);
+    pipeline_build(NULL, 0, &ft);
+    pipeline_add_decaps(decaps, ARRAY_SIZE(decaps), &ft);
+    tm_flow_table_format(&ft, &s);
+    char *t = ds_steal_cstr(&s);
+
+    assert_int_equal(count_lines(t, "tun_id="), 2);
+    assert_line(t, "table=0, priority=100, " COOKIE_OTHER("04") ", "
+                "tun_id=0x4d,in_port=31 actions=output:22");
+    assert_line(t, "table=0, priority=100, " COOKIE_OTHER("06") ", "
+                "tun_id=0x4e,in_port=31 actions=output:21");
+    /* The default drop is still there, and nothing counts. */
+    assert_int_equal(count_lines(t, "priority=0"), 1);
+    assert_int_equal(count_lines(t, "cookie=0x746d01"), 0);
+    free(t);
+
+    /* No entries: only pipeline_build()'s flows. */
+    pipeline_build(NULL, 0, &ft);
+    pipeline_add_decaps(NULL, 0, &ft);
+    tm_flow_table_format(&ft, &s);
+    t = ds_steal_cstr(&s);
+    assert_int_equal(count_lines(t, ""), 1);
+    free(t);
+    tm_flow_table_destroy(&ft);
+}
+
 int
 main(void)
 {
@@ -858,6 +904,7 @@ main(void)
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_actions_roundtrip),
         cmocka_unit_test(test_session_key),
+        cmocka_unit_test(test_decaps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
