@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "controller/flow-table.h"
@@ -145,6 +146,13 @@ main(int argc, char *argv[])
            hmap_count(&ft.groups));
     printf("build time: best %.1f ms, mean %.1f ms over %d rounds\n",
            best * 1e3, total / rounds * 1e3, rounds);
+
+    struct rusage usage;
+    if (!getrusage(RUSAGE_SELF, &usage)) {
+        size_t n = MAX(tm_flow_table_count(&ft), 1);
+        printf("peak RSS: %ld MiB (%.0f bytes per flow, whole process)\n",
+               usage.ru_maxrss / 1024, usage.ru_maxrss * 1024.0 / n);
+    }
 
     tm_flow_table_destroy(&ft);
     free(sources);

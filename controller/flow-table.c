@@ -53,9 +53,10 @@ tm_cookie_is_ours(uint64_t cookie)
 
 /* Returns the hash of a flow's key (table, priority, match). */
 static uint32_t
-tm_flow_hash(uint8_t table_id, uint16_t priority, const struct match *match)
+tm_flow_hash(uint8_t table_id, uint16_t priority,
+             const struct minimatch *match)
 {
-    return match_hash(match, ((uint32_t) table_id << 16) | priority);
+    return minimatch_hash(match, ((uint32_t) table_id << 16) | priority);
 }
 
 /* Zeros the bytes of 'ofpacts' that carry no meaning but may hold garbage
@@ -105,6 +106,7 @@ tm_flow_table_clear(struct tm_flow_table *ft)
 {
     struct tm_flow *flow;
     HMAP_FOR_EACH_POP (flow, hmap_node, &ft->flows) {
+        minimatch_destroy(&flow->match);
         free(flow->ofpacts);
         free(flow);
     }
@@ -126,52 +128,83 @@ tm_flow_table_swap(struct tm_flow_table *a, struct tm_flow_table *b)
 
 /* Returns the flow in 'ft' with the given table, priority and match, or
  * NULL. */
-struct tm_flow *
-tm_flow_table_find(const struct tm_flow_table *ft, uint8_t table_id,
-                   uint16_t priority, const struct match *match)
+static struct tm_flow *
+tm_flow_table_find__(const struct tm_flow_table *ft, uint8_t table_id,
+                     uint16_t priority, const struct minimatch *match)
 {
     struct tm_flow *flow;
     uint32_t hash = tm_flow_hash(table_id, priority, match);
 
     HMAP_FOR_EACH_WITH_HASH (flow, hmap_node, hash, &ft->flows) {
         if (flow->table_id == table_id && flow->priority == priority
-            && match_equal(&flow->match, match)) {
+            && minimatch_equal(&flow->match, match)) {
             return flow;
         }
     }
     return NULL;
 }
 
-/* Adds a flow to 'ft', copying 'match' and 'ofpacts'.  A flow with the same
- * (table_id, priority, match) is replaced, and the duplicate is logged since
- * the pipeline must never produce one.  Returns the flow, owned by 'ft'. */
+/* Returns the flow in 'ft' with the given table, priority and match, or
+ * NULL. */
 struct tm_flow *
-tm_flow_table_add(struct tm_flow_table *ft, uint8_t table_id,
-                  uint16_t priority, uint64_t cookie,
-                  const struct match *match,
-                  const struct ofpact *ofpacts, size_t ofpacts_len)
+tm_flow_table_find(const struct tm_flow_table *ft, uint8_t table_id,
+                   uint16_t priority, const struct match *match)
 {
-    struct tm_flow *flow = tm_flow_table_find(ft, table_id, priority, match);
+    struct minimatch mm;
+    minimatch_init(&mm, match);
+    struct tm_flow *flow = tm_flow_table_find__(ft, table_id, priority, &mm);
+    minimatch_destroy(&mm);
+    return flow;
+}
 
+/* Returns the flow in 'ft' with the same table, priority and match as 'f'
+ * (which may be in another table), or NULL. */
+struct tm_flow *
+tm_flow_table_find_flow(const struct tm_flow_table *ft,
+                        const struct tm_flow *f)
+{
+    return tm_flow_table_find__(ft, f->table_id, f->priority, &f->match);
+}
+
+/* Logs that the pipeline produced the flow with 'match' twice. */
+static void
+log_duplicate(uint8_t table_id, uint16_t priority,
+              const struct minimatch *match, uint64_t old_cookie,
+              uint64_t new_cookie)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    if (!VLOG_DROP_ERR(&rl)) {
+        struct ds s = DS_EMPTY_INITIALIZER;
+        minimatch_format(match, NULL, NULL, &s, OFP_DEFAULT_PRIORITY);
+        VLOG_ERR("duplicate flow table=%"PRIu8", priority=%"PRIu16", %s: "
+                 "replacing the earlier one (cookie %#"PRIx64" by %#"PRIx64
+                 ")", table_id, priority, ds_cstr(&s), old_cookie,
+                 new_cookie);
+        ds_destroy(&s);
+    }
+}
+
+/* Adds a flow to 'ft' with a copy of 'match' (consumed: moved into the new
+ * flow, or destroyed) and of 'ofpacts'. */
+static struct tm_flow *
+tm_flow_table_add__(struct tm_flow_table *ft, uint8_t table_id,
+                    uint16_t priority, uint64_t cookie,
+                    struct minimatch *match,
+                    const struct ofpact *ofpacts, size_t ofpacts_len)
+{
+    struct tm_flow *flow = tm_flow_table_find__(ft, table_id, priority,
+                                                match);
     if (flow) {
-        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
-        if (!VLOG_DROP_ERR(&rl)) {
-            struct ds s = DS_EMPTY_INITIALIZER;
-            match_format(match, NULL, &s, OFP_DEFAULT_PRIORITY);
-            VLOG_ERR("duplicate flow table=%"PRIu8", priority=%"PRIu16", "
-                     "%s: replacing the earlier one (cookie %#"PRIx64" "
-                     "by %#"PRIx64")", table_id, priority, ds_cstr(&s),
-                     flow->cookie, cookie);
-            ds_destroy(&s);
-        }
+        log_duplicate(table_id, priority, match, flow->cookie, cookie);
+        minimatch_destroy(match);
         free(flow->ofpacts);
     } else {
         flow = xzalloc(sizeof *flow);
         flow->table_id = table_id;
         flow->priority = priority;
-        flow->match = *match;
+        minimatch_move(&flow->match, match);
         hmap_insert(&ft->flows, &flow->hmap_node,
-                    tm_flow_hash(table_id, priority, match));
+                    tm_flow_hash(table_id, priority, &flow->match));
     }
     flow->cookie = cookie;
     flow->ofpacts = ofpacts_len ? xmemdup(ofpacts, ofpacts_len) : NULL;
@@ -180,6 +213,71 @@ tm_flow_table_add(struct tm_flow_table *ft, uint8_t table_id,
     flow->n_packets = 0;
     flow->n_bytes = 0;
     return flow;
+}
+
+/* Adds a flow to 'ft', copying 'match' (compactly, as a minimatch) and
+ * 'ofpacts'.  A flow with the same (table_id, priority, match) is replaced,
+ * and the duplicate is logged since the pipeline must never produce one.
+ * Returns the flow, owned by 'ft'. */
+struct tm_flow *
+tm_flow_table_add(struct tm_flow_table *ft, uint8_t table_id,
+                  uint16_t priority, uint64_t cookie,
+                  const struct match *match,
+                  const struct ofpact *ofpacts, size_t ofpacts_len)
+{
+    struct minimatch mm;
+    minimatch_init(&mm, match);
+    return tm_flow_table_add__(ft, table_id, priority, cookie, &mm,
+                               ofpacts, ofpacts_len);
+}
+
+/* Replaces the contents of 'dst' with a copy of 'src'. */
+void
+tm_flow_table_copy(struct tm_flow_table *dst, const struct tm_flow_table *src)
+{
+    tm_flow_table_clear(dst);
+
+    const struct tm_flow *f;
+    HMAP_FOR_EACH (f, hmap_node, &src->flows) {
+        struct minimatch mm;
+        minimatch_clone(&mm, &f->match);
+        tm_flow_table_add__(dst, f->table_id, f->priority, f->cookie, &mm,
+                            f->ofpacts, f->ofpacts_len);
+    }
+
+    const struct tm_group *g;
+    HMAP_FOR_EACH (g, hmap_node, &src->groups) {
+        tm_flow_table_add_group(dst, g->group_id, g->spec);
+    }
+}
+
+/* True if 'a' and 'b' hold the same flows (with the same cookies and
+ * actions) and the same groups. */
+bool
+tm_flow_table_equal(const struct tm_flow_table *a,
+                    const struct tm_flow_table *b)
+{
+    if (hmap_count(&a->flows) != hmap_count(&b->flows)
+        || hmap_count(&a->groups) != hmap_count(&b->groups)) {
+        return false;
+    }
+
+    const struct tm_flow *fa;
+    HMAP_FOR_EACH (fa, hmap_node, &a->flows) {
+        const struct tm_flow *fb = tm_flow_table_find_flow(b, fa);
+        if (!fb || !tm_flow_same_actions(fa, fb)) {
+            return false;
+        }
+    }
+
+    const struct tm_group *ga;
+    HMAP_FOR_EACH (ga, hmap_node, &a->groups) {
+        const struct tm_group *gb = tm_flow_table_find_group(b, ga->group_id);
+        if (!gb || strcmp(ga->spec, gb->spec)) {
+            return false;
+        }
+    }
+    return true;
 }
 
 /* True if 'a' and 'b' have the same cookie and the same actions. */
@@ -279,8 +377,8 @@ tm_flow_table_format(const struct tm_flow_table *ft, struct ds *s)
 
     HMAP_FOR_EACH (flow, hmap_node, &ft->flows) {
         sorted[i].flow = flow;
-        sorted[i].match = match_to_string(&flow->match, NULL,
-                                          OFP_DEFAULT_PRIORITY);
+        sorted[i].match = minimatch_to_string(&flow->match, NULL,
+                                              OFP_DEFAULT_PRIORITY);
         i++;
     }
     qsort(sorted, n, sizeof *sorted, compare_flow_sort);

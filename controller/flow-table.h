@@ -44,7 +44,7 @@ struct tm_flow {
     struct hmap_node hmap_node; /* In tm_flow_table 'flows'. */
     uint8_t table_id;
     uint16_t priority;
-    struct match match;
+    struct minimatch match;     /* Compact: a flow table may hold 100,000s. */
     uint64_t cookie;
     struct ofpact *ofpacts;     /* Owned. */
     size_t ofpacts_len;
@@ -83,6 +83,17 @@ struct tm_flow *tm_flow_table_add(struct tm_flow_table *, uint8_t table_id,
 struct tm_flow *tm_flow_table_find(const struct tm_flow_table *,
                                    uint8_t table_id, uint16_t priority,
                                    const struct match *);
+/* Returns the flow with the same (table_id, priority, match) as 'f', which
+ * may belong to another table, or NULL. */
+struct tm_flow *tm_flow_table_find_flow(const struct tm_flow_table *,
+                                        const struct tm_flow *f);
+/* Replaces the contents of 'dst' with a copy of 'src'. */
+void tm_flow_table_copy(struct tm_flow_table *dst,
+                        const struct tm_flow_table *src);
+/* True if both hold the same flows (cookies and actions included) and
+ * groups. */
+bool tm_flow_table_equal(const struct tm_flow_table *,
+                         const struct tm_flow_table *);
 /* True if 'a' and 'b' have the same cookie and actions. */
 bool tm_flow_same_actions(const struct tm_flow *a, const struct tm_flow *b);
 

@@ -264,54 +264,6 @@ ofctrl_reset(struct ofctrl *oc)
     oc->installed_seqno = 0;
 }
 
-/* True if 'a' and 'b' hold the same flows (with the same cookies and
- * actions) and the same groups. */
-static bool
-flow_tables_equal(const struct tm_flow_table *a, const struct tm_flow_table *b)
-{
-    if (hmap_count(&a->flows) != hmap_count(&b->flows)
-        || hmap_count(&a->groups) != hmap_count(&b->groups)) {
-        return false;
-    }
-
-    const struct tm_flow *fa;
-    HMAP_FOR_EACH (fa, hmap_node, &a->flows) {
-        const struct tm_flow *fb = tm_flow_table_find(b, fa->table_id,
-                                                      fa->priority,
-                                                      &fa->match);
-        if (!fb || !tm_flow_same_actions(fa, fb)) {
-            return false;
-        }
-    }
-
-    const struct tm_group *ga;
-    HMAP_FOR_EACH (ga, hmap_node, &a->groups) {
-        const struct tm_group *gb = tm_flow_table_find_group(b, ga->group_id);
-        if (!gb || strcmp(ga->spec, gb->spec)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Replaces the contents of 'dst' with a copy of 'src'. */
-static void
-flow_table_copy(struct tm_flow_table *dst, const struct tm_flow_table *src)
-{
-    tm_flow_table_clear(dst);
-
-    const struct tm_flow *f;
-    HMAP_FOR_EACH (f, hmap_node, &src->flows) {
-        tm_flow_table_add(dst, f->table_id, f->priority, f->cookie, &f->match,
-                          f->ofpacts, f->ofpacts_len);
-    }
-
-    const struct tm_group *g;
-    HMAP_FOR_EACH (g, hmap_node, &src->groups) {
-        tm_flow_table_add_group(dst, g->group_id, g->spec);
-    }
-}
-
 /* Replaces the desired flows and groups by a copy of 'desired', which
  * implements configuration 'cfg'.  If the table did not change, only 'cfg'
  * is recorded (and confirmed at once if the table already is). */
@@ -319,8 +271,8 @@ void
 ofctrl_put(struct ofctrl *oc, const struct tm_flow_table *desired,
            int64_t cfg)
 {
-    if (!flow_tables_equal(&oc->desired, desired)) {
-        flow_table_copy(&oc->desired, desired);
+    if (!tm_flow_table_equal(&oc->desired, desired)) {
+        tm_flow_table_copy(&oc->desired, desired);
         oc->desired_seqno++;
         oc->dump_now = true;
         poll_immediate_wake();
@@ -434,8 +386,8 @@ static uint64_t
 flow_fingerprint(const struct tm_flow *f)
 {
     uint32_t basis = ((uint32_t) f->table_id << 16) | f->priority;
-    uint32_t lo = match_hash(&f->match, basis);
-    uint32_t hi = match_hash(&f->match, ~basis);
+    uint32_t lo = minimatch_hash(&f->match, basis);
+    uint32_t hi = minimatch_hash(&f->match, ~basis);
 
     lo = hash_bytes(f->ofpacts, f->ofpacts_len, hash_uint64_basis(f->cookie,
                                                                   lo));
@@ -709,9 +661,8 @@ normalise_flow(struct ofctrl *oc, const struct tm_flow *f,
         .ofpacts = f->ofpacts,
         .ofpacts_len = f->ofpacts_len,
     };
-    minimatch_init(&fm.match, &f->match);
+    fm.match = f->match;        /* Borrowed: encoding only reads it. */
     struct ofpbuf *msg = ofputil_encode_flow_mod(&fm, protocol);
-    minimatch_destroy(&fm.match);
     ofpmsg_update_length(msg);
 
     struct ofputil_flow_mod back;
@@ -723,7 +674,8 @@ normalise_flow(struct ofctrl *oc, const struct tm_flow *f,
     if (error) {
         static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
         if (!VLOG_DROP_ERR(&rl)) {
-            char *m = match_to_string(&f->match, NULL, OFP_DEFAULT_PRIORITY);
+            char *m = minimatch_to_string(&f->match, NULL,
+                                          OFP_DEFAULT_PRIORITY);
             VLOG_ERR("desired flow table=%"PRIu8", priority=%"PRIu16", %s "
                      "cannot be encoded (%s): not installed",
                      f->table_id, f->priority, m, ofperr_get_name(error));
@@ -951,7 +903,7 @@ describe_flow(const char *verb, const struct tm_flow *f)
     ds_put_format(&s, "%s table=%"PRIu8", priority=%"PRIu16", cookie=%#"
                   PRIx64", ", verb, f->table_id, f->priority, f->cookie);
     size_t length = s.length;
-    match_format(&f->match, NULL, &s, OFP_DEFAULT_PRIORITY);
+    minimatch_format(&f->match, NULL, NULL, &s, OFP_DEFAULT_PRIORITY);
     if (s.length > length) {
         ds_put_char(&s, ' ');
     }
@@ -997,9 +949,8 @@ bundle_flow_mod(struct ofctrl *oc, struct bundle_builder *bb,
         verb = "delete";
         list = &bb->flow_dels;
     }
-    minimatch_init(&fm.match, &f->match);
+    fm.match = f->match;        /* Borrowed: encoding only reads it. */
     struct ofpbuf *msg = ofputil_encode_flow_mod(&fm, ofctrl_protocol(oc));
-    minimatch_destroy(&fm.match);
     bundle_push(oc, list, msg, verb, f, 0);
     bb->n_flow_mods++;
     if (VLOG_IS_DBG_ENABLED()) {
@@ -1054,8 +1005,7 @@ diff_flows(struct ofctrl *oc, struct bundle_builder *bb)
     const struct tm_flow *d, *i;
 
     HMAP_FOR_EACH (d, hmap_node, &oc->norm.flows) {
-        i = tm_flow_table_find(&oc->dumped, d->table_id, d->priority,
-                               &d->match);
+        i = tm_flow_table_find_flow(&oc->dumped, d);
         if (i && tm_flow_same_actions(d, i)) {
             continue;
         }
@@ -1072,8 +1022,7 @@ diff_flows(struct ofctrl *oc, struct bundle_builder *bb)
     }
 
     HMAP_FOR_EACH (i, hmap_node, &oc->dumped.flows) {
-        if (!tm_flow_table_find(&oc->norm, i->table_id, i->priority,
-                                &i->match)) {
+        if (!tm_flow_table_find_flow(&oc->norm, i)) {
             if (oc->installed_seqno
                 && !fingerprint_contains(&oc->installed,
                                          flow_fingerprint(i))) {

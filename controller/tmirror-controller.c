@@ -155,35 +155,6 @@ controller_is_ready(const struct controller *c)
             && ovsdb_idl_has_ever_connected(c->tm_loop.idl));
 }
 
-/* Returns true if 'a' and 'b' hold the same flows and groups. */
-static bool
-flow_tables_equal(const struct tm_flow_table *a,
-                  const struct tm_flow_table *b)
-{
-    if (hmap_count(&a->flows) != hmap_count(&b->flows)
-        || hmap_count(&a->groups) != hmap_count(&b->groups)) {
-        return false;
-    }
-    const struct tm_flow *fa;
-    HMAP_FOR_EACH (fa, hmap_node, &a->flows) {
-        const struct tm_flow *fb = tm_flow_table_find(b, fa->table_id,
-                                                      fa->priority,
-                                                      &fa->match);
-        if (!fb || !tm_flow_same_actions(fa, fb)) {
-            return false;
-        }
-    }
-    const struct tm_group *ga;
-    HMAP_FOR_EACH (ga, hmap_node, &a->groups) {
-        const struct tm_group *gb = tm_flow_table_find_group(b,
-                                                             ga->group_id);
-        if (!gb || strcmp(ga->spec, gb->spec)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* Tells whether ovs-vswitchd has applied every change written to the
  * Open_vSwitch database so far. */
 static bool
@@ -229,7 +200,7 @@ controller_put_flows(struct controller *c)
     int64_t cfg = (c->ovs_done && !c->plan.pending) ? c->tm_cfg : -1;
 
     ofctrl_set_bridge(c->ofctrl, c->vs.bridge_ready ? c->cfg.bridge : NULL);
-    if (cfg != c->put_cfg || !flow_tables_equal(&c->desired, &c->put)) {
+    if (cfg != c->put_cfg || !tm_flow_table_equal(&c->desired, &c->put)) {
         ofctrl_put(c->ofctrl, &c->desired, cfg);
         tm_flow_table_swap(&c->put, &c->desired);
         c->put_cfg = cfg;

@@ -690,13 +690,15 @@ test_actions_roundtrip(void **state OVS_UNUSED)
     struct tm_flow *f;
     HMAP_FOR_EACH (f, hmap_node, &ft.flows) {
         roundtrip_actions(f, &ofpacts);
+        struct match match;
+        minimatch_expand(&f->match, &match);
         struct tm_flow *g = tm_flow_table_add(&dumped, f->table_id,
                                               f->priority, f->cookie,
-                                              &f->match, ofpacts.data,
+                                              &match, ofpacts.data,
                                               ofpacts.size);
         if (!ofpacts_equal_stringwise(f->ofpacts, f->ofpacts_len,
                                       g->ofpacts, g->ofpacts_len)) {
-            char *s = match_to_string(&f->match, NULL, f->priority);
+            char *s = minimatch_to_string(&f->match, NULL, f->priority);
             struct ds a = DS_EMPTY_INITIALIZER, b = DS_EMPTY_INITIALIZER;
             ofpacts_format(f->ofpacts, f->ofpacts_len,
                            &(struct ofpact_format_params) { .s = &a });
