@@ -9,5 +9,7 @@ bench_bench_pipeline_LDADD = \
 	$(OVS_LIBS)
 
 .PHONY: bench
-bench: bench/bench-pipeline
+bench: bench/bench-pipeline controller/tmirror-controller utilities/tmirror-ctl
 	bench/bench-pipeline 100 3 20 5
+	$(srcdir)/bench/bench-controller.sh 16 50
+EXTRA_DIST += bench/bench-controller.sh

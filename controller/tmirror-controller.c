@@ -392,6 +392,23 @@ controller_destroy(struct controller *c)
     free(c->cfg.availability_zone);
 }
 
+/* Runs the OpenFlow connection.  When that confirms flows (a barrier
+ * reply), this pass has already reported its state, so another pass is
+ * made at once to advance Chassis.cfg and the sessions' states without
+ * waiting for the next timer. */
+static void
+controller_run_ofctrl(struct controller *c)
+{
+    int64_t installed = ofctrl_get_installed_cfg(c->ofctrl);
+    bool synced = ofctrl_is_synced(c->ofctrl);
+
+    ofctrl_run(c->ofctrl);
+    if (installed != ofctrl_get_installed_cfg(c->ofctrl)
+        || synced != ofctrl_is_synced(c->ofctrl)) {
+        poll_immediate_wake();
+    }
+}
+
 /* One pass of the main loop. */
 static void
 controller_run(struct controller *c, struct unixctl_server *unixctl)
@@ -403,7 +420,7 @@ controller_run(struct controller *c, struct unixctl_server *unixctl)
     if (controller_is_ready(c)) {
         controller_reconcile(c, ovs_txn, tm_txn);
     }
-    ofctrl_run(c->ofctrl);
+    controller_run_ofctrl(c);
     unixctl_server_run(unixctl);
     memory_run();
     if (memory_should_report()) {
