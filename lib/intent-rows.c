@@ -51,11 +51,20 @@ tm_target_from_row(const struct tmrec_target *row, struct tm_target *target)
     target->addresses = (const char *const *) row->addresses;
     target->n_addresses = row->n_addresses;
     target->encap = row->encap;
+    tm_target_view_set_options(target, &row->options);
+}
 
-    size_t n = smap_count(&row->options);
+/* Points 'target''s option arrays at the keys and values of 'options', in
+ * key order.  Allocates the arrays, which tm_target_view_destroy() frees;
+ * the strings stay in 'options'. */
+void
+tm_target_view_set_options(struct tm_target *target,
+                           const struct smap *options)
+{
+    size_t n = smap_count(options);
     const char **keys = xcalloc(n ? n : 1, sizeof *keys);
     const char **values = xcalloc(n ? n : 1, sizeof *values);
-    const struct smap_node **nodes = smap_sort(&row->options);
+    const struct smap_node **nodes = smap_sort(options);
     for (size_t i = 0; i < n; i++) {
         keys[i] = nodes[i]->key;
         values[i] = nodes[i]->value;

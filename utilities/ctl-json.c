@@ -127,6 +127,7 @@
 #include "ovsdb-idl.h"
 #include "smap.h"
 #include "tmirror-idl.h"
+#include "tmirror/intent-rows.h"
 #include "tmirror/validate.h"
 #include "util.h"
 
@@ -960,7 +961,7 @@ parse_target_option(const json_t *obj, const char *path, const char *key,
 }
 
 /* Fills the validate.h view of 'target'; free the arrays with
- * target_view_destroy(). */
+ * tm_target_view_destroy(). */
 static void
 target_to_view(const struct ctl_json_target *target, struct tm_target *view)
 {
@@ -971,27 +972,7 @@ target_to_view(const struct ctl_json_target *target, struct tm_target *view)
     view->addresses = (const char *const *) target->addresses;
     view->n_addresses = target->n_addresses;
     view->encap = target->encap;
-
-    size_t n = smap_count(&target->options);
-    const char **keys = xcalloc(n ? n : 1, sizeof *keys);
-    const char **values = xcalloc(n ? n : 1, sizeof *values);
-    const struct smap_node **nodes = smap_sort(&target->options);
-    for (size_t i = 0; i < n; i++) {
-        keys[i] = nodes[i]->key;
-        values[i] = nodes[i]->value;
-    }
-    free(nodes);
-    view->option_keys = keys;
-    view->option_values = values;
-    view->n_options = n;
-}
-
-/* Frees the arrays that target_to_view() allocated. */
-static void
-target_view_destroy(struct tm_target *view)
-{
-    free(CONST_CAST(const char **, view->option_keys));
-    free(CONST_CAST(const char **, view->option_values));
+    tm_target_view_set_options(view, &target->options);
 }
 
 /* Parses and validates the target object 'obj' at 'path' into 'target'. */
@@ -1023,7 +1004,7 @@ parse_target(const json_t *obj, const char *path,
     struct tm_target view;
     target_to_view(target, &view);
     error = tm_target_validate(&view);
-    target_view_destroy(&view);
+    tm_target_view_destroy(&view);
     if (error) {
         return rewrite_error(path, error, target_fields);
     }

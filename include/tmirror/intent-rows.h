@@ -26,6 +26,12 @@ void tm_target_from_row(const struct tmrec_target *row,
                         struct tm_target *target);
 void tm_target_view_destroy(struct tm_target *target);
 
+/* Fills 'target''s option arrays from 'options' (allocated, freed by
+ * tm_target_view_destroy(); the strings stay in 'options'). */
+struct smap;
+void tm_target_view_set_options(struct tm_target *target,
+                                const struct smap *options);
+
 /* Validates a rule, target or session row with validate.h; a session is
  * checked against its target's encapsulation.  Returns NULL or a malloc()'d
  * message that names the row, e.g. "filter web rule ingress 10: ...". */
