@@ -35,15 +35,18 @@ RTL_ENCAP_IP=172.31.250.1
 RTL_COLL_IP=172.31.250.2
 RTL_TCP_PORT=5001
 
+# rtl_missing_tools: prints the tools the test needs that are not installed
+# (utilities/quickstart.sh deps installs them all, so a missing one is a
+# failure, not a reason to skip).
+rtl_missing_tools () {
+    for tool in ip ss ethtool ping nc tshark timeout ovs-vswitchd ovsdb-server; do
+        command -v $tool >/dev/null 2>&1 || echo "missing tool: $tool"
+    done
+}
+
 # rtl_check: prints why this machine cannot run the lab and returns 1, or
 # returns 0.  Probes namespace creation with a throw-away namespace.
 rtl_check () {
-    for tool in ip ss ethtool ping nc tshark timeout ovs-vswitchd ovsdb-server; do
-        if ! command -v $tool >/dev/null 2>&1; then
-            echo "skipped: $tool is not installed"
-            return 1
-        fi
-    done
     probe=rtlprobe$$
     if ! err=$(ip netns add $probe 2>&1); then
         echo "skipped: cannot create network namespaces ($err)"
