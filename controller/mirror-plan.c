@@ -18,7 +18,6 @@
 #include "tmirror/intent-rows.h"
 #include "tmirror-idl.h"
 #include "util.h"
-#include "vswitch-idl.h"
 
 VLOG_DEFINE_THIS_MODULE(mirror_plan);
 
@@ -162,31 +161,6 @@ plan_tunnel_index(struct mirror_plan *plan, const struct tmrec_target *t)
     return plan_tunnel_index__(plan, encap, dst_port);
 }
 
-/* Returns true if an Interface with external_ids:iface-id 'iface_id' exists
- * on any bridge of this chassis other than the mirror bridge. */
-static bool
-source_is_local(struct ovsdb_idl *ovs_idl, const char *iface_id,
-                const char *bridge)
-{
-    const struct ovsrec_bridge *br;
-    OVSREC_BRIDGE_FOR_EACH (br, ovs_idl) {
-        if (!strcmp(br->name, bridge)) {
-            continue;
-        }
-        for (size_t i = 0; i < br->n_ports; i++) {
-            const struct ovsrec_port *port = br->ports[i];
-            for (size_t j = 0; j < port->n_interfaces; j++) {
-                const char *id = smap_get(&port->interfaces[j]->external_ids,
-                                          "iface-id");
-                if (id && !strcmp(id, iface_id)) {
-                    return true;
-                }
-            }
-        }
-    }
-    return false;
-}
-
 /* Returns the name of the chassis other than 'self' that has a Binding row
  * for 'port', or NULL.  When several do, the lowest name wins, and the log
  * says so. */
@@ -305,8 +279,8 @@ plan_check_port_target(struct mirror_plan *plan, struct plan_session *ps,
     bool appliance_here = (vswitch_sync_find_appliance(ctx->ovs_idl,
                                                        ctx->bridge, t->port)
                            != OFPP_NONE);
-    bool source_here = source_is_local(ctx->ovs_idl, ps->row->source,
-                                       ctx->bridge);
+    bool source_here = vswitch_sync_has_source(ctx->ovs_idl, ctx->bridge,
+                                               ps->row->source);
 
     if (source_here && !appliance_here) {
         char *error = plan_find_remote_target(tm_idl, ctx, ps);
@@ -421,7 +395,7 @@ plan_resolve_capture(struct mirror_plan *plan, struct plan_session *ps,
     bool dirs[2] = { ps->wants_egress, ps->wants_ingress };
 
     if (!dirs[0] && !dirs[1]) {
-        ps->local = source_is_local(ovs_idl, source, bridge);
+        ps->local = vswitch_sync_has_source(ovs_idl, bridge, source);
         if (!ps->local) {
             plan_set(ps, PLAN_PENDING, xasprintf("source port %s is not on "
                                                  "this chassis", source));

@@ -22,13 +22,6 @@ VLOG_DEFINE_THIS_MODULE(session_status);
 
 COVERAGE_DEFINE(session_status_update);
 
-/* Registers nothing beyond the defaults: the controller's Traffic_Mirror IDL
- * replicates every table.  Kept for symmetry with the other modules. */
-void
-session_status_register(struct ovsdb_idl *tm_idl OVS_UNUSED)
-{
-}
-
 /* Writes 'state' and 'message' into 'row' where they differ. */
 static void
 status_set_state(const struct tmrec_session_status *row, const char *state,

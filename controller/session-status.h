@@ -20,8 +20,6 @@ struct mirror_plan;
 struct ofctrl;
 struct session_counters;
 
-void session_status_register(struct ovsdb_idl *tm_idl);
-
 /* Brings this chassis's rows in line with 'plan'.  'synced' says whether the
  * switch has confirmed the flows of the current plan; when it has not,
  * programmed sessions are reported "pending".  The flows' counters from

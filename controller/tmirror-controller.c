@@ -354,7 +354,6 @@ controller_init(struct controller *c)
     struct ovsdb_idl *tm_idl = ovsdb_idl_create(NULL, &tmrec_idl_class,
                                                 true, true);
     ovsdb_idl_set_leader_only(tm_idl, false);
-    session_status_register(tm_idl);
     c->tm_loop = (struct ovsdb_idl_loop) OVSDB_IDL_LOOP_INITIALIZER(tm_idl);
 
     c->cfg.system_id = xstrdup("");

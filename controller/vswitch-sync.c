@@ -1373,6 +1373,31 @@ vswitch_sync_run(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
     vs_ctx_destroy(&ctx);
 }
 
+/* True if an Interface with external_ids:iface-id 'iface_id' is on any
+ * bridge other than 'bridge'.  See vswitch-sync.h. */
+bool
+vswitch_sync_has_source(struct ovsdb_idl *idl, const char *bridge,
+                        const char *iface_id)
+{
+    const struct ovsrec_bridge *br;
+    OVSREC_BRIDGE_FOR_EACH (br, idl) {
+        if (!strcmp(br->name, bridge)) {
+            continue;
+        }
+        for (size_t i = 0; i < br->n_ports; i++) {
+            const struct ovsrec_port *port = br->ports[i];
+            for (size_t j = 0; j < port->n_interfaces; j++) {
+                const struct ovsrec_interface *iface = port->interfaces[j];
+                if (vs_str_equal(smap_get(&iface->external_ids, "iface-id"),
+                                 iface_id)) {
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
 /* Returns the ofport on mirror bridge 'bridge' of the Interface with
  * external_ids:iface-id 'iface_id' (the lowest, if several), or
  * OFPP_NONE. */

@@ -116,6 +116,12 @@ ofp_port_t vswitch_sync_find_appliance(struct ovsdb_idl *ovs_idl,
                                        const char *bridge,
                                        const char *iface_id);
 
+/* True if an Interface whose external_ids:iface-id is 'iface_id' is on a
+ * bridge of this chassis other than the mirror bridge 'bridge' (a source
+ * that can be captured here). */
+bool vswitch_sync_has_source(struct ovsdb_idl *ovs_idl, const char *bridge,
+                             const char *iface_id);
+
 void vs_result_destroy(struct vs_result *);
 const char *vs_capture_state_to_string(enum vs_capture_state);
 

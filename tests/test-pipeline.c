@@ -596,20 +596,36 @@ test_conjunction(void **state OVS_UNUSED)
     free(t);
 }
 
+/* A third session: an egress rule with two port ranges (a conjunction)
+ * toward a 3-address ERSPAN v2 group, one address IPv6. */
+struct erspan_group {
+    struct tm_rule rules[1];
+    struct pl_tunnel_dest dests[3];
+    struct pl_target target;
+    struct pl_session session;
+};
+
+/* Fills 'g'; its session points into 'g'. */
+static void
+erspan_group_init(struct erspan_group *g)
+{
+    g->rules[0] = rule("egress", 3, "accept");
+    rule_dport(&g->rules[0], 6, 1000, 1999);
+    rule_sport(&g->rules[0], 1, 65534);
+    g->target = ip_target("erspan", 2, g->dests, (const char *[]) {
+                              "192.0.2.3", "2001:db8::1", "192.0.2.1" },
+                          3, ERSPAN);
+    g->session = session(0xdeadbeef, 3, &g->target, g->rules, 1);
+}
+
 static void
 test_determinism(void **state OVS_UNUSED)
 {
     struct two_sessions x;
     two_sessions_init(&x);
-    struct tm_rule r[1];
-    r[0] = rule("egress", 3, "accept");
-    rule_dport(&r[0], 6, 1000, 1999);
-    rule_sport(&r[0], 1, 65534);
-    struct pl_tunnel_dest d[3];
-    struct pl_target t = ip_target("erspan", 2, d, (const char *[]) {
-                                       "192.0.2.3", "2001:db8::1",
-                                       "192.0.2.1" }, 3, ERSPAN);
-    struct pl_session s3 = session(0xdeadbeef, 3, &t, r, 1);
+    struct erspan_group g;
+    erspan_group_init(&g);
+    struct pl_session s3 = g.session;
     const struct pl_session *list[] = { &x.s1, &x.s2, &s3 };
     x.sources[0].sessions = x.sources[1].sessions = list;
     x.sources[0].n_sessions = x.sources[1].n_sessions = 3;
@@ -661,15 +677,9 @@ test_actions_roundtrip(void **state OVS_UNUSED)
      * resubmit, ... whatever the pipeline does.) */
     struct two_sessions x;
     two_sessions_init(&x);
-    struct tm_rule r[1];
-    r[0] = rule("egress", 3, "accept");
-    rule_dport(&r[0], 6, 1000, 1999);
-    rule_sport(&r[0], 1, 65534);
-    struct pl_tunnel_dest d[3];
-    struct pl_target t = ip_target("erspan", 2, d, (const char *[]) {
-                                       "192.0.2.3", "2001:db8::1",
-                                       "192.0.2.1" }, 3, ERSPAN);
-    struct pl_session s3 = session(0xdeadbeef, 3, &t, r, 1);
+    struct erspan_group g;
+    erspan_group_init(&g);
+    struct pl_session s3 = g.session;
     s3.packet_length = 64;
     struct pl_tunnel_dest d1[1];
     struct pl_target t1 = ip_target("erspan", 1, d1, (const char *[]) {

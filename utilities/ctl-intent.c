@@ -144,17 +144,32 @@ check_names(const struct named_rows *rows, const char *table,
     }
 }
 
-/* qsort() comparison of Filter_Rule rows by direction, then rule_number. */
+/* qsort() comparison of Filter_Rule rows in evaluation order: ingress
+ * first, then by rule_number. */
 static int
 compare_rules(const void *a_, const void *b_)
 {
     const struct tmrec_filter_rule *a = *(const struct tmrec_filter_rule **) a_;
     const struct tmrec_filter_rule *b = *(const struct tmrec_filter_rule **) b_;
-    int cmp = strcmp(a->direction, b->direction);
+    int cmp = -strcmp(a->direction, b->direction);
     if (cmp) {
         return cmp;
     }
     return (a->rule_number > b->rule_number) - (a->rule_number < b->rule_number);
+}
+
+/* Returns 'filter''s rules in evaluation order.  See ctl-intent.h. */
+const struct tmrec_filter_rule **
+ctl_intent_sorted_rules(const struct tmrec_filter *filter)
+{
+    size_t n = filter->n_rules;
+    const struct tmrec_filter_rule **rules
+        = xmalloc((n ? n : 1) * sizeof *rules);
+    if (n) {
+        memcpy(rules, filter->rules, n * sizeof *rules);
+    }
+    qsort(rules, n, sizeof *rules, compare_rules);
+    return rules;
 }
 
 /* Checks the rules of 'filter': each valid, (direction, rule_number)
@@ -163,13 +178,8 @@ static void
 check_filter_rules(const struct tmrec_filter *filter, struct svec *errors)
 {
     size_t n = filter->n_rules;
-    const struct tmrec_filter_rule **rules
-        = xmalloc((n ? n : 1) * sizeof *rules);
-    if (n) {
-        memcpy(rules, filter->rules, n * sizeof *rules);
-    }
+    const struct tmrec_filter_rule **rules = ctl_intent_sorted_rules(filter);
 
-    qsort(rules, n, sizeof *rules, compare_rules);
     for (size_t i = 0; i < n; i++) {
         add_error(errors, tm_rule_row_check(filter->name, rules[i]));
         if (i && !compare_rules(&rules[i], &rules[i - 1])) {

@@ -15,6 +15,8 @@
 #include <stdint.h>
 
 struct ovsdb_idl;
+struct tmrec_filter;
+struct tmrec_filter_rule;
 struct tmrec_target;
 
 /* Checks every Filter (and its rules), Target and Session row with
@@ -39,6 +41,12 @@ void ctl_intent_baseline(const struct ovsdb_idl *idl);
  * returns a malloc()'d message if every value is in use. */
 char *ctl_intent_pick_vni(const struct ovsdb_idl *idl,
                           const struct tmrec_target *target, int64_t *vni);
+
+/* Returns 'filter''s rules in evaluation order, ingress first, then by
+ * rule_number, as a malloc()'d array that the caller frees (the rows stay
+ * the IDL's). */
+const struct tmrec_filter_rule **ctl_intent_sorted_rules(
+    const struct tmrec_filter *filter);
 
 /* Returns true if 'target' is an ip target whose encapsulation is erspan. */
 bool ctl_intent_target_is_erspan(const struct tmrec_target *target);

@@ -768,34 +768,6 @@ format_rule(struct ds *s, const struct tmrec_filter_rule *r)
     }
 }
 
-/* qsort() comparison of rules in evaluation order: ingress first, then by
- * rule number. */
-static int
-compare_rules(const void *a_, const void *b_)
-{
-    const struct tmrec_filter_rule *a = *(const struct tmrec_filter_rule **) a_;
-    const struct tmrec_filter_rule *b = *(const struct tmrec_filter_rule **) b_;
-    int cmp = -strcmp(a->direction, b->direction);
-    if (cmp) {
-        return cmp;
-    }
-    return (a->rule_number > b->rule_number) - (a->rule_number < b->rule_number);
-}
-
-/* Returns 'filter''s rules in evaluation order (a malloc()'d array). */
-static const struct tmrec_filter_rule **
-sorted_rules(const struct tmrec_filter *filter)
-{
-    size_t n = filter->n_rules;
-    const struct tmrec_filter_rule **rules
-        = xmalloc((n ? n : 1) * sizeof *rules);
-    if (n) {
-        memcpy(rules, filter->rules, n * sizeof *rules);
-    }
-    qsort(rules, n, sizeof *rules, compare_rules);
-    return rules;
-}
-
 /* qsort() comparison of rows by their name, given a pointer to the row's
  * 'name' member offset. */
 static size_t name_offset;
@@ -915,7 +887,7 @@ show_filter(struct ds *s, const struct tmrec_filter *filter)
         put_maybe_quoted(s, filter->description);
         ds_put_char(s, '\n');
     }
-    const struct tmrec_filter_rule **rules = sorted_rules(filter);
+    const struct tmrec_filter_rule **rules = ctl_intent_sorted_rules(filter);
     for (size_t i = 0; i < filter->n_rules; i++) {
         ds_put_cstr(s, "    rule ");
         format_rule(s, rules[i]);
@@ -1304,7 +1276,7 @@ cmd_rule_list(struct ctl_context *ctx)
     }
 
     struct table *t = start_table(ctx, headings);
-    const struct tmrec_filter_rule **rules = sorted_rules(filter);
+    const struct tmrec_filter_rule **rules = ctl_intent_sorted_rules(filter);
     for (size_t i = 0; i < filter->n_rules; i++) {
         const struct tmrec_filter_rule *r = rules[i];
         struct ds s = DS_EMPTY_INITIALIZER;
