@@ -1,4 +1,6 @@
 # Headers shared by the controller, tmirror-ctl and the tests.
 noinst_HEADERS += \
+	include/tmirror/intent-doc.h \
 	include/tmirror/intent-rows.h \
+	include/tmirror/jpath.h \
 	include/tmirror/validate.h
