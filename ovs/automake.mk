@@ -79,6 +79,7 @@ ovs/libopenvswitch.a: ovs/json-rename.map $(OVS_ARCHIVES)
 # ovs/include, plus what single programs add.
 OVS_JSON_CHECK_CPPFLAGS = \
 	-I$(abs_top_builddir) \
+	-I$(abs_top_srcdir) \
 	-I$(abs_top_srcdir)/include \
 	-I$(abs_top_srcdir)/lib \
 	-I$(abs_top_srcdir)/utilities \
