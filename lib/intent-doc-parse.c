@@ -443,7 +443,6 @@ static const struct field_map session_fields[] = {
     {NULL, NULL},
 };
 
-
 /* Returns the encapsulation that sessions toward 'target' use for the VNI
  * checks: NULL for a port target. */
 static const char *

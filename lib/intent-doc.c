@@ -313,7 +313,6 @@ intent_doc_sort(struct intent_doc *doc)
     doc_maps_moved(doc);
 }
 
-
 /* Returns the target named 'name' in 'doc', or NULL. */
 const struct intent_doc_target *
 intent_doc_find_target(const struct intent_doc *doc, const char *name)
@@ -578,4 +577,3 @@ intent_doc_format(const struct intent_doc *doc)
     free(text);
     return result;
 }
-

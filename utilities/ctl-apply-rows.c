@@ -55,7 +55,6 @@ apply_change(struct apply_ctx *a, const char *format, ...)
     a->n_changes++;
 }
 
-
 /* Compares the displayed values 'old' and 'new' of 'field' of the object
  * 'obj' ("session s1"); if they differ, records "update OBJ: FIELD OLD ->
  * NEW" (unless 'obj' is NULL: a new row) and returns true.  Frees 'old' and
@@ -512,7 +511,6 @@ apply_session(struct apply_ctx *a, const struct intent_doc_session *s)
     free(obj);
     return row;
 }
-
 
 /* Applies the document's TM_Global options and external_ids, those that it
  * has, creating the TM_Global row if needed. */

@@ -106,7 +106,6 @@ doc_has_session(const struct intent_doc *doc, const char *name)
     return false;
 }
 
-
 /* Deletes, with --prune, the sessions, filters (with their rules) and
  * targets that the document does not name, each kind in name order. */
 static void
@@ -145,7 +144,6 @@ prune_rows(struct apply_ctx *a)
     }
     free(nodes);
 }
-
 
 /* Indexes the configuration rows of 'idl' by name into 'a'. */
 static void
