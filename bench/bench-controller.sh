@@ -16,8 +16,8 @@
 #   - a change of one rule (delete and add again, in one transaction);
 #   - an idle sync (nothing to do), best of 5.
 #
-# It prints the figures and the flow count of the mirror bridge, and asserts
-# nothing: a benchmark, not a test.  It fails only if a command fails.  Set
+# It prints the figures, the flow count of the mirror bridge and the CPU time
+# each daemon used, and asserts nothing: a benchmark, not a test.  It fails only if a command fails.  Set
 # BENCH_KEEP=1 to keep the scratch directory with the daemons' logs.
 
 n=${1:-16}
@@ -104,3 +104,4 @@ if [ -n "$more" ]; then
 fi
 printf '  one rule change:      %10s ms\n' "$change"
 printf '  idle sync:            %10s ms (best of 5)\n' "$idle"
+echo "  CPU used: $(bench_cpu)"

@@ -119,6 +119,23 @@ ofport_request=$i external_ids:iface-id=vm$i"
         || { cat start.err >&2; bench_fail "tmirror-controller did not start"; }
 }
 
+# bench_cpu: prints the CPU time (user + system) that each daemon has used
+# so far, e.g. "tmirror-controller 1.20 s, ovs-vswitchd 3.40 s, ...".
+bench_cpu () {
+    hz=$(getconf CLK_TCK)
+    sep=
+    for name in tmirror-controller ovs-vswitchd ovsdb-server; do
+        pid=$(cat "$bench_dir/$name.pid" 2>/dev/null) || continue
+        [ -r /proc/$pid/stat ] || continue
+        # Fields 14 and 15, counted after the ")" that ends the name.
+        ticks=$(sed 's/.*) //' /proc/$pid/stat | awk '{ print $12 + $13 }')
+        printf '%s%s %s s' "$sep" "$name" \
+               "$(awk -v t="$ticks" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }')"
+        sep=', '
+    done
+    echo
+}
+
 # bench_now: prints the time in nanoseconds.
 bench_now () {
     date +%s%N
