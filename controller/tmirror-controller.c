@@ -188,7 +188,7 @@ controller_sync_vswitch(struct controller *c, struct ovsdb_idl_txn *ovs_txn)
         ovsdb_idl_txn_increment(ovs_txn, &ovs->header_,
                                 &ovsrec_open_vswitch_col_next_cfg, false);
     }
-    c->ovs_done = ovs_changes_applied(c, c->vs.changed);
+    c->ovs_done = ovs_changes_applied(c, c->vs.changed || c->vs.deferred);
 }
 
 /* Hands the desired flow table to ofctrl when it, or the configuration

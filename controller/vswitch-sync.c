@@ -132,6 +132,10 @@ struct vs_ctx {
     struct hmapx keep;                  /* Owned rows still wanted. */
     struct hmapx deleted;               /* Rows deleted by this call. */
     bool dirty;                         /* A difference was found. */
+    bool may_create;                    /* New ports may be inserted:
+                                         * ovs-vswitchd has applied every
+                                         * earlier change (cur_cfg). */
+    bool deferred;                      /* Something waits for that. */
 };
 
 /* The outcome of comparing one row with its desired state. */
@@ -162,6 +166,8 @@ vswitch_sync_register(struct ovsdb_idl *idl)
     ovsdb_idl_add_table(idl, &ovsrec_table_open_vswitch);
     ovsdb_idl_add_column(idl, &ovsrec_open_vswitch_col_bridges);
     ovsdb_idl_add_column(idl, &ovsrec_open_vswitch_col_external_ids);
+    ovsdb_idl_add_column(idl, &ovsrec_open_vswitch_col_cur_cfg);
+    ovsdb_idl_add_column(idl, &ovsrec_open_vswitch_col_next_cfg);
 
     ovsdb_idl_add_table(idl, &ovsrec_table_bridge);
     ovsdb_idl_add_column(idl, &ovsrec_bridge_col_name);
@@ -371,6 +377,8 @@ vs_ctx_init(struct vs_ctx *ctx, struct ovsdb_idl *idl,
     ctx->txn = txn;
     ctx->cfg = cfg;
     ctx->ovs = ovsrec_open_vswitch_first(idl);
+    ctx->may_create = (txn && ctx->ovs
+                       && ctx->ovs->cur_cfg >= ctx->ovs->next_cfg);
     shash_init(&ctx->ports);
     shash_init(&ctx->ifaces);
     shash_init(&ctx->sources);
@@ -684,8 +692,22 @@ vs_ensure_port(struct vs_ctx *ctx, const struct ovsrec_bridge *br,
                 ? VS_ROW_CHANGED : VS_ROW_OK);
     }
     if (loc) {
-        VLOG_INFO_RL(&change_rl, "replacing port %s (was on bridge %s)",
-                     spec->name, loc->br->name);
+        /* Deleting a port and adding one of the same name in one
+         * transaction leaves ovs-vswitchd with a patch port whose peer no
+         * longer points back at it: nothing crosses it, although the
+         * database looks right.  So the old port goes now (it is not kept,
+         * so it is deleted as stale) and the new one comes once
+         * ovs-vswitchd has applied the deletion. */
+        VLOG_INFO_RL(&change_rl, "replacing port %s (was on bridge %s): "
+                     "deleting it first", spec->name, loc->br->name);
+        ctx->deferred = true;
+        return VS_ROW_CHANGED;
+    }
+    if (!ctx->may_create) {
+        /* ovs-vswitchd has not applied everything written so far, which
+         * may include the deletion of a port of this name. */
+        ctx->deferred = true;
+        return VS_ROW_CHANGED;
     }
     if (vs_may_write(ctx)) {
         *portp = vs_insert_port(ctx, br, spec);
@@ -1369,6 +1391,7 @@ vswitch_sync_run(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
     result->bridge_owned = result->bridge_ready
                            && vs_owned(&ctx.mbr->external_ids);
     result->changed = ctx.dirty && txn;
+    result->deferred = ctx.deferred;
     vs_capacity_fill(&ctx, result);
     vs_ctx_destroy(&ctx);
 }

@@ -77,6 +77,7 @@ TESTSUITE_AT = \
 	tests/controller-semantics.at \
 	tests/controller-robustness.at \
 	tests/controller-multihost.at \
+	tests/controller-trust.at \
 	tests/tmirror-ctl.at \
 	tests/vswitch-sync.at \
 	tests/ofctrl.at \
