@@ -497,7 +497,8 @@ main(int argc, char *argv[])
     struct controller c;
 
     ovs_cmdl_proctitle_init(argc, argv);
-    set_program_name(argv[0]);
+    /* tmirror's version for -V and the "version" unixctl command alike. */
+    ovs_set_program_name(argv[0], "(tmirror) " TMIRROR_VERSION);
     service_start(&argc, &argv);
     parse_options(argc, argv);
     fatal_ignore_sigpipe();
@@ -572,7 +573,7 @@ parse_options(int argc, char *argv[])
             usage();
 
         case 'V':
-            printf("%s (tmirror) %s\n", program_name, TMIRROR_VERSION);
+            fputs(ovs_get_program_version(), stdout);
             exit(EXIT_SUCCESS);
 
         case OPT_UNIXCTL:
