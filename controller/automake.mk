@@ -14,14 +14,20 @@ noinst_LTLIBRARIES += controller/libtmirror-controller.la
 controller_libtmirror_controller_la_SOURCES = \
 	controller/chassis.c \
 	controller/chassis.h \
+	controller/desired-flows.c \
+	controller/desired-flows.h \
 	controller/filter-compile.c \
 	controller/filter-compile.h \
+	controller/flow-encode.c \
+	controller/flow-encode.h \
 	controller/flow-table.c \
 	controller/flow-table.h \
 	controller/mirror-plan.c \
 	controller/mirror-plan.h \
 	controller/ofctrl.c \
 	controller/ofctrl.h \
+	controller/path-verify.c \
+	controller/path-verify.h \
 	controller/pipeline.c \
 	controller/pipeline.h \
 	controller/session-counters.c \
@@ -29,7 +35,9 @@ controller_libtmirror_controller_la_SOURCES = \
 	controller/session-status.c \
 	controller/session-status.h \
 	controller/vswitch-sync.c \
-	controller/vswitch-sync.h
+	controller/vswitch-sync.h \
+	controller/vswitchd-client.c \
+	controller/vswitchd-client.h
 
 man_MANS += controller/tmirror-controller.8
 CLEANFILES += controller/tmirror-controller.8
