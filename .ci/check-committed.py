@@ -16,10 +16,9 @@ everywhere else.  This compares, with the git index of SRCDIR:
     autotools' outputs, directories made at run time);
   - every path the README names in `code` spans and in indented code
     blocks: a token with a '/' that ends in '/' or a source suffix, or whose
-    first component is a top-level entry of the tree (or of the products or
-    the allow list), and a bare file name with a source suffix (matched
-    against file names anywhere in the tree).  A trailing '/' names a
-    directory; '*' and '?' are globs.
+    directory is one of the tree's (or of the products), and a bare file
+    name with a source suffix (matched against file names anywhere in the
+    tree).  A trailing '/' names a directory; '*' and '?' are globs.
 
 Each missing file is reported with the rule that hides it, if any.  Exits 0
 if all is committed, 1 if something is missing, 2 on bad usage or when
@@ -81,8 +80,6 @@ class Tree:
             parts = path.split('/')
             for i in range(1, len(parts)):
                 self.dirs.add('/'.join(parts[:i]))
-        self.top = ({p.split('/')[0] for p in self.tracked | self.products}
-                    | {a.rstrip('/').split('/')[0] for a in self.allow})
         self.basenames = {os.path.basename(p)
                           for p in self.tracked | self.products}
 
@@ -125,13 +122,19 @@ def readme_paths(text, tree):
             if not token or not TOKEN.match(token) or token.startswith('-'):
                 continue
             if '/' in token:
-                first = token.split('/')[0]
+                path = os.path.normpath(token)
+                first = path.split('/')[0]
                 explicit = (token.endswith('/')
-                            or token.endswith(SOURCE_SUFFIXES))
-                if first == '..' or not (explicit or first in tree.top
-                                         or any(c in first for c in '*?')):
+                            or token.endswith(SOURCE_SUFFIXES)
+                            or any(c in first for c in '*?'))
+                # Without a suffix, "ovs/route/add" is a unixctl command and
+                # "utilities/tmirror-ctl" a program: a path only if its
+                # directory is one of the tree's.
+                if first == '..' or not (explicit
+                                         or os.path.dirname(path)
+                                         in tree.dirs):
                     continue
-                found.append((number, os.path.normpath(token), token))
+                found.append((number, path, token))
             elif (token.endswith(SOURCE_SUFFIXES)
                   and not token.startswith('.')):
                 found.append((number, None, token))
