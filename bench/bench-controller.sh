@@ -17,14 +17,17 @@
 #   - an idle sync (nothing to do), best of 5.
 #
 # It prints the figures, the flow count of the mirror bridge and the CPU time
-# each daemon used, and asserts nothing: a benchmark, not a test.  It fails only if a command fails.  Set
-# BENCH_KEEP=1 to keep the scratch directory with the daemons' logs.
+# each daemon used, and asserts nothing: a benchmark, not a test.  It fails
+# only if a command fails.  Set BENCH_KEEP=1 to keep the scratch directory
+# with the daemons' logs, and BENCH_COVERAGE=1 to print tmirror-controller's
+# coverage counters.
 
 n=${1:-16}
 r=${2:-50}
 case $n$r in
     *[!0-9]*|'')
-        echo "usage: $0 [N [R]]  (N VM ports >= 1, R rules per direction >= 1)" >&2
+        echo "usage: $0 [N [R]]  (N VM ports >= 1," \
+             "R rules per direction >= 1)" >&2
         exit 2
         ;;
 esac
@@ -43,7 +46,8 @@ rule () {
     esac
     case $(($2 % 3)) in
         0) match="protocol=tcp dst-port=$((1000 + $2))-$((1999 + $2))" ;;
-        1) match="protocol=udp src-port=1024-$((65535 - $2)) dst-port=$((1 + $2))-1023" ;;
+        1) match="protocol=udp src-port=1024-$((65535 - $2))"
+           match="$match dst-port=$((1 + $2))-1023" ;;
         *) if [ $(($2 % 2)) -eq 1 ]; then
                match=src=10.0.0.0/8
            else
@@ -105,3 +109,6 @@ fi
 printf '  one rule change:      %10s ms\n' "$change"
 printf '  idle sync:            %10s ms (best of 5)\n' "$idle"
 echo "  CPU used: $(bench_cpu)"
+if [ -n "$BENCH_COVERAGE" ]; then
+    ovs-appctl -t tmirror-controller coverage/show
+fi

@@ -14,7 +14,8 @@
 bench_top=$(cd "$(dirname "$0")/.." && pwd)
 TMIRROR_SRCDIR=${TMIRROR_SRCDIR:-$bench_top}
 TMIRROR_BUILDDIR=${TMIRROR_BUILDDIR:-$bench_top}
-PATH=$TMIRROR_BUILDDIR/utilities:$TMIRROR_BUILDDIR/controller:$PATH:/usr/sbin:/sbin
+PATH=$TMIRROR_BUILDDIR/utilities:$TMIRROR_BUILDDIR/controller:$PATH
+PATH=$PATH:/usr/sbin:/sbin
 export PATH
 TMIRROR_SCHEMA=$TMIRROR_SRCDIR/ovsdb/tmirror.ovsschema
 VSWITCH_SCHEMA=${VSWITCH_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
@@ -116,7 +117,8 @@ ofport_request=$i external_ids:iface-id=vm$i"
     tmirror-controller --detach --no-chdir \
         --pidfile="$bench_dir"/tmirror-controller.pid --log-file \
         -vconsole:off 2>> start.err \
-        || { cat start.err >&2; bench_fail "tmirror-controller did not start"; }
+        || { cat start.err >&2;
+             bench_fail "tmirror-controller did not start"; }
 }
 
 # bench_cpu: prints the CPU time (user + system) that each daemon has used
@@ -129,8 +131,9 @@ bench_cpu () {
         [ -r /proc/$pid/stat ] || continue
         # Fields 14 and 15, counted after the ")" that ends the name.
         ticks=$(sed 's/.*) //' /proc/$pid/stat | awk '{ print $12 + $13 }')
-        printf '%s%s %s s' "$sep" "$name" \
-               "$(awk -v t="$ticks" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }')"
+        seconds=$(awk -v t="$ticks" -v hz="$hz" \
+                      'BEGIN { printf "%.2f", t / hz }')
+        printf '%s%s %s s' "$sep" "$name" "$seconds"
         sep=', '
     done
     echo

@@ -22,7 +22,11 @@
 
 set -e
 
-error='#error "This file includes both <jansson.h> and OVS'"'"'s openvswitch/json.h (perhaps through another OVS header such as ovsdb-idl.h).  Keep jansson code in a translation unit of its own that includes no OVS JSON header; see README, Decisions, \"jansson and libopenvswitch\"."'
+msg="This file includes both <jansson.h> and OVS's openvswitch/json.h"
+msg="$msg (perhaps through another OVS header such as ovsdb-idl.h).  Keep"
+msg="$msg jansson code in a translation unit of its own that includes no OVS"
+msg="$msg JSON header; see README, Decisions, \\\"jansson and libopenvswitch\\\"."
+error="#error \"$msg\""
 
 case $1 in
     ovs-json)
