@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +58,15 @@ static bool oneline;
 /* --dry-run: do not commit any changes. */
 static bool dry_run;
 
-/* --timeout: seconds to wait for the database (and for --wait=hv). */
+/* --timeout: seconds to wait for the database (and for --wait=hv), 0 for
+ * no limit, and the time (in msec, as time_msec()) when that runs out. */
 static unsigned int timeout;
+static long long int deadline = LLONG_MAX;
+
+/* Exit statuses other than EXIT_SUCCESS and EXIT_FAILURE (refused or
+ * failed; the database is unchanged). */
+#define EXIT_WAIT_TIMEOUT 2     /* --wait=hv timed out; change committed. */
+#define EXIT_COMMIT_UNKNOWN 3   /* Timed out awaiting the commit's outcome. */
 
 /* --retry: keep trying to connect to the database. */
 static bool retry;
@@ -76,9 +84,11 @@ static enum wait_type wait_type = WAIT_NONE;
 static struct table_style table_style = TABLE_STYLE_DEFAULT;
 static bool format_given;
 
-/* A TXN_ERROR caused by a constraint violation (e.g. another client created
- * the same name meanwhile) is retried this many times with a fresh view of
- * the database, so that the commands' own checks explain the conflict. */
+/* A TXN_ERROR caused by a constraint violation while the database changed
+ * (e.g. another client created the same name meanwhile) is retried this many
+ * times with the fresh view of the database, so that the commands' own
+ * checks explain the conflict.  A refusal that no change of the database
+ * explains is reported at once. */
 #define MAX_CONFLICT_RETRIES 3
 static int n_conflict_retries;
 
@@ -87,6 +97,9 @@ static struct ovsdb_idl *the_idl;
 static struct ovsdb_idl_txn *the_idl_txn;
 
 OVS_NO_RETURN static void tmctl_exit(int status);
+OVS_NO_RETURN static void tmctl_fatal_status(int status, const char *, ...)
+    OVS_PRINTF_FORMAT(2, 3);
+static void wait_for_deadline(void);
 OVS_NO_RETURN static void usage(void);
 static void tmctl_cmd_init(void);
 static void parse_options(int argc, char *argv[], struct shash *local);
@@ -124,7 +137,9 @@ main(int argc, char *argv[])
     VLOG(ctl_might_write_to_db(commands, n_commands) ? VLL_INFO : VLL_DBG,
          "Called as %s", args);
 
-    ctl_timeout_setup(timeout);
+    if (timeout) {
+        deadline = time_msec() + timeout * 1000LL;
+    }
 
     /* Every table and column is monitored, so that any command (and the JSON
      * export/apply code) may read anything. */
@@ -154,9 +169,26 @@ main(int argc, char *argv[])
         }
 
         if (seqno == ovsdb_idl_get_seqno(idl)) {
+            if (time_msec() >= deadline) {
+                ctl_fatal("timed out after %u s %s %s (nothing was changed)",
+                          timeout,
+                          (ovsdb_idl_has_ever_connected(idl)
+                           ? "waiting for a change of" : "connecting to"),
+                          db);
+            }
             ovsdb_idl_wait(idl);
+            wait_for_deadline();
             poll_block();
         }
+    }
+}
+
+/* Makes the next poll_block() wake up when --timeout runs out. */
+static void
+wait_for_deadline(void)
+{
+    if (deadline != LLONG_MAX) {
+        poll_timer_wait_until(deadline);
     }
 }
 
@@ -480,7 +512,9 @@ Options:\n\
   --db=DATABASE               connect to DATABASE\n\
                               (default: %s;\n\
                               environment TMIRROR_DB overrides it)\n\
-  -t, --timeout=SECS          give up after SECS seconds\n\
+  -t, --timeout=SECS          give up after SECS seconds (exit status 1:\n\
+                              nothing changed; 2: --wait=hv timed out\n\
+                              after the commit; 3: commit outcome unknown)\n\
   --retry                     keep trying to connect to the database\n\
   --dry-run                   do not commit changes to the database\n\
   --oneline                   print exactly one line of output per command\n\
@@ -502,17 +536,34 @@ Other options:\n\
     exit(EXIT_SUCCESS);
 }
 
-/* Frees the transaction and the IDL, then exits with 'status'. */
+/* Frees the transaction and the IDL, then exits with 'status'.  (Destroying
+ * the transaction aborts it and, when it is still waiting for the server's
+ * reply, forgets it in the IDL.) */
 static void
 tmctl_exit(int status)
 {
     if (the_idl_txn) {
-        ovsdb_idl_txn_abort(the_idl_txn);
         ovsdb_idl_txn_destroy(the_idl_txn);
         the_idl_txn = NULL;
     }
     ovsdb_idl_destroy(the_idl);
     exit(status);
+}
+
+/* Like ctl_fatal(), but exits with 'status'. */
+static void
+tmctl_fatal_status(int status, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    char *message = xvasprintf(format, args);
+    va_end(args);
+
+    vlog_set_levels(&this_module, VLF_CONSOLE, VLL_OFF);
+    VLOG_ERR("%s", message);
+    ovs_error(0, "%s", message);
+    free(message);
+    tmctl_exit(status);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1931,27 +1982,112 @@ discard_outputs(struct ctl_command *commands, size_t n_commands)
     }
 }
 
-/* Waits until every Chassis row reports 'next_cfg' or later in 'cfg'. */
+/* Appends to 's' the chassis whose cfg is below 'next_cfg', in name order,
+ * as "hv2 has cfg 7, want 9", at most 10 of them.  Returns how many lag. */
+static size_t
+describe_lagging_chassis(const struct ovsdb_idl *idl, int64_t next_cfg,
+                         struct ds *s)
+{
+    enum { MAX_NAMED = 10 };
+    const struct tmrec_chassis *chassis;
+    struct svec lagging = SVEC_EMPTY_INITIALIZER;
+
+    TMREC_CHASSIS_FOR_EACH (chassis, idl) {
+        if (chassis->cfg < next_cfg) {
+            svec_add_nocopy(&lagging,
+                            xasprintf("%s has cfg %"PRId64", want %"PRId64,
+                                      chassis->name, chassis->cfg,
+                                      next_cfg));
+        }
+    }
+    svec_sort(&lagging);
+    for (size_t i = 0; i < lagging.n && i < MAX_NAMED; i++) {
+        ds_put_format(s, "%s%s", i ? "; " : "", lagging.names[i]);
+    }
+    if (lagging.n > MAX_NAMED) {
+        ds_put_format(s, "; and %"PRIuSIZE" more chassis",
+                      lagging.n - MAX_NAMED);
+    }
+    size_t n = lagging.n;
+    svec_destroy(&lagging);
+    return n;
+}
+
+/* Waits until every Chassis row reports 'next_cfg' or later in 'cfg'.  When
+ * --timeout runs out first, exits with EXIT_WAIT_TIMEOUT and a message that
+ * names the chassis that lag (the change itself is committed). */
 static void
 wait_for_chassis(struct ovsdb_idl *idl, int64_t next_cfg)
 {
     ovsdb_idl_enable_reconnect(idl);
     for (;;) {
         ovsdb_idl_run(idl);
-        const struct tmrec_chassis *chassis;
-        bool done = true;
-        TMREC_CHASSIS_FOR_EACH (chassis, idl) {
-            if (chassis->cfg < next_cfg) {
-                done = false;
-                break;
-            }
-        }
-        if (done) {
+        struct ds lagging = DS_EMPTY_INITIALIZER;
+        size_t n = describe_lagging_chassis(idl, next_cfg, &lagging);
+        if (!n) {
+            ds_destroy(&lagging);
             return;
         }
+        if (time_msec() >= deadline) {
+            tmctl_fatal_status(EXIT_WAIT_TIMEOUT,
+                               "--wait=hv: timed out after %u s: %s (the "
+                               "change is committed)", timeout,
+                               ds_cstr(&lagging));
+        }
+        ds_destroy(&lagging);
         ovsdb_idl_wait(idl);
+        wait_for_deadline();
         poll_block();
     }
+}
+
+/* Commits 'txn' and waits for the outcome, at most until --timeout runs out;
+ * then exits with EXIT_COMMIT_UNKNOWN, since the server may have committed
+ * the transaction without the reply having arrived. */
+static enum ovsdb_idl_txn_status
+commit_txn(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn)
+{
+    for (;;) {
+        enum ovsdb_idl_txn_status status = ovsdb_idl_txn_commit(txn);
+        if (status != TXN_INCOMPLETE) {
+            return status;
+        }
+        if (time_msec() >= deadline) {
+            tmctl_fatal_status(EXIT_COMMIT_UNKNOWN,
+                               "timed out after %u s waiting for %s to "
+                               "commit the transaction: it may or may not "
+                               "have been committed", timeout, db);
+        }
+        ovsdb_idl_run(idl);
+        ovsdb_idl_wait(idl);
+        ovsdb_idl_txn_wait(txn);
+        wait_for_deadline();
+        poll_block();
+    }
+}
+
+/* Returns a malloc()'d readable form of a server's error 'error', which
+ * ovsdb_idl_txn_get_error() gives as a JSON object with "error" and
+ * "details" members, e.g. "constraint violation: ...". */
+static char *
+format_txn_error(const char *error)
+{
+    struct json *json = json_from_string(error);
+    char *text = NULL;
+    if (json->type == JSON_OBJECT) {
+        const struct json *what = shash_find_data(json_object(json),
+                                                  "error");
+        const struct json *details = shash_find_data(json_object(json),
+                                                     "details");
+        if (what && what->type == JSON_STRING) {
+            text = (details && details->type == JSON_STRING
+                    ? xasprintf("%s: %s", json_string(what),
+                                json_string(details))
+                    : xstrdup(json_string(what)));
+        }
+    }
+    json_destroy(json);
+    return text ? text : xstrdup(error);
 }
 
 /* Fails if any symbol of 'symtab' (--id=@name) was referenced but never
@@ -2011,11 +2147,15 @@ run_commands(struct ctl_command *commands, size_t n_commands,
 }
 
 /* Returns true if a failed transaction's 'error' is a constraint violation
- * that a fresh view of the database may explain, and retries are left. */
+ * that the database's change since the transaction was built (its seqno was
+ * 'txn_seqno') may explain, and retries are left.  Without a change, a
+ * retry would build the same transaction and fail the same way. */
 static bool
-should_retry_conflict(const char *error)
+should_retry_conflict(const struct ovsdb_idl *idl, unsigned int txn_seqno,
+                      const char *error)
 {
     return (error && strstr(error, "constraint violation")
+            && ovsdb_idl_get_seqno(idl) != txn_seqno
             && n_conflict_retries++ < MAX_CONFLICT_RETRIES);
 }
 
@@ -2027,6 +2167,7 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
          struct ovsdb_idl *idl)
 {
     bool writes = ctl_might_write_to_db(commands, n_commands);
+    unsigned int txn_seqno = ovsdb_idl_get_seqno(idl);
     struct ovsdb_idl_txn *txn = the_idl_txn = ovsdb_idl_txn_create(idl);
     if (dry_run) {
         ovsdb_idl_txn_set_dry_run(txn);
@@ -2058,7 +2199,7 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
         }
     }
 
-    enum ovsdb_idl_txn_status status = ovsdb_idl_txn_commit_block(txn);
+    enum ovsdb_idl_txn_status status = commit_txn(idl, txn);
     int64_t next_cfg = 0;
     if (status == TXN_SUCCESS && wait_type == WAIT_HV && !dry_run) {
         next_cfg = ovsdb_idl_txn_get_increment_new_value(txn);
@@ -2094,10 +2235,12 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
         goto try_again;
 
     case TXN_ERROR:
-        if (should_retry_conflict(ovsdb_idl_txn_get_error(txn))) {
+        if (should_retry_conflict(idl, txn_seqno,
+                                  ovsdb_idl_txn_get_error(txn))) {
             goto try_again;
         }
-        ctl_fatal("transaction error: %s", ovsdb_idl_txn_get_error(txn));
+        ctl_fatal("the database refused the transaction: %s",
+                  format_txn_error(ovsdb_idl_txn_get_error(txn)));
 
     case TXN_NOT_LOCKED:
         ctl_fatal("database not locked");
