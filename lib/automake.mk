@@ -3,5 +3,6 @@
 noinst_LTLIBRARIES += lib/libtmirror.la
 lib_libtmirror_la_SOURCES = \
 	lib/intent-rows.c \
+	lib/text.c \
 	lib/validate.c
 lib_libtmirror_la_LIBADD = ovsdb/libtmirror-idl.la $(OVS_LIBS)

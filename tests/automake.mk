@@ -4,6 +4,7 @@
 if HAVE_CMOCKA
 UNIT_TESTS = \
 	tests/test-validate \
+	tests/test-text \
 	tests/test-ctl-json \
 	tests/test-flow-table \
 	tests/test-filter-compile \
@@ -18,6 +19,10 @@ UNIT_LDADD = lib/libtmirror.la ovsdb/libtmirror-idl.la $(OVS_LIBS) $(CMOCKA_LIBS
 tests_test_validate_SOURCES = tests/test-validate.c
 tests_test_validate_CFLAGS = $(UNIT_CFLAGS)
 tests_test_validate_LDADD = $(UNIT_LDADD)
+
+tests_test_text_SOURCES = tests/test-text.c
+tests_test_text_CFLAGS = $(UNIT_CFLAGS)
+tests_test_text_LDADD = $(UNIT_LDADD)
 
 # The document layer of tmirror-ctl export/apply; ctl-json.c also holds the
 # commands, which need ctl-intent.c.
