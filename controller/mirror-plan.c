@@ -116,10 +116,6 @@ plan_check_session(struct plan_session *ps)
     if (!error) {
         error = tm_target_row_check(row->target);
     }
-    if (!error && !strcmp(row->target->type, "ip") && !row->n_vni) {
-        error = xasprintf("session %s: vni: not set (an ip target needs "
-                          "one; tmirror-ctl assigns one)", row->name);
-    }
     if (error) {
         plan_set(ps, PLAN_ERROR, error);
         return false;
@@ -227,12 +223,6 @@ plan_find_remote_target(const struct ovsdb_idl *tm_idl,
                          "chassis (no Binding row)", t->name, t->port,
                          ctx->bridge);
     }
-    if (!ps->row->n_vni) {
-        return xasprintf("session %s: vni: not set (appliance port %s is on "
-                         "chassis %s, and copies sent there need one; "
-                         "tmirror-ctl assigns one)", ps->row->name, t->port,
-                         name);
-    }
     const struct tmrec_chassis *ch = plan_find_chassis(tm_idl, name);
     if (!ch) {
         return xasprintf("target %s: appliance port %s is bound to chassis "
@@ -290,7 +280,7 @@ plan_check_port_target(struct mirror_plan *plan, struct plan_session *ps,
         }
         ps->remote_target = true;
         ps->tunnel_idx = plan_tunnel_index__(plan, "geneve", 0);
-    } else if (appliance_here && !source_here && ps->row->n_vni) {
+    } else if (appliance_here && !source_here) {
         const char *from = plan_find_binding(tm_idl, ps->row->source,
                                              ctx->chassis_name);
         ps->remote_chassis = from ? xstrdup(from) : NULL;
@@ -541,7 +531,7 @@ plan_resolve_decap(struct mirror_plan *plan, struct plan_session *ps,
                             (plan->n_decaps + 1) * sizeof *plan->decaps);
     plan->decaps[plan->n_decaps++] = (struct pl_decap) {
         .tunnel_ofport = tunnel,
-        .vni = ps->row->vni[0],
+        .vni = ps->row->vni,
         .appliance_ofport = appliance,
         .key = ps->key,
     };
@@ -646,7 +636,7 @@ mirror_plan_resolve(struct mirror_plan *plan, struct ovsdb_idl *ovs_idl,
         ps->programmed = true;
         ps->pl.key = ps->key;
         ps->pl.session_number = ps->row->session_number;
-        ps->pl.vni = ps->row->n_vni ? ps->row->vni[0] : 0;
+        ps->pl.vni = ps->row->vni;
         ps->pl.packet_length = (ps->row->n_packet_length
                                 ? ps->row->packet_length[0] : 0);
         ps->pl.target = &ps->target;

@@ -1083,8 +1083,8 @@ parse_session(const json_t *obj, const char *path,
         || (error = get_string(obj, path, "filter", true, &session->filter))
         || (error = get_int(obj, path, "number", true, TM_NUMBER_MIN,
                             TM_NUMBER_MAX, &has, &session->number))
-        || (error = get_int(obj, path, "vni", false, 0, TM_VNI_MAX, &has,
-                            &session->vni))
+        || (error = get_int(obj, path, "vni", false, TM_VNI_MIN,
+                            TM_VNI_MAX, &has, &session->vni))
         || (error = get_int(obj, path, "packet_length", false,
                             TM_PACKET_LENGTH_MIN, TM_PACKET_LENGTH_MAX,
                             &has, &session->packet_length))
@@ -1593,7 +1593,7 @@ session_from_idl(const struct tmrec_session *row,
     session->target = xstrdup(row->target ? row->target->name : "");
     session->filter = xstrdup(row->filter ? row->filter->name : "");
     session->number = row->session_number;
-    session->vni = row->n_vni ? row->vni[0] : -1;
+    session->vni = row->vni;
     session->packet_length = (row->n_packet_length
                               ? row->packet_length[0] : -1);
     session->enabled = row->enabled;
@@ -2162,9 +2162,9 @@ apply_session(struct apply_ctx *a, const struct ctl_json_session *s)
     if (diff_int(a, obj, "number", &row->session_number, 1, &s->number, 1)) {
         tmrec_session_set_session_number(row, s->number);
     }
-    if (s->vni >= 0 && diff_int(a, obj, "vni", row->vni, row->n_vni,
+    if (s->vni >= 0 && diff_int(a, obj, "vni", &row->vni, 1,
                                 &s->vni, 1)) {
-        tmrec_session_set_vni(row, &s->vni, 1);
+        tmrec_session_set_vni(row, s->vni);
     }
     if (diff_int(a, obj, "packet_length", row->packet_length,
                  row->n_packet_length, &s->packet_length,
@@ -2209,7 +2209,7 @@ assign_vni(struct apply_ctx *a, const struct tmrec_session *row,
                                                         s->target);
     const char *encap = (!strcmp(target->type, "ip")
                          ? tm_target_encap(target->encap) : NULL);
-    int64_t old = row->n_vni ? row->vni[0] : -1;
+    int64_t old = row->vni >= TM_VNI_MIN ? row->vni : -1;
     if (old >= 0 && !doc_vni_taken(a->doc, old)) {
         char *error = tm_session_validate(s->number, old, -1, encap);
         if (!error) {
@@ -2219,12 +2219,11 @@ assign_vni(struct apply_ctx *a, const struct tmrec_session *row,
     }
 
     int64_t vni;
-    tmrec_session_set_vni(row, NULL, 0);
     char *error = ctl_intent_pick_vni(a->ctx->idl, target, &vni);
     if (error) {
         ctl_fatal("apply: session %s: %s", s->name, error);
     }
-    tmrec_session_set_vni(row, &vni, 1);
+    tmrec_session_set_vni(row, vni);
     if (is_new || old < 0) {
         change(a, "assign vni %"PRId64" to session %s", vni, s->name);
     } else {

@@ -7,8 +7,9 @@
 /* tmirror-ctl: the operator's command line for the Traffic_Mirror database,
  * built on OVS's db-ctl-base (generic database commands, option parsing,
  * table output).  Every command of one invocation runs in one transaction;
- * before it commits, the whole intent is checked (ctl-intent.h), so a refused
- * command changes nothing. */
+ * before it commits, every row it inserts or modifies is checked with what it
+ * references and what references it (ctl-intent.h), so a refused command
+ * changes nothing. */
 
 #include <config.h>
 
@@ -40,6 +41,9 @@
 #include "table.h"
 #include "timeval.h"
 #include "tmirror-idl.h"
+#include "tmirror/intent-check.h"
+#include "tmirror/intent-rows.h"
+#include "tmirror/text.h"
 #include "tmirror/validate.h"
 #include "util.h"
 
@@ -147,6 +151,7 @@ main(int argc, char *argv[])
         = ovsdb_idl_create_unconnected(&tmrec_idl_class, true);
     ovsdb_idl_set_remote(idl, db, retry);
     ovsdb_idl_set_db_change_aware(idl, false);
+    ctl_intent_init(idl);
     run_prerequisites(commands, n_commands, idl);
 
     /* There is no point in retrying a transaction for a database sequence
@@ -584,6 +589,28 @@ split_kv(struct ctl_context *ctx, const char *arg, const char **valuep)
     return xmemdup0(arg, eq - arg);
 }
 
+/* Refuses, with an error in 'ctx', a KEY that two of the arguments from
+ * 'first' on give ("KEY=VALUE" each): the later one would silently win.
+ * Returns true if there is none. */
+static bool
+check_repeated_keys(struct ctl_context *ctx, int first)
+{
+    for (int i = first + 1; i < ctx->argc; i++) {
+        const char *eq = strchr(ctx->argv[i], '=');
+        size_t len = eq ? eq - ctx->argv[i] : strlen(ctx->argv[i]);
+        for (int j = first; j < i; j++) {
+            if (!strncmp(ctx->argv[j], ctx->argv[i], len)
+                && ctx->argv[j][len] == (eq ? '=' : '\0')) {
+                ctl_error(ctx, "%s: key %.*s is given twice (%s, then %s)",
+                          ctx->argv[0], (int) len, ctx->argv[i],
+                          ctx->argv[j], ctx->argv[i]);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 /* Reports in 'ctx' that 'key' is not one of 'allowed'. */
 static void
 unknown_key(struct ctl_context *ctx, const char *key, const char *allowed)
@@ -607,41 +634,23 @@ take_error(struct ctl_context *ctx, char *error)
 
 /* Returns the filter named 'name', or NULL. */
 static const struct tmrec_filter *
-filter_by_name(const struct ovsdb_idl *idl, const char *name)
+filter_by_name(const struct ovsdb_idl *idl OVS_UNUSED, const char *name)
 {
-    const struct tmrec_filter *filter;
-    TMREC_FILTER_FOR_EACH (filter, idl) {
-        if (!strcmp(filter->name, name)) {
-            return filter;
-        }
-    }
-    return NULL;
+    return tm_intent_find_filter(ctl_intent_index(), name);
 }
 
 /* Returns the target named 'name', or NULL. */
 static const struct tmrec_target *
-target_by_name(const struct ovsdb_idl *idl, const char *name)
+target_by_name(const struct ovsdb_idl *idl OVS_UNUSED, const char *name)
 {
-    const struct tmrec_target *target;
-    TMREC_TARGET_FOR_EACH (target, idl) {
-        if (!strcmp(target->name, name)) {
-            return target;
-        }
-    }
-    return NULL;
+    return tm_intent_find_target(ctl_intent_index(), name);
 }
 
 /* Returns the session named 'name', or NULL. */
 static const struct tmrec_session *
-session_by_name(const struct ovsdb_idl *idl, const char *name)
+session_by_name(const struct ovsdb_idl *idl OVS_UNUSED, const char *name)
 {
-    const struct tmrec_session *session;
-    TMREC_SESSION_FOR_EACH (session, idl) {
-        if (!strcmp(session->name, name)) {
-            return session;
-        }
-    }
-    return NULL;
+    return tm_intent_find_session(ctl_intent_index(), name);
 }
 
 /* Looks up the filter 'name' for a command; reports an error in 'ctx' and
@@ -681,19 +690,12 @@ must_get_session(struct ctl_context *ctx, const char *name)
 /* Returns the name of a session that uses 'filter' or 'target' (the first in
  * name order), or NULL. */
 static const char *
-session_using(const struct ovsdb_idl *idl, const struct tmrec_filter *filter,
+session_using(const struct tmrec_filter *filter,
               const struct tmrec_target *target)
 {
-    const struct tmrec_session *session;
-    const char *found = NULL;
-    TMREC_SESSION_FOR_EACH (session, idl) {
-        if (((filter && session->filter == filter)
-             || (target && session->target == target))
-            && (!found || strcmp(session->name, found) < 0)) {
-            found = session->name;
-        }
-    }
-    return found;
+    const struct tmrec_session *user
+        = tm_intent_find_user(ctl_intent_index(), filter, target);
+    return user ? user->name : NULL;
 }
 
 /* Starts a 2-d table in 'ctx' with the given column headings (a NULL
@@ -728,17 +730,36 @@ add_int_cell(struct table *t, const int64_t *value, size_t n)
     }
 }
 
-/* Appends 'text' to 's' in double quotes if it is empty or has spaces or
- * quotes, as is otherwise. */
+/* Appends 'text' to 's' as is, or in double quotes and escaped
+ * (tm_text_escape()) if it is empty or has spaces, quotes, '=', or any
+ * character that a description may not hold, so that a value written by
+ * another client can neither break a line of the output nor hide what it
+ * holds. */
 static void
 put_maybe_quoted(struct ds *s, const char *text)
 {
-    if (!*text || strpbrk(text, " \t\n\"\\=")) {
-        struct json *j = json_string_create(text);
-        json_to_ds(j, 0, s);
-        json_destroy(j);
+    char *error = tm_check_description("", text);
+    if (!*text || strpbrk(text, " \"\\=") || error) {
+        char *escaped = tm_text_escape(text);
+        ds_put_cstr(s, escaped);
+        free(escaped);
     } else {
         ds_put_cstr(s, text);
+    }
+    free(error);
+}
+
+/* Appends the name 'name' to 's', as is if it is a valid name (text.h), else
+ * quoted and escaped. */
+static void
+put_name(struct ds *s, const char *name)
+{
+    if (tm_is_valid_name(name)) {
+        ds_put_cstr(s, name);
+    } else {
+        char *escaped = tm_text_escape(name ? name : "");
+        ds_put_cstr(s, escaped);
+        free(escaped);
     }
 }
 
@@ -797,10 +818,12 @@ format_rule(struct ds *s, const struct tmrec_filter_rule *r)
         put_protocol(s, r->protocol[0]);
     }
     if (r->source_cidr && *r->source_cidr) {
-        ds_put_format(s, " src=%s", r->source_cidr);
+        ds_put_cstr(s, " src=");
+        put_maybe_quoted(s, r->source_cidr);
     }
     if (r->destination_cidr && *r->destination_cidr) {
-        ds_put_format(s, " dst=%s", r->destination_cidr);
+        ds_put_cstr(s, " dst=");
+        put_maybe_quoted(s, r->destination_cidr);
     }
     if (r->n_source_port_from || r->n_source_port_to) {
         ds_put_cstr(s, " src-port=");
@@ -866,11 +889,12 @@ static void
 format_target_dest(struct ds *s, const struct tmrec_target *t)
 {
     if (!strcmp(t->type, "port")) {
-        ds_put_cstr(s, t->port ? t->port : "");
+        put_maybe_quoted(s, t->port ? t->port : "");
         return;
     }
     for (size_t i = 0; i < t->n_addresses; i++) {
-        ds_put_format(s, "%s%s", i ? "," : "", t->addresses[i]);
+        ds_put_cstr(s, i ? "," : "");
+        put_maybe_quoted(s, t->addresses[i]);
     }
 }
 
@@ -911,13 +935,13 @@ format_target(struct ds *s, const struct tmrec_target *t)
 static void
 format_session(struct ds *s, const struct tmrec_session *x)
 {
-    ds_put_format(s, "source=%s number=%"PRId64" target=%s filter=%s",
-                  x->source, x->session_number,
-                  x->target ? x->target->name : "",
-                  x->filter ? x->filter->name : "");
-    if (x->n_vni) {
-        ds_put_format(s, " vni=%"PRId64, x->vni[0]);
-    }
+    ds_put_cstr(s, "source=");
+    put_maybe_quoted(s, x->source);
+    ds_put_format(s, " number=%"PRId64" target=", x->session_number);
+    put_name(s, x->target ? x->target->name : "");
+    ds_put_cstr(s, " filter=");
+    put_name(s, x->filter ? x->filter->name : "");
+    ds_put_format(s, " vni=%"PRId64, x->vni);
     if (x->n_packet_length) {
         ds_put_format(s, " packet-length=%"PRId64, x->packet_length[0]);
     }
@@ -932,13 +956,15 @@ format_session(struct ds *s, const struct tmrec_session *x)
 static void
 show_filter(struct ds *s, const struct tmrec_filter *filter)
 {
-    ds_put_format(s, "filter %s\n", filter->name);
+    ds_put_cstr(s, "filter ");
+    put_name(s, filter->name);
+    ds_put_char(s, '\n');
     if (*filter->description) {
         ds_put_cstr(s, "    description: ");
         put_maybe_quoted(s, filter->description);
         ds_put_char(s, '\n');
     }
-    const struct tmrec_filter_rule **rules = ctl_intent_sorted_rules(filter);
+    const struct tmrec_filter_rule **rules = tm_filter_sorted_rules(filter);
     for (size_t i = 0; i < filter->n_rules; i++) {
         ds_put_cstr(s, "    rule ");
         format_rule(s, rules[i]);
@@ -964,7 +990,9 @@ cmd_show(struct ctl_context *ctx)
     const struct tmrec_target **targets
         = SORTED_ROWS(ctx->idl, target, tmrec_target, &n);
     for (size_t i = 0; i < n; i++) {
-        ds_put_format(s, "target %s\n    ", targets[i]->name);
+        ds_put_cstr(s, "target ");
+        put_name(s, targets[i]->name);
+        ds_put_cstr(s, "\n    ");
         format_target(s, targets[i]);
         ds_put_char(s, '\n');
     }
@@ -973,7 +1001,9 @@ cmd_show(struct ctl_context *ctx)
     const struct tmrec_session **sessions
         = SORTED_ROWS(ctx->idl, session, tmrec_session, &n);
     for (size_t i = 0; i < n; i++) {
-        ds_put_format(s, "session %s\n    ", sessions[i]->name);
+        ds_put_cstr(s, "session ");
+        put_name(s, sessions[i]->name);
+        ds_put_cstr(s, "\n    ");
         format_session(s, sessions[i]);
         ds_put_char(s, '\n');
     }
@@ -982,9 +1012,15 @@ cmd_show(struct ctl_context *ctx)
     const struct tmrec_chassis **chassis
         = SORTED_ROWS(ctx->idl, chassis, tmrec_chassis, &n);
     for (size_t i = 0; i < n; i++) {
-        ds_put_format(s, "chassis %s\n    encap_ip=%s cfg=%"PRId64"\n",
-                      chassis[i]->name, chassis[i]->encap_ip,
-                      chassis[i]->cfg);
+        ds_put_cstr(s, "chassis ");
+        put_name(s, chassis[i]->name);
+        ds_put_cstr(s, "\n    ");
+        if (*chassis[i]->encap_ip) {
+            ds_put_cstr(s, "encap_ip=");
+            put_maybe_quoted(s, chassis[i]->encap_ip);
+            ds_put_char(s, ' ');
+        }
+        ds_put_format(s, "cfg=%"PRId64"\n", chassis[i]->cfg);
     }
     free(chassis);
 }
@@ -999,6 +1035,10 @@ cmd_filter_add(struct ctl_context *ctx)
     const char *name = ctx->argv[1];
     const char *description = NULL;
 
+    if (take_error(ctx, tm_check_name("name", name))
+        || !check_repeated_keys(ctx, 2)) {
+        return;
+    }
     for (int i = 2; i < ctx->argc; i++) {
         const char *value;
         char *key = split_kv(ctx, ctx->argv[i], &value);
@@ -1007,6 +1047,11 @@ cmd_filter_add(struct ctl_context *ctx)
         }
         if (!strcmp(key, "description")) {
             description = value;
+            if (take_error(ctx, tm_check_description("description",
+                                                     value))) {
+                free(key);
+                return;
+            }
         } else {
             unknown_key(ctx, key, "description");
             free(key);
@@ -1015,10 +1060,6 @@ cmd_filter_add(struct ctl_context *ctx)
         free(key);
     }
 
-    if (!*name) {
-        ctl_error(ctx, "filter-add: name: missing value");
-        return;
-    }
     if (filter_by_name(ctx->idl, name)) {
         if (!shash_find(&ctx->options, "--may-exist")) {
             ctl_error(ctx, "filter-add: filter %s already exists", name);
@@ -1044,7 +1085,7 @@ cmd_filter_del(struct ctl_context *ctx)
         return;
     }
 
-    const char *user = session_using(ctx->idl, filter, NULL);
+    const char *user = session_using(filter, NULL);
     if (user) {
         ctl_error(ctx, "filter-del: filter %s is used by session %s (delete "
                   "the session or change its filter first)", name, user);
@@ -1092,8 +1133,9 @@ cmd_filter_show(struct ctl_context *ctx)
         = SORTED_ROWS(ctx->idl, session, tmrec_session, &n);
     for (size_t i = 0; i < n; i++) {
         if (sessions[i]->filter == filter) {
-            ds_put_format(&ctx->output, "    used by session %s\n",
-                          sessions[i]->name);
+            ds_put_cstr(&ctx->output, "    used by session ");
+            put_name(&ctx->output, sessions[i]->name);
+            ds_put_char(&ctx->output, '\n');
         }
     }
     free(sessions);
@@ -1194,6 +1236,7 @@ parse_rule_kv(struct ctl_context *ctx, const char *arg, struct rule_args *ra)
         r->has_destination_port_from = r->has_destination_port_to = !error;
     } else if (!strcmp(key, "description")) {
         ra->description = value;
+        error = tm_check_description("description", value);
     } else {
         unknown_key(ctx, key, "protocol, src, dst, src-port, dst-port or "
                     "description");
@@ -1243,6 +1286,9 @@ parse_rule_args(struct ctl_context *ctx, struct rule_args *ra)
     }
     if (strcmp(ctx->argv[4], "accept") && strcmp(ctx->argv[4], "reject")) {
         ctl_error(ctx, "action: %s is not accept or reject", ctx->argv[4]);
+        return false;
+    }
+    if (!check_repeated_keys(ctx, 5)) {
         return false;
     }
     for (int i = 5; i < ctx->argc; i++) {
@@ -1327,7 +1373,7 @@ cmd_rule_list(struct ctl_context *ctx)
     }
 
     struct table *t = start_table(ctx, headings);
-    const struct tmrec_filter_rule **rules = ctl_intent_sorted_rules(filter);
+    const struct tmrec_filter_rule **rules = tm_filter_sorted_rules(filter);
     for (size_t i = 0; i < filter->n_rules; i++) {
         const struct tmrec_filter_rule *r = rules[i];
         struct ds s = DS_EMPTY_INITIALIZER;
@@ -1379,6 +1425,12 @@ parse_ip_target_kvs(struct ctl_context *ctx, struct target_args *ta)
             return false;
         }
         if (!strcmp(key, "encap")) {
+            if (!*value) {
+                ctl_error(ctx, "encap: missing value (expected vxlan, "
+                          "geneve, gre or erspan)");
+                free(key);
+                return false;
+            }
             ta->encap = value;
         } else if (!strcmp(key, "dst-port")) {
             smap_replace(&ta->options, "dst_port", value);
@@ -1404,6 +1456,9 @@ parse_target_args(struct ctl_context *ctx, struct target_args *ta)
 {
     const char *type = ctx->argv[2];
 
+    if (!check_repeated_keys(ctx, 4)) {
+        return false;
+    }
     if (!strcmp(type, "port")) {
         for (int i = 4; i < ctx->argc; i++) {
             const char *value;
@@ -1459,6 +1514,12 @@ parse_target_args(struct ctl_context *ctx, struct target_args *ta)
     t.option_values = values;
     t.n_options = n;
     char *error = tm_target_validate(&t);
+    if (!error && t.port) {
+        error = tm_check_iface_id("port", t.port);
+    }
+    if (!error) {
+        error = tm_check_description("description", ta->description);
+    }
     free(nodes);
     free(keys);
     free(values);
@@ -1476,7 +1537,8 @@ cmd_target_add(struct ctl_context *ctx)
     memset(&ta, 0, sizeof ta);
     svec_init(&ta.addresses);
     smap_init(&ta.options);
-    if (!parse_target_args(ctx, &ta)) {
+    if (take_error(ctx, tm_check_name("name", name))
+        || !parse_target_args(ctx, &ta)) {
         goto out;
     }
 
@@ -1518,7 +1580,7 @@ cmd_target_del(struct ctl_context *ctx)
         return;
     }
 
-    const char *user = session_using(ctx->idl, NULL, target);
+    const char *user = session_using(NULL, target);
     if (user) {
         ctl_error(ctx, "target-del: target %s is used by session %s (delete "
                   "the session or change its target first)", name, user);
@@ -1571,33 +1633,6 @@ session_encap(const struct tmrec_target *target)
             ? tm_target_encap(target->encap) : NULL);
 }
 
-/* Checks that no session other than 'self' uses ('source', 'number') or
- * 'vni' (if nonnegative); reports an error in 'ctx' otherwise. */
-static bool
-check_session_conflicts(struct ctl_context *ctx,
-                        const struct tmrec_session *self, const char *name,
-                        const char *source, int64_t number, int64_t vni)
-{
-    const struct tmrec_session *s;
-    TMREC_SESSION_FOR_EACH (s, ctx->idl) {
-        if (s == self) {
-            continue;
-        }
-        if (!strcmp(s->source, source) && s->session_number == number) {
-            ctl_error(ctx, "session %s: session_number: %"PRId64" is already "
-                      "used by session %s for source %s", name, number,
-                      s->name, source);
-            return false;
-        }
-        if (vni >= 0 && s->n_vni && s->vni[0] == vni) {
-            ctl_error(ctx, "session %s: vni: %"PRId64" is already used by "
-                      "session %s", name, vni, s->name);
-            return false;
-        }
-    }
-    return true;
-}
-
 /* Parses "true" or "false" for field 'field'. */
 static bool
 parse_bool(struct ctl_context *ctx, const char *field, const char *s,
@@ -1607,6 +1642,9 @@ parse_bool(struct ctl_context *ctx, const char *field, const char *s,
         *out = true;
     } else if (!strcmp(s, "false")) {
         *out = false;
+    } else if (!*s) {
+        ctl_error(ctx, "%s: missing value (expected true or false)", field);
+        return false;
     } else {
         ctl_error(ctx, "%s: %s is not true or false", field, s);
         return false;
@@ -1641,7 +1679,8 @@ parse_session_kv(struct ctl_context *ctx, const char *arg, bool set,
         return false;
     }
     if (!strcmp(key, "vni")) {
-        error = tm_parse_int("vni", value, 0, TM_VNI_MAX, &sa->vni);
+        error = tm_parse_int("vni", value, TM_VNI_MIN, TM_VNI_MAX,
+                             &sa->vni);
     } else if (!strcmp(key, "packet-length")) {
         if (set && !*value) {
             sa->packet_length = -1;
@@ -1653,18 +1692,22 @@ parse_session_kv(struct ctl_context *ctx, const char *arg, bool set,
         ok = parse_bool(ctx, "enabled", value, &sa->enabled);
     } else if (!strcmp(key, "description")) {
         sa->description = value;
+        error = tm_check_description("description", value);
     } else if (set && !strcmp(key, "source")) {
-        if (!*value) {
-            ctl_error(ctx, "source: missing value (expected an iface-id)");
-            ok = false;
-        }
         sa->source = value;
+        error = tm_check_iface_id("source", value);
     } else if (set && !strcmp(key, "target")) {
-        sa->target = must_get_target(ctx, value);
-        ok = sa->target != NULL;
+        error = (*value ? NULL
+                 : xstrdup("target: missing value (expected the name of a "
+                           "target)"));
+        sa->target = error ? NULL : must_get_target(ctx, value);
+        ok = error || sa->target != NULL;
     } else if (set && !strcmp(key, "filter")) {
-        sa->filter = must_get_filter(ctx, value);
-        ok = sa->filter != NULL;
+        error = (*value ? NULL
+                 : xstrdup("filter: missing value (expected the name of a "
+                           "filter)"));
+        sa->filter = error ? NULL : must_get_filter(ctx, value);
+        ok = error || sa->filter != NULL;
     } else if (set && !strcmp(key, "number")) {
         error = tm_parse_int("session_number", value, TM_NUMBER_MIN,
                              TM_NUMBER_MAX, &sa->number);
@@ -1678,10 +1721,11 @@ parse_session_kv(struct ctl_context *ctx, const char *arg, bool set,
     return ok && !take_error(ctx, error);
 }
 
-/* Validates 'sa' for session 'name' ('self' is its row, NULL when new). */
+/* Validates the values 'sa' of session 'name' by themselves; the rules that
+ * involve other sessions are checked before commit (ctl_intent_check()). */
 static bool
-check_session_args(struct ctl_context *ctx, const struct tmrec_session *self,
-                   const char *name, const struct session_args *sa)
+check_session_args(struct ctl_context *ctx, const char *name,
+                   const struct session_args *sa)
 {
     char *error = tm_session_validate(sa->number, sa->vni, sa->packet_length,
                                       session_encap(sa->target));
@@ -1690,8 +1734,7 @@ check_session_args(struct ctl_context *ctx, const struct tmrec_session *self,
         free(error);
         return false;
     }
-    return check_session_conflicts(ctx, self, name, sa->source, sa->number,
-                                   sa->vni);
+    return true;
 }
 
 /* Writes 'sa' into session row 'row'. */
@@ -1702,7 +1745,7 @@ write_session(const struct tmrec_session *row, const struct session_args *sa)
     tmrec_session_set_target(row, sa->target);
     tmrec_session_set_filter(row, sa->filter);
     tmrec_session_set_session_number(row, sa->number);
-    tmrec_session_set_vni(row, &sa->vni, sa->vni >= 0);
+    tmrec_session_set_vni(row, sa->vni);
     tmrec_session_set_packet_length(row, &sa->packet_length,
                                     sa->packet_length >= 0);
     tmrec_session_set_enabled(row, sa->enabled);
@@ -1719,17 +1762,12 @@ cmd_session_add(struct ctl_context *ctx)
         .enabled = true, .description = "",
     };
 
-    if (!*name) {
-        ctl_error(ctx, "session-add: name: missing value");
-        return;
-    }
-    if (!*sa.source) {
-        ctl_error(ctx, "source: missing value (expected an iface-id)");
-        return;
-    }
-    if (take_error(ctx, tm_parse_int("session_number", ctx->argv[5],
-                                     TM_NUMBER_MIN, TM_NUMBER_MAX,
-                                     &sa.number))) {
+    if (take_error(ctx, tm_check_name("name", name))
+        || take_error(ctx, tm_check_iface_id("source", sa.source))
+        || take_error(ctx, tm_parse_int("session_number", ctx->argv[5],
+                                        TM_NUMBER_MIN, TM_NUMBER_MAX,
+                                        &sa.number))
+        || !check_repeated_keys(ctx, 6)) {
         return;
     }
     for (int i = 6; i < ctx->argc; i++) {
@@ -1745,7 +1783,7 @@ cmd_session_add(struct ctl_context *ctx)
     }
     sa.target = must_get_target(ctx, ctx->argv[3]);
     sa.filter = sa.target ? must_get_filter(ctx, ctx->argv[4]) : NULL;
-    if (!sa.filter || !check_session_args(ctx, NULL, name, &sa)) {
+    if (!sa.filter || !check_session_args(ctx, name, &sa)) {
         return;
     }
     if (sa.vni < 0 && take_error(ctx, ctl_intent_pick_vni(ctx->idl, sa.target,
@@ -1772,19 +1810,22 @@ cmd_session_set(struct ctl_context *ctx)
         .target = row->target,
         .filter = row->filter,
         .number = row->session_number,
-        .vni = row->n_vni ? row->vni[0] : -1,
+        .vni = row->vni,
         .packet_length = row->n_packet_length ? row->packet_length[0] : -1,
         .enabled = row->enabled,
         .description = row->description,
     };
     /* Keep copies: writing a column frees the row's old values. */
     char *source = NULL, *description = NULL;
+    if (!check_repeated_keys(ctx, 2)) {
+        return;
+    }
     for (int i = 2; i < ctx->argc; i++) {
         if (!parse_session_kv(ctx, ctx->argv[i], true, &sa)) {
             return;
         }
     }
-    if (!check_session_args(ctx, row, row->name, &sa)) {
+    if (!check_session_args(ctx, row->name, &sa)) {
         return;
     }
     source = xstrdup(sa.source);
@@ -1831,7 +1872,7 @@ cmd_session_list(struct ctl_context *ctx)
         add_int_cell(t, &s->session_number, 1);
         add_text_cell(t, s->target ? s->target->name : "");
         add_text_cell(t, s->filter ? s->filter->name : "");
-        add_int_cell(t, s->vni, s->n_vni);
+        add_int_cell(t, &s->vni, 1);
         add_int_cell(t, s->packet_length, s->n_packet_length);
         add_text_cell(t, s->enabled ? "true" : "false");
         add_text_cell(t, s->description);
@@ -1887,26 +1928,31 @@ cmd_session_show(struct ctl_context *ctx)
     }
 
     struct ds *s = &ctx->output;
-    ds_put_format(s, "session %s\n", x->name);
+    ds_put_cstr(s, "session ");
+    put_name(s, x->name);
+    ds_put_char(s, '\n');
     if (*x->description) {
         ds_put_cstr(s, "    description: ");
         put_maybe_quoted(s, x->description);
         ds_put_char(s, '\n');
     }
-    ds_put_format(s, "    source: %s\n", x->source);
+    ds_put_cstr(s, "    source: ");
+    put_maybe_quoted(s, x->source);
+    ds_put_char(s, '\n');
     ds_put_format(s, "    number: %"PRId64"\n", x->session_number);
     if (x->target) {
-        ds_put_format(s, "    target: %s (", x->target->name);
+        ds_put_cstr(s, "    target: ");
+        put_name(s, x->target->name);
+        ds_put_cstr(s, " (");
         format_target(s, x->target);
         ds_put_cstr(s, ")\n");
     }
     if (x->filter) {
-        ds_put_format(s, "    filter: %s (%"PRIuSIZE" rules)\n",
-                      x->filter->name, x->filter->n_rules);
+        ds_put_cstr(s, "    filter: ");
+        put_name(s, x->filter->name);
+        ds_put_format(s, " (%"PRIuSIZE" rules)\n", x->filter->n_rules);
     }
-    if (x->n_vni) {
-        ds_put_format(s, "    vni: %"PRId64"\n", x->vni[0]);
-    }
+    ds_put_format(s, "    vni: %"PRId64"\n", x->vni);
     if (x->n_packet_length) {
         ds_put_format(s, "    packet-length: %"PRId64"\n",
                       x->packet_length[0]);
@@ -2183,9 +2229,6 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
                                 &tmrec_tm_global_col_cfg, true);
     }
 
-    if (writes) {
-        ctl_intent_baseline(idl);
-    }
     struct ovsdb_symbol_table *symtab = ovsdb_symbol_table_create();
     if (!run_commands(commands, n_commands, idl, txn, symtab)) {
         goto try_again;
@@ -2237,6 +2280,9 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
     case TXN_ERROR:
         if (should_retry_conflict(idl, txn_seqno,
                                   ovsdb_idl_txn_get_error(txn))) {
+            VLOG_INFO("the database refused the transaction while its "
+                      "contents changed (%s); retrying with the new "
+                      "contents", ovsdb_idl_txn_get_error(txn));
             goto try_again;
         }
         ctl_fatal("the database refused the transaction: %s",
