@@ -529,7 +529,18 @@ Options:\n\
   --may-exist, --if-exists    (before a command) see the commands above\n",
            program_name, program_name, db_cmd_usage(),
            ctl_list_db_tables_usage(), default_db());
-    table_usage();
+    /* Not OVS's table_usage(), which leaves out "list" and
+     * --max-column-width: this is what tmirror-ctl(8) says. */
+    printf("\n\
+Output formatting options:\n\
+  -f, --format=FORMAT         table, list, csv, json or html (default:\n\
+                              table for *-list, list for list and find)\n\
+  -d, --data=FORMAT           table cells as string, bare or json\n\
+  --no-headings               omit the heading row\n\
+  --pretty                    pretty-print JSON output\n\
+  --bare                      same as --format=list --data=bare\n\
+                              --no-headings\n\
+  --max-column-width=N        limit table columns to N characters\n");
     vlog_usage();
     printf("\
   --no-syslog             equivalent to --verbose=tmirror_ctl:syslog:warn\n");
