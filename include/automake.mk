@@ -1,6 +1,7 @@
 # Headers shared by the controller, tmirror-ctl and the tests.
 noinst_HEADERS += \
 	include/tmirror/intent-check.h \
+	include/tmirror/intent-lookup.h \
 	include/tmirror/intent-rows.h \
 	include/tmirror/text.h \
 	include/tmirror/validate.h

@@ -4,6 +4,7 @@
 noinst_LTLIBRARIES += lib/libtmirror.la
 lib_libtmirror_la_SOURCES = \
 	lib/intent-check.c \
+	lib/intent-lookup.c \
 	lib/intent-rows.c \
 	lib/text.c \
 	lib/validate.c

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "hmapx.h"
-#include "openvswitch/vlog.h"
 #include "ovsdb-data.h"
 #include "ovsdb-idl-provider.h"
 #include "tmirror-idl.h"
@@ -23,122 +22,6 @@
 #include "tmirror/validate.h"
 #include "util.h"
 #include "uuid.h"
-
-VLOG_DEFINE_THIS_MODULE(intent_check);
-
-/* Creates the indexes.  See intent-check.h. */
-struct tm_intent_index *
-tm_intent_index_create(struct ovsdb_idl *idl)
-{
-    struct tm_intent_index *ix = xmalloc(sizeof *ix);
-    ix->filter_by_name = ovsdb_idl_index_create1(idl,
-                                                 &tmrec_filter_col_name);
-    ix->target_by_name = ovsdb_idl_index_create1(idl,
-                                                 &tmrec_target_col_name);
-    ix->session_by_name = ovsdb_idl_index_create1(idl,
-                                                  &tmrec_session_col_name);
-    ix->session_by_source_number = ovsdb_idl_index_create2(
-        idl, &tmrec_session_col_source, &tmrec_session_col_session_number);
-    ix->session_by_vni = ovsdb_idl_index_create1(idl,
-                                                 &tmrec_session_col_vni);
-    ix->session_by_target = ovsdb_idl_index_create1(
-        idl, &tmrec_session_col_target);
-    ix->session_by_filter = ovsdb_idl_index_create1(
-        idl, &tmrec_session_col_filter);
-    return ix;
-}
-
-/* Frees 'ix' (the indexes themselves belong to the IDL). */
-void
-tm_intent_index_destroy(struct tm_intent_index *ix)
-{
-    free(ix);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Lookups. */
-
-/* Returns the filter named 'name', or NULL. */
-const struct tmrec_filter *
-tm_intent_find_filter(const struct tm_intent_index *ix, const char *name)
-{
-    struct tmrec_filter *key = tmrec_filter_index_init_row(
-        ix->filter_by_name);
-    tmrec_filter_index_set_name(key, name);
-    const struct tmrec_filter *found = tmrec_filter_index_find(
-        ix->filter_by_name, key);
-    tmrec_filter_index_destroy_row(key);
-    return found;
-}
-
-/* Returns the target named 'name', or NULL. */
-const struct tmrec_target *
-tm_intent_find_target(const struct tm_intent_index *ix, const char *name)
-{
-    struct tmrec_target *key = tmrec_target_index_init_row(
-        ix->target_by_name);
-    tmrec_target_index_set_name(key, name);
-    const struct tmrec_target *found = tmrec_target_index_find(
-        ix->target_by_name, key);
-    tmrec_target_index_destroy_row(key);
-    return found;
-}
-
-/* Returns the session named 'name', or NULL. */
-const struct tmrec_session *
-tm_intent_find_session(const struct tm_intent_index *ix, const char *name)
-{
-    struct tmrec_session *key = tmrec_session_index_init_row(
-        ix->session_by_name);
-    tmrec_session_index_set_name(key, name);
-    const struct tmrec_session *found = tmrec_session_index_find(
-        ix->session_by_name, key);
-    tmrec_session_index_destroy_row(key);
-    return found;
-}
-
-/* Returns the session of lowest name, other than 'self', among those equal
- * to 'key' in 'index', or NULL. */
-static const struct tmrec_session *
-other_session(struct ovsdb_idl_index *index, const struct tmrec_session *key,
-              const struct tmrec_session *self)
-{
-    const struct tmrec_session *s, *found = NULL;
-    TMREC_SESSION_FOR_EACH_EQUAL (s, key, index) {
-        if (s != self && (!found || strcmp(s->name, found->name) < 0)) {
-            found = s;
-        }
-    }
-    return found;
-}
-
-/* Returns the session of lowest name that uses 'filter' or 'target'. */
-const struct tmrec_session *
-tm_intent_find_user(const struct tm_intent_index *ix,
-                    const struct tmrec_filter *filter,
-                    const struct tmrec_target *target)
-{
-    const struct tmrec_session *found = NULL;
-    if (filter) {
-        struct tmrec_session *key = tmrec_session_index_init_row(
-            ix->session_by_filter);
-        tmrec_session_index_set_filter(key, filter);
-        found = other_session(ix->session_by_filter, key, NULL);
-        tmrec_session_index_destroy_row(key);
-    }
-    if (target) {
-        struct tmrec_session *key = tmrec_session_index_init_row(
-            ix->session_by_target);
-        tmrec_session_index_set_target(key, target);
-        const struct tmrec_session *user = other_session(
-            ix->session_by_target, key, NULL);
-        tmrec_session_index_destroy_row(key);
-        if (user && (!found || strcmp(user->name, found->name) < 0)) {
-            found = user;
-        }
-    }
-    return found;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Checks of one row. */
@@ -158,26 +41,14 @@ duplicate_name(const char *kind, const char *name, const struct uuid *uuid)
 /* Checks a touched filter's own values and that no other filter has its
  * name. */
 char *
-tm_intent_check_filter(const struct tm_intent_index *ix,
+tm_intent_check_filter(const struct tm_intent_lookup *lk,
                        const struct tmrec_filter *filter)
 {
     char *error = tm_filter_row_check(filter);
-    if (error || !ix) {
-        return error;
+    if (!error && lk && tm_intent_lookup_filter(lk, filter->name, filter)) {
+        error = duplicate_name("filter", filter->name,
+                               &filter->header_.uuid);
     }
-
-    struct tmrec_filter *key = tmrec_filter_index_init_row(
-        ix->filter_by_name);
-    tmrec_filter_index_set_name(key, filter->name);
-    const struct tmrec_filter *f;
-    TMREC_FILTER_FOR_EACH_EQUAL (f, key, ix->filter_by_name) {
-        if (f != filter) {
-            error = duplicate_name("filter", filter->name,
-                                   &filter->header_.uuid);
-            break;
-        }
-    }
-    tmrec_filter_index_destroy_row(key);
     return error;
 }
 
@@ -214,27 +85,29 @@ tm_intent_check_rules(
     return error;
 }
 
+/* tm_intent_lookup_target_sessions() callback: keeps in '*bad_' the
+ * session of lowest name whose VNI is too large for ERSPAN. */
+static void
+keep_erspan_misfit(const struct tmrec_session *s, void *bad_)
+{
+    const struct tmrec_session **bad = bad_;
+    if (s->vni > TM_ERSPAN_VNI_MAX
+        && (!*bad || strcmp(s->name, (*bad)->name) < 0)) {
+        *bad = s;
+    }
+}
+
 /* Returns the message for the sessions of an erspan target 'target' that
  * have a VNI above 1023 (the one of lowest name), or NULL. */
 static char *
-check_target_sessions(const struct tm_intent_index *ix,
+check_target_sessions(const struct tm_intent_lookup *lk,
                       const struct tmrec_target *target)
 {
-    if (!tm_target_is_erspan(target)) {
-        return NULL;
+    const struct tmrec_session *bad = NULL;
+    if (tm_target_is_erspan(target)) {
+        tm_intent_lookup_target_sessions(lk, target, keep_erspan_misfit,
+                                         &bad);
     }
-
-    struct tmrec_session *key = tmrec_session_index_init_row(
-        ix->session_by_target);
-    tmrec_session_index_set_target(key, target);
-    const struct tmrec_session *s, *bad = NULL;
-    TMREC_SESSION_FOR_EACH_EQUAL (s, key, ix->session_by_target) {
-        if (s->vni > TM_ERSPAN_VNI_MAX
-            && (!bad || strcmp(s->name, bad->name) < 0)) {
-            bad = s;
-        }
-    }
-    tmrec_session_index_destroy_row(key);
     if (!bad) {
         return NULL;
     }
@@ -252,80 +125,57 @@ check_target_sessions(const struct tm_intent_index *ix,
 /* Checks a touched target's own values, that no other target has its name,
  * and that the sessions that use it suit it. */
 char *
-tm_intent_check_target(const struct tm_intent_index *ix,
+tm_intent_check_target(const struct tm_intent_lookup *lk,
                        const struct tmrec_target *target)
 {
     char *error = tm_target_row_check(target);
-    if (error || !ix) {
+    if (error || !lk) {
         return error;
     }
-
-    struct tmrec_target *key = tmrec_target_index_init_row(
-        ix->target_by_name);
-    tmrec_target_index_set_name(key, target->name);
-    const struct tmrec_target *t;
-    TMREC_TARGET_FOR_EACH_EQUAL (t, key, ix->target_by_name) {
-        if (t != target) {
-            error = duplicate_name("target", target->name,
-                                   &target->header_.uuid);
-            break;
-        }
+    if (tm_intent_lookup_target(lk, target->name, target)) {
+        return duplicate_name("target", target->name, &target->header_.uuid);
     }
-    tmrec_target_index_destroy_row(key);
-    return error ? error : check_target_sessions(ix, target);
+    return check_target_sessions(lk, target);
 }
 
 /* Checks that no session other than 'session' has its name, its (source,
  * session_number) or its VNI. */
 static char *
-check_session_unique(const struct tm_intent_index *ix,
+check_session_unique(const struct tm_intent_lookup *lk,
                      const struct tmrec_session *session)
 {
     const struct tmrec_session *other;
-    struct tmrec_session *key;
-    char *error = NULL;
 
-    key = tmrec_session_index_init_row(ix->session_by_name);
-    tmrec_session_index_set_name(key, session->name);
-    other = other_session(ix->session_by_name, key, session);
-    tmrec_session_index_destroy_row(key);
-    if (other) {
+    if (tm_intent_lookup_session(lk, session->name, session)) {
         return duplicate_name("session", session->name,
                               &session->header_.uuid);
     }
-
-    key = tmrec_session_index_init_row(ix->session_by_source_number);
-    tmrec_session_index_set_source(key, session->source);
-    tmrec_session_index_set_session_number(key, session->session_number);
-    other = other_session(ix->session_by_source_number, key, session);
-    tmrec_session_index_destroy_row(key);
+    other = tm_intent_lookup_session_by_number(lk, session->source,
+                                               session->session_number,
+                                               session);
     if (other) {
         return xasprintf("session %s: session_number: %"PRId64" is already "
                          "used by session %s for source %s", session->name,
                          session->session_number, other->name,
                          session->source);
     }
-
-    key = tmrec_session_index_init_row(ix->session_by_vni);
-    tmrec_session_index_set_vni(key, session->vni);
-    other = other_session(ix->session_by_vni, key, session);
-    tmrec_session_index_destroy_row(key);
+    other = tm_intent_lookup_session_by_vni(lk, session->vni, session);
     if (other) {
-        error = xasprintf("session %s: vni: %"PRId64" is already used by "
-                          "session %s", session->name, session->vni,
-                          other->name);
+        return xasprintf("session %s: vni: %"PRId64" is already used by "
+                         "session %s", session->name, session->vni,
+                         other->name);
     }
-    return error;
+    return NULL;
 }
 
 /* Checks a touched session's own values, against its target, and that no
  * other session has its name, (source, session_number) or VNI. */
 char *
-tm_intent_check_session(const struct tm_intent_index *ix,
+tm_intent_check_session(const struct tm_intent_lookup *lk,
                         const struct tmrec_session *session)
 {
     char *error = tm_session_row_check(session);
-    return error || !ix ? error : check_session_unique(ix, session);
+    return error || !lk ? error : check_session_unique(lk, session);
 }
 
 /* Checks a session, its target, its filter and the filter's rules. */
@@ -454,7 +304,7 @@ no_name(const struct ovsdb_idl_row *row OVS_UNUSED)
 /* Checks the touched filters and, in each, the rules that the transaction
  * adds to it or modifies; adds those rules to 'covered'. */
 static char *
-check_touched_filters(const struct tm_intent_index *ix,
+check_touched_filters(const struct tm_intent_lookup *lk,
                       const struct ovsdb_idl *idl, struct hmapx *covered)
 {
     size_t n;
@@ -464,7 +314,7 @@ check_touched_filters(const struct tm_intent_index *ix,
     for (size_t i = 0; i < n && !error; i++) {
         const struct tmrec_filter *f
             = CONTAINER_OF(rows[i].row, struct tmrec_filter, header_);
-        error = tm_intent_check_filter(ix, f);
+        error = tm_intent_check_filter(lk, f);
         if (!error) {
             error = tm_intent_check_rules(f, rule_is_touched_in, f);
         }
@@ -517,7 +367,7 @@ check_touched_rules(const struct ovsdb_idl *idl, const struct hmapx *covered)
 
 /* Checks the touched targets. */
 static char *
-check_touched_targets(const struct tm_intent_index *ix,
+check_touched_targets(const struct tm_intent_lookup *lk,
                       const struct ovsdb_idl *idl)
 {
     size_t n;
@@ -526,7 +376,7 @@ check_touched_targets(const struct tm_intent_index *ix,
     char *error = NULL;
     for (size_t i = 0; i < n && !error; i++) {
         error = tm_intent_check_target(
-            ix, CONTAINER_OF(rows[i].row, struct tmrec_target, header_));
+            lk, CONTAINER_OF(rows[i].row, struct tmrec_target, header_));
     }
     free(rows);
     return error;
@@ -534,7 +384,7 @@ check_touched_targets(const struct tm_intent_index *ix,
 
 /* Checks the touched sessions. */
 static char *
-check_touched_sessions(const struct tm_intent_index *ix,
+check_touched_sessions(const struct tm_intent_lookup *lk,
                        const struct ovsdb_idl *idl)
 {
     size_t n;
@@ -543,7 +393,7 @@ check_touched_sessions(const struct tm_intent_index *ix,
     char *error = NULL;
     for (size_t i = 0; i < n && !error; i++) {
         error = tm_intent_check_session(
-            ix, CONTAINER_OF(rows[i].row, struct tmrec_session, header_));
+            lk, CONTAINER_OF(rows[i].row, struct tmrec_session, header_));
     }
     free(rows);
     return error;
@@ -551,20 +401,20 @@ check_touched_sessions(const struct tm_intent_index *ix,
 
 /* Checks what the open transaction touches.  See intent-check.h. */
 char *
-tm_intent_check_txn(const struct tm_intent_index *ix,
-                    const struct ovsdb_idl *idl)
+tm_intent_check_txn(const struct tm_intent_lookup *lk)
 {
+    const struct ovsdb_idl *idl = tm_intent_lookup_idl(lk);
     struct hmapx covered = HMAPX_INITIALIZER(&covered);
-    char *error = check_touched_filters(ix, idl, &covered);
+    char *error = check_touched_filters(lk, idl, &covered);
     if (!error) {
         error = check_touched_rules(idl, &covered);
     }
     hmapx_destroy(&covered);
     if (!error) {
-        error = check_touched_targets(ix, idl);
+        error = check_touched_targets(lk, idl);
     }
     if (!error) {
-        error = check_touched_sessions(ix, idl);
+        error = check_touched_sessions(lk, idl);
     }
     return error;
 }
@@ -572,26 +422,16 @@ tm_intent_check_txn(const struct tm_intent_index *ix,
 /* ------------------------------------------------------------------------ */
 /* VNI choice. */
 
-/* tm_vni_choose() callback: is 'vni' used by a session in the index
- * 'ix_'? */
-static bool
-vni_is_used(int64_t vni, const void *ix_)
-{
-    const struct tm_intent_index *ix = ix_;
-    struct tmrec_session *key = tmrec_session_index_init_row(
-        ix->session_by_vni);
-    tmrec_session_index_set_vni(key, vni);
-    bool used = tmrec_session_index_find(ix->session_by_vni, key) != NULL;
-    tmrec_session_index_destroy_row(key);
-    return used;
-}
-
 /* Picks an unused VNI.  See intent-check.h. */
 char *
-tm_intent_pick_vni(const struct tm_intent_index *ix,
+tm_intent_pick_vni(const struct tm_intent_lookup *lk,
                    const struct tmrec_target *target, uint32_t seed,
                    int64_t *vni)
 {
-    return tm_vni_choose(vni_is_used, ix, tm_target_is_erspan(target), seed,
-                         vni);
+    bool erspan = tm_target_is_erspan(target);
+    struct tm_vni_probe *probe = tm_intent_lookup_vni_probe(lk, erspan);
+    char *error = tm_vni_choose(tm_vni_probe_is_used, probe, erspan, seed,
+                                vni);
+    tm_vni_probe_destroy(probe);
+    return error;
 }

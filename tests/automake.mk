@@ -62,6 +62,16 @@ tests_test_vswitch_sync_LDADD = \
 	ovsdb/libtmirror-idl.la \
 	$(OVS_LIBS)
 
+# Driver for the shared-checks test of tests/tmirror-ctl.at
+# (lib/intent-check.c against a real Traffic_Mirror database, with and
+# without IDL indexes).
+noinst_PROGRAMS += tests/test-intent-check
+tests_test_intent_check_SOURCES = tests/test-intent-check.c
+tests_test_intent_check_LDADD = \
+	lib/libtmirror.la \
+	ovsdb/libtmirror-idl.la \
+	$(OVS_LIBS)
+
 # Driver for tests/ofctrl.at (controller/ofctrl.c against a real
 # ovs-vswitchd).
 noinst_PROGRAMS += tests/test-ofctrl

@@ -8,22 +8,22 @@
 #define TMIRROR_CTL_INTENT_H 1
 
 /* tmirror-ctl's use of the shared checks of the intent
- * (include/tmirror/intent-check.h): the IDL indexes of its one IDL, the
- * check of its transaction before commit, and the choice of VNIs.  Shared by
+ * (include/tmirror/intent-check.h): the lookups of its one IDL, the check
+ * of its transaction before commit, and the choice of VNIs.  Shared by
  * the tmirror-ctl commands and the export/apply code. */
 
 #include <stdint.h>
 
 struct ovsdb_idl;
-struct tm_intent_index;
+struct tm_intent_lookup;
 struct tmrec_target;
 
-/* Creates the indexes on 'idl', which must not have run yet.  The other
- * functions need them. */
+/* Creates the lookups (intent-lookup.h) for 'idl'.  The other functions need
+ * them. */
 void ctl_intent_init(struct ovsdb_idl *idl);
 
-/* Returns the indexes that ctl_intent_init() created. */
-const struct tm_intent_index *ctl_intent_index(void);
+/* Returns the lookups that ctl_intent_init() created. */
+const struct tm_intent_lookup *ctl_intent_lookup(void);
 
 /* Checks every row that the transaction open on 'idl' inserts or modifies,
  * with what they reference and what references them

@@ -647,21 +647,21 @@ take_error(struct ctl_context *ctx, char *error)
 static const struct tmrec_filter *
 filter_by_name(const struct ovsdb_idl *idl OVS_UNUSED, const char *name)
 {
-    return tm_intent_find_filter(ctl_intent_index(), name);
+    return tm_intent_lookup_filter(ctl_intent_lookup(), name, NULL);
 }
 
 /* Returns the target named 'name', or NULL. */
 static const struct tmrec_target *
 target_by_name(const struct ovsdb_idl *idl OVS_UNUSED, const char *name)
 {
-    return tm_intent_find_target(ctl_intent_index(), name);
+    return tm_intent_lookup_target(ctl_intent_lookup(), name, NULL);
 }
 
 /* Returns the session named 'name', or NULL. */
 static const struct tmrec_session *
 session_by_name(const struct ovsdb_idl *idl OVS_UNUSED, const char *name)
 {
-    return tm_intent_find_session(ctl_intent_index(), name);
+    return tm_intent_lookup_session(ctl_intent_lookup(), name, NULL);
 }
 
 /* Looks up the filter 'name' for a command; reports an error in 'ctx' and
@@ -705,7 +705,7 @@ session_using(const struct tmrec_filter *filter,
               const struct tmrec_target *target)
 {
     const struct tmrec_session *user
-        = tm_intent_find_user(ctl_intent_index(), filter, target);
+        = tm_intent_lookup_user(ctl_intent_lookup(), filter, target);
     return user ? user->name : NULL;
 }
 

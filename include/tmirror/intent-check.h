@@ -28,7 +28,7 @@
  *   - a filter: its name is not another filter's.
  *
  * Uniqueness is enforced by the database's own indexes (names, (source,
- * session_number), VNI); the checks look the other row up in IDL indexes
+ * session_number), VNI); the checks look the other row up (intent-lookup.h)
  * so that the message can name both rows, and so that a client that loses
  * a race can explain the server's refusal after a retry.  Rows that a
  * write does not touch are not judged: a bad row written earlier by
@@ -42,46 +42,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tmirror/intent-lookup.h"
+
 struct ovsdb_idl;
-struct ovsdb_idl_index;
 struct tmrec_filter;
 struct tmrec_filter_rule;
 struct tmrec_session;
 struct tmrec_target;
-
-/* IDL indexes for the lookups of the checks.  Create with
- * tm_intent_index_create() right after creating the IDL, before its first
- * ovsdb_idl_run(), with the indexed columns monitored (the names of
- * Filter, Target and Session; Session's source, session_number, vni,
- * target and filter).  The IDL owns the indexes; this struct only points
- * to them. */
-struct tm_intent_index {
-    struct ovsdb_idl_index *filter_by_name;
-    struct ovsdb_idl_index *target_by_name;
-    struct ovsdb_idl_index *session_by_name;
-    struct ovsdb_idl_index *session_by_source_number;
-    struct ovsdb_idl_index *session_by_vni;
-    struct ovsdb_idl_index *session_by_target;
-    struct ovsdb_idl_index *session_by_filter;
-};
-
-struct tm_intent_index *tm_intent_index_create(struct ovsdb_idl *);
-void tm_intent_index_destroy(struct tm_intent_index *);
-
-/* Lookups by name (NULL if there is none; the lowest UUID if the IDL holds
- * several, as it can inside a transaction). */
-const struct tmrec_filter *tm_intent_find_filter(
-    const struct tm_intent_index *, const char *name);
-const struct tmrec_target *tm_intent_find_target(
-    const struct tm_intent_index *, const char *name);
-const struct tmrec_session *tm_intent_find_session(
-    const struct tm_intent_index *, const char *name);
-
-/* Returns the session, first by name, that uses 'filter' (if nonnull) or
- * 'target' (if nonnull), or NULL. */
-const struct tmrec_session *tm_intent_find_user(
-    const struct tm_intent_index *, const struct tmrec_filter *filter,
-    const struct tmrec_target *target);
 
 /* Row-scoped checks of one touched row, with its neighbours (see above).
  *
@@ -89,24 +56,23 @@ const struct tmrec_session *tm_intent_find_user(
  * 'is_touched' returns true (all of them when 'is_touched' is NULL): each
  * valid, and its (direction, rule_number) used by no other rule of the
  * filter. */
-char *tm_intent_check_filter(const struct tm_intent_index *,
+char *tm_intent_check_filter(const struct tm_intent_lookup *,
                              const struct tmrec_filter *);
 char *tm_intent_check_rules(
     const struct tmrec_filter *filter,
     bool (*is_touched)(const struct tmrec_filter_rule *, const void *aux),
     const void *aux);
-char *tm_intent_check_target(const struct tm_intent_index *,
+char *tm_intent_check_target(const struct tm_intent_lookup *,
                              const struct tmrec_target *);
-char *tm_intent_check_session(const struct tm_intent_index *,
+char *tm_intent_check_session(const struct tm_intent_lookup *,
                               const struct tmrec_session *);
 
 /* Checks every Filter, Filter_Rule, Target and Session row that the
- * transaction open on 'idl' inserts or modifies (a rule also when the
- * transaction adds it to a filter), in a stable order: filters, rules,
- * targets, sessions, each by name.  Returns the first violation.  This is
- * what a client calls before it commits. */
-char *tm_intent_check_txn(const struct tm_intent_index *,
-                          const struct ovsdb_idl *);
+ * transaction open on the lookup's IDL inserts or modifies (a rule also
+ * when the transaction adds it to a filter), in a stable order: filters,
+ * rules, targets, sessions, each by name.  Returns the first violation.
+ * This is what a client calls before it commits. */
+char *tm_intent_check_txn(const struct tm_intent_lookup *);
 
 /* The whole judgment of one session as a controller needs it, without
  * indexes (the database enforces uniqueness): the session, its target, its
@@ -115,11 +81,11 @@ char *tm_intent_check_session_deep(const struct tmrec_session *);
 
 /* Picks a VNI that no session in the IDL uses, for a new session toward
  * 'target' (NULL: any): 1..1023 for an erspan target, else 1..16777215;
- * pseudo-random from 'seed'.  The IDL need not hold every session: the
- * database's index refuses a VNI in use, and the caller then picks again
- * with a fresher view.  Returns NULL and stores the VNI in '*vni', or
+ * pseudo-random from 'seed' (tm_vni_choose()).  The IDL need not hold every
+ * session: the database's index refuses a VNI in use, and the caller then
+ * picks again with a fresher view.  Returns NULL and stores the VNI in '*vni', or
  * returns a message if every value is in use. */
-char *tm_intent_pick_vni(const struct tm_intent_index *,
+char *tm_intent_pick_vni(const struct tm_intent_lookup *,
                          const struct tmrec_target *target, uint32_t seed,
                          int64_t *vni);
 
