@@ -634,6 +634,10 @@ check_ip_target(const struct tm_target *t)
         return error;
     }
 
+    if (t->encap && !*t->encap) {
+        return xstrdup("encap: missing value (expected vxlan, geneve, gre "
+                       "or erspan; leave it out for vxlan)");
+    }
     const char *encap = tm_target_encap(t->encap);
     if (strcmp(encap, "vxlan") && strcmp(encap, "geneve")
         && strcmp(encap, "gre") && strcmp(encap, "erspan")) {

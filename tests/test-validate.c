@@ -493,6 +493,10 @@ test_target_ip(void **state)
     t.encap = "ipip";
     check_err(tm_target_validate(&t),
               "encap: ipip is not vxlan, geneve, gre or erspan");
+    t.encap = "";
+    check_err(tm_target_validate(&t),
+              "encap: missing value (expected vxlan, geneve, gre or erspan; "
+              "leave it out for vxlan)");
 
     assert_string_equal(tm_target_encap(NULL), "vxlan");
     assert_string_equal(tm_target_encap(""), "vxlan");

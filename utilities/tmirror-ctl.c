@@ -1436,13 +1436,7 @@ parse_ip_target_kvs(struct ctl_context *ctx, struct target_args *ta)
             return false;
         }
         if (!strcmp(key, "encap")) {
-            if (!*value) {
-                ctl_error(ctx, "encap: missing value (expected vxlan, "
-                          "geneve, gre or erspan)");
-                free(key);
-                return false;
-            }
-            ta->encap = value;
+            ta->encap = value;      /* tm_target_validate() refuses "". */
         } else if (!strcmp(key, "dst-port")) {
             smap_replace(&ta->options, "dst_port", value);
         } else if (!strcmp(key, "erspan-ver")) {

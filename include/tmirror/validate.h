@@ -97,7 +97,8 @@ struct tm_target {
     const char *port;                   /* iface-id, for "port". */
     const char *const *addresses;       /* For "ip". */
     size_t n_addresses;
-    const char *encap;                  /* NULL = vxlan; for "ip" only. */
+    const char *encap;                  /* NULL = vxlan ("" is refused);
+                                         * for "ip" only. */
     const char *const *option_keys;     /* Target options map. */
     const char *const *option_values;
     size_t n_options;
