@@ -210,6 +210,16 @@ tm_is_valid_name(const char *s)
     return true;
 }
 
+/* Returns true if 's' prints as it is, on one line. */
+bool
+tm_text_is_printable(const char *s)
+{
+    size_t n_chars;
+    char *error = check_chars("", s, is_refused_in_text, "", &n_chars);
+    free(error);
+    return !error;
+}
+
 /* Returns true if 'cp' may not appear in a name. */
 static bool
 refused_in_name(uint32_t cp)

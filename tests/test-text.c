@@ -231,6 +231,23 @@ test_description(void **state)
 }
 
 static void
+test_printable(void **state)
+{
+    (void) state;
+    char long_text[1001];
+    memset(long_text, 'x', 1000);
+    long_text[1000] = '\0';
+
+    assert_true(tm_text_is_printable(""));
+    assert_true(tm_text_is_printable("web traffic, \"quoted\" caf\xc3\xa9"));
+    assert_true(tm_text_is_printable(long_text));
+    assert_false(tm_text_is_printable("a\nb"));
+    assert_false(tm_text_is_printable("tab\t"));
+    assert_false(tm_text_is_printable("\xe2\x80\xae"));
+    assert_false(tm_text_is_printable("bad\xff"));
+}
+
+static void
 test_smap(void **state)
 {
     (void) state;
@@ -260,6 +277,7 @@ main(void)
         cmocka_unit_test(test_name),
         cmocka_unit_test(test_iface_id),
         cmocka_unit_test(test_description),
+        cmocka_unit_test(test_printable),
         cmocka_unit_test(test_smap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -643,6 +643,15 @@ take_error(struct ctl_context *ctx, char *error)
     return true;
 }
 
+/* Returns 'name' as a message shows it, in a malloc()'d string: as it is
+ * when it is a valid name, else quoted and escaped (it may come from the
+ * command line or from another client). */
+static char *
+shown_name(const char *name)
+{
+    return tm_is_valid_name(name) ? xstrdup(name) : tm_text_escape(name);
+}
+
 /* Returns the filter named 'name', or NULL. */
 static const struct tmrec_filter *
 filter_by_name(const struct ovsdb_idl *idl OVS_UNUSED, const char *name)
@@ -671,7 +680,9 @@ must_get_filter(struct ctl_context *ctx, const char *name)
 {
     const struct tmrec_filter *filter = filter_by_name(ctx->idl, name);
     if (!filter) {
-        ctl_error(ctx, "%s: filter %s does not exist", ctx->argv[0], name);
+        char *shown = shown_name(name);
+        ctl_error(ctx, "%s: filter %s does not exist", ctx->argv[0], shown);
+        free(shown);
     }
     return filter;
 }
@@ -682,7 +693,9 @@ must_get_target(struct ctl_context *ctx, const char *name)
 {
     const struct tmrec_target *target = target_by_name(ctx->idl, name);
     if (!target) {
-        ctl_error(ctx, "%s: target %s does not exist", ctx->argv[0], name);
+        char *shown = shown_name(name);
+        ctl_error(ctx, "%s: target %s does not exist", ctx->argv[0], shown);
+        free(shown);
     }
     return target;
 }
@@ -693,7 +706,9 @@ must_get_session(struct ctl_context *ctx, const char *name)
 {
     const struct tmrec_session *session = session_by_name(ctx->idl, name);
     if (!session) {
-        ctl_error(ctx, "%s: session %s does not exist", ctx->argv[0], name);
+        char *shown = shown_name(name);
+        ctl_error(ctx, "%s: session %s does not exist", ctx->argv[0], shown);
+        free(shown);
     }
     return session;
 }
@@ -722,11 +737,14 @@ start_table(struct ctl_context *ctx, const char *const *headings)
     return ctx->table;
 }
 
-/* Adds a text cell 's' (copied) to the current row of 't'. */
+/* Adds a text cell 's' (copied) to the current row of 't', escaped if it
+ * would not print on one line (another client may have written it). */
 static void
 add_text_cell(struct table *t, const char *s)
 {
-    table_add_cell(t)->text = xstrdup(s ? s : "");
+    s = s ? s : "";
+    table_add_cell(t)->text = (tm_text_is_printable(s) ? xstrdup(s)
+                               : tm_text_escape(s));
 }
 
 /* Adds an integer cell, or an empty one if 'n' is 0, to 't'. */
@@ -749,16 +767,15 @@ add_int_cell(struct table *t, const int64_t *value, size_t n)
 static void
 put_maybe_quoted(struct ds *s, const char *text)
 {
-    char *error = tm_check_description("", text);
-    if (!*text || strpbrk(text, " \"\\=") || error) {
+    if (!*text || strpbrk(text, " \"\\=") || !tm_text_is_printable(text)) {
         char *escaped = tm_text_escape(text);
         ds_put_cstr(s, escaped);
         free(escaped);
     } else {
         ds_put_cstr(s, text);
     }
-    free(error);
 }
+
 
 /* Appends the name 'name' to 's', as is if it is a valid name (text.h), else
  * quoted and escaped. */
@@ -1091,7 +1108,9 @@ cmd_filter_del(struct ctl_context *ctx)
     const struct tmrec_filter *filter = filter_by_name(ctx->idl, name);
     if (!filter) {
         if (!shash_find(&ctx->options, "--if-exists")) {
-            ctl_error(ctx, "filter-del: filter %s does not exist", name);
+            char *shown = shown_name(name);
+            ctl_error(ctx, "filter-del: filter %s does not exist", shown);
+            free(shown);
         }
         return;
     }
@@ -1580,7 +1599,9 @@ cmd_target_del(struct ctl_context *ctx)
     const struct tmrec_target *target = target_by_name(ctx->idl, name);
     if (!target) {
         if (!shash_find(&ctx->options, "--if-exists")) {
-            ctl_error(ctx, "target-del: target %s does not exist", name);
+            char *shown = shown_name(name);
+            ctl_error(ctx, "target-del: target %s does not exist", shown);
+            free(shown);
         }
         return;
     }
@@ -1850,7 +1871,9 @@ cmd_session_del(struct ctl_context *ctx)
     const struct tmrec_session *session = session_by_name(ctx->idl, name);
     if (!session) {
         if (!shash_find(&ctx->options, "--if-exists")) {
-            ctl_error(ctx, "session-del: session %s does not exist", name);
+            char *shown = shown_name(name);
+            ctl_error(ctx, "session-del: session %s does not exist", shown);
+            free(shown);
         }
         return;
     }
@@ -1907,9 +1930,15 @@ show_session_status(struct ctl_context *ctx,
             ds_put_cstr(s, "    status:\n");
             any = true;
         }
-        ds_put_format(s, "        %s: %s", st->chassis_name, st->state);
+        ds_put_cstr(s, "        ");
+        put_name(s, st->chassis_name);
+        ds_put_format(s, ": %s", st->state);
         if (*st->message) {
-            ds_put_format(s, " (%s)", st->message);
+            char *message = (tm_text_is_printable(st->message)
+                             ? xstrdup(st->message)
+                             : tm_text_escape(st->message));
+            ds_put_format(s, " (%s)", message);
+            free(message);
         }
         for (size_t j = 0; j < st->n_statistics; j++) {
             ds_put_format(s, "%s%s=%"PRId64, j ? " " : " [",

@@ -51,6 +51,10 @@ char *tm_check_smap_utf8(const char *field, const struct smap *map);
 /* Returns true if 's' is a valid name (see above). */
 bool tm_is_valid_name(const char *s);
 
+/* Returns true if 's' prints as it is, on one line: valid UTF-8 without any
+ * of the characters that a description may not hold (of any length). */
+bool tm_text_is_printable(const char *s);
+
 /* Returns 's' in double quotes, as a malloc()'d string, with '"' and '\'
  * escaped, \n, \r and \t for those characters, \xHH for a byte that is not
  * part of valid UTF-8, and \uXXXX for the other characters that the rules
