@@ -224,13 +224,14 @@ tm_session_row_check(const struct tmrec_session *row)
 int
 tm_rule_compare(const void *a_, const void *b_)
 {
-    const struct tmrec_filter_rule *a = *(const struct tmrec_filter_rule **) a_;
-    const struct tmrec_filter_rule *b = *(const struct tmrec_filter_rule **) b_;
-    int cmp = -strcmp(a->direction, b->direction);
+    const struct tmrec_filter_rule *const *a = a_;
+    const struct tmrec_filter_rule *const *b = b_;
+    int cmp = -strcmp((*a)->direction, (*b)->direction);
     if (cmp) {
         return cmp;
     }
-    return (a->rule_number > b->rule_number) - (a->rule_number < b->rule_number);
+    return (((*a)->rule_number > (*b)->rule_number)
+            - ((*a)->rule_number < (*b)->rule_number));
 }
 
 /* Returns 'filter''s rules in evaluation order.  See intent-rows.h. */

@@ -13,7 +13,9 @@
  *
  * The checks are row-scoped: a write is judged by the rows it inserts or
  * modifies, each with what it references and what references it, never by
- * a scan of the whole database.  A row that a write touches must be valid
+ * judging the whole database; the related rows are found through
+ * intent-lookup.h (IDL indexes, or passes over the rows that the IDL holds
+ * in a one-shot client).  A row that a write touches must be valid
  * when the write is done (intent-rows.h: every value of the row), and
  * together with its neighbours:
  *
@@ -51,6 +53,8 @@ struct tmrec_session;
 struct tmrec_target;
 
 /* Row-scoped checks of one touched row, with its neighbours (see above).
+ * With a null lookup, they check the row and what it references only, not
+ * uniqueness nor the sessions of a target.
  *
  * tm_intent_check_rules() checks the rules of 'filter' for which
  * 'is_touched' returns true (all of them when 'is_touched' is NULL): each
@@ -83,8 +87,8 @@ char *tm_intent_check_session_deep(const struct tmrec_session *);
  * 'target' (NULL: any): 1..1023 for an erspan target, else 1..16777215;
  * pseudo-random from 'seed' (tm_vni_choose()).  The IDL need not hold every
  * session: the database's index refuses a VNI in use, and the caller then
- * picks again with a fresher view.  Returns NULL and stores the VNI in '*vni', or
- * returns a message if every value is in use. */
+ * picks again with a fresher view.  Returns NULL and stores the VNI in
+ * '*vni', or returns a message if every value is in use. */
 char *tm_intent_pick_vni(const struct tm_intent_lookup *,
                          const struct tmrec_target *target, uint32_t seed,
                          int64_t *vni);
