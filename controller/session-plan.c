@@ -20,6 +20,7 @@
 #include "packets.h"
 #include "smap.h"
 #include "tmirror-idl.h"
+#include "tmirror/intent-check.h"
 #include "tmirror/intent-rows.h"
 #include "util.h"
 #include "uuid.h"
@@ -171,10 +172,7 @@ sp_check_session(struct session_plan *sp, const struct tmrec_session *row)
                          : "target"));
         return false;
     }
-    char *error = tm_session_row_check(row);
-    if (!error) {
-        error = tm_target_row_check(row->target);
-    }
+    char *error = tm_intent_check_session_deep(row);
     if (error) {
         sp_set(sp, PLAN_ERROR, error);
         return false;
@@ -350,7 +348,7 @@ session_plan_build(const struct plan_context *ctx,
     sp->source = xstrdup(row->source);
     sp->number = row->session_number;
     sp->enabled = row->enabled;
-    sp->vni = row->n_vni ? row->vni[0] : -1;
+    sp->vni = row->vni;
     sp->packet_length = row->n_packet_length ? row->packet_length[0] : 0;
     get_ref_uuid(&row->header_, &tmrec_session_col_filter, &sp->filter_uuid);
     get_ref_uuid(&row->header_, &tmrec_session_col_target, &sp->target_uuid);
@@ -383,14 +381,6 @@ session_plan_build(const struct plan_context *ctx,
         return;
     }
     sp_decide_role(ctx, sp, row, source_here, appliance_here);
-    if (sp->state == PLAN_ACTIVE && sp->vni < 0
-        && (sp->delivery == PLAN_DELIVER_TUNNEL
-            || sp->role == PLAN_ROLE_DECAP)) {
-        sp_set(sp, PLAN_ERROR,
-               xasprintf("session %s: vni: not set (copies sent through a "
-                         "tunnel need one; tmirror-ctl assigns one)",
-                         sp->name));
-    }
 }
 
 /* Frees what 'sp' owns. */

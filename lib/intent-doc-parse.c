@@ -473,7 +473,8 @@ parse_session(const json_t *obj, const char *path,
                                      &session->filter))
         || (error = jpath_get_int(obj, path, "number", true, TM_NUMBER_MIN,
                                   TM_NUMBER_MAX, &has, &session->number))
-        || (error = jpath_get_int(obj, path, "vni", false, 0, TM_VNI_MAX,
+        || (error = jpath_get_int(obj, path, "vni", false, TM_VNI_MIN,
+                                  TM_VNI_MAX,
                                   &has, &session->vni))
         || (error = jpath_get_int(obj, path, "packet_length", false,
                                   TM_PACKET_LENGTH_MIN, TM_PACKET_LENGTH_MAX,

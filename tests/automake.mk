@@ -6,6 +6,7 @@ UNIT_TESTS = \
 	tests/test-validate \
 	tests/test-intent-doc \
 	tests/test-json-clash \
+	tests/test-text \
 	tests/test-flow-table \
 	tests/test-filter-compile \
 	tests/test-pipeline \
@@ -36,6 +37,10 @@ tests_test_json_clash_SOURCES = \
 tests_test_json_clash_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS)
 tests_test_json_clash_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
 
+tests_test_text_SOURCES = tests/test-text.c
+tests_test_text_CFLAGS = $(UNIT_CFLAGS)
+tests_test_text_LDADD = $(UNIT_LDADD)
+
 tests_test_flow_table_SOURCES = tests/test-flow-table.c
 tests_test_flow_table_CFLAGS = $(UNIT_CFLAGS)
 CONTROLLER_UNIT_LDADD = controller/libtmirror-controller.la $(UNIT_LDADD)
@@ -64,6 +69,16 @@ noinst_PROGRAMS += tests/test-vswitch-sync
 tests_test_vswitch_sync_SOURCES = tests/test-vswitch-sync.c
 tests_test_vswitch_sync_LDADD = \
 	controller/libtmirror-controller.la \
+	lib/libtmirror.la \
+	ovsdb/libtmirror-idl.la \
+	$(OVS_LIBS)
+
+# Driver for the shared-checks test of tests/tmirror-ctl.at
+# (lib/intent-check.c against a real Traffic_Mirror database, with and
+# without IDL indexes).
+noinst_PROGRAMS += tests/test-intent-check
+tests_test_intent_check_SOURCES = tests/test-intent-check.c
+tests_test_intent_check_LDADD = \
 	lib/libtmirror.la \
 	ovsdb/libtmirror-idl.la \
 	$(OVS_LIBS)

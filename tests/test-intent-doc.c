@@ -499,7 +499,7 @@ test_bad_values(void **state)
     (void) state;
     check_error(DOC_SESSION(", 'vni': 99999999"),
                 "$.sessions[0].vni: 99999999 is out of range "
-                "(0 to 16777215)");
+                "(1 to 16777215)");
     check_error(DOC_SESSION(", 'packet_length': 0"),
                 "$.sessions[0].packet_length: 0 is out of range "
                 "(1 to 65535)");

@@ -70,7 +70,7 @@ assign_vni(struct apply_ctx *a, const struct tmrec_session *row,
                                                         s->target);
     const char *encap = (!strcmp(target->type, "ip")
                          ? tm_target_encap(target->encap) : NULL);
-    int64_t old = row->n_vni ? row->vni[0] : -1;
+    int64_t old = row->vni >= TM_VNI_MIN ? row->vni : -1;
     if (old >= 0 && !doc_vni_taken(a->doc, old)) {
         char *error = tm_session_validate(s->number, old, -1, encap);
         if (!error) {
@@ -80,12 +80,11 @@ assign_vni(struct apply_ctx *a, const struct tmrec_session *row,
     }
 
     int64_t vni;
-    tmrec_session_set_vni(row, NULL, 0);
     char *error = ctl_intent_pick_vni(a->ctx->idl, target, &vni);
     if (error) {
         ctl_fatal("apply: session %s: %s", s->name, error);
     }
-    tmrec_session_set_vni(row, &vni, 1);
+    tmrec_session_set_vni(row, vni);
     if (is_new || old < 0) {
         apply_change(a, "assign vni %"PRId64" to session %s", vni, s->name);
     } else {

@@ -3,7 +3,8 @@
 #
 # Licensed under the Apache License, Version 2.0 (the "License").
 #
-# tmirror-sandbox.sh [--batch]: a scratch hypervisor in ./sandbox with
+# tmirror-sandbox.sh [--batch] [--dir=DIR]: a scratch hypervisor in DIR
+# (default: sandbox/ in the source tree) with
 #   - ovsdb-server serving the Open_vSwitch and Traffic_Mirror databases,
 #   - ovs-vswitchd on the dummy datapath (no kernel module needed),
 #   - tmirror-controller,
@@ -12,22 +13,33 @@
 #     towards a VXLAN collector at 192.168.50.2;
 # then a demo: a filter, two targets, two sessions, traffic injected into
 # the VM ports, and the mirrored copies printed decoded.  Afterwards it
-# leaves you a shell inside the sandbox (exit it to stop everything), or
-# with --batch stops everything and exits.
+# leaves you a shell inside the sandbox (exit it to stop everything), in
+# which $http, $reply and $ssh hold the demo's frames, or with --batch stops
+# everything and exits.  DIR is emptied first; it must be empty, missing, or
+# a sandbox of an earlier run.
 
 set -e
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 batch=false
+sandbox=$top/sandbox
 for arg; do
     case $arg in
         --batch) batch=true ;;
-        -h|--help) sed -n '6,18p' "$0"; exit 0 ;;
+        --dir=?*) sandbox=${arg#--dir=} ;;
+        -h|--help) sed -n '6,21p' "$0"; exit 0 ;;
         *) echo "$0: unknown argument $arg" >&2; exit 2 ;;
     esac
 done
-
-sandbox=$top/sandbox
+case $sandbox in
+    /*) ;;
+    *) sandbox=$PWD/$sandbox ;;
+esac
+if [ -d "$sandbox" ] && [ -n "$(ls -A "$sandbox")" ] \
+   && [ ! -f "$sandbox/.tmirror-sandbox" ]; then
+    echo "$0: $sandbox is not empty and is not a sandbox: not touching it" >&2
+    exit 2
+fi
 export OVS_RUNDIR=$sandbox OVS_LOGDIR=$sandbox OVS_DBDIR=$sandbox \
        OVS_SYSCONFDIR=$sandbox
 export PATH=$top/utilities:$top/controller:$PATH:/usr/sbin:/sbin
@@ -47,15 +59,42 @@ step() {
     printf '\n\033[1m== %s\033[0m\n' "$*"
 }
 
+# Prints argument $1 as a shell would need it typed: as it is when it holds
+# only ordinary characters, else in single quotes (for KEY=VALUE, only the
+# VALUE), so that every command the demo prints can be pasted.
+quote() {
+    case $1 in
+        '' | *[!A-Za-z0-9_./:,=@%+-]*) ;;
+        *) printf '%s' "$1"; return ;;
+    esac
+    arg=$1
+    case $arg in
+        [A-Za-z]*=*)
+            key=${arg%%=*}
+            case $key in
+                *[!A-Za-z0-9_-]*) ;;
+                *) printf '%s=' "$key"; arg=${arg#*=} ;;
+            esac
+            ;;
+    esac
+    printf "'%s'" "$(printf '%s' "$arg" | sed "s/'/'\\\\''/g")"
+}
+
 # Runs a command after echoing it, so the demo reads like a tutorial.
 run() {
-    printf '$ %s\n' "$*"
+    printf '$'
+    for arg; do
+        printf ' '
+        quote "$arg"
+    done
+    printf '\n'
     "$@"
 }
 
 stop_daemons
 rm -rf "$sandbox"
 mkdir -p "$sandbox"
+touch "$sandbox/.tmirror-sandbox"
 cd "$sandbox"
 
 step "Starting ovsdb-server, ovs-vswitchd (dummy datapath) and tmirror-controller in $sandbox"
@@ -115,6 +154,7 @@ m1=50:54:00:00:00:01 m2=50:54:00:00:00:02
 http="eth(src=$m1,dst=$m2),eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.2,proto=6,tos=0,ttl=64,frag=no),tcp(src=40000,dst=80)"
 reply="eth(src=$m2,dst=$m1),eth_type(0x0800),ipv4(src=10.0.0.2,dst=10.0.0.1,proto=6,tos=0,ttl=64,frag=no),tcp(src=80,dst=40000)"
 ssh="eth(src=$m1,dst=$m2),eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.2,proto=6,tos=0,ttl=64,frag=no),tcp(src=40001,dst=22)"
+export http reply ssh       # For the shell at the end.
 run ovs-appctl netdev-dummy/receive vm1 "$http" --len 200
 run ovs-appctl netdev-dummy/receive vm2 "$reply" --len 200
 run ovs-appctl netdev-dummy/receive vm1 "$ssh" --len 200
@@ -138,8 +178,16 @@ if $batch; then
     exit 0
 fi
 
-step "You are in the sandbox: try tmirror-ctl show, ovs-vsctl show, ovs-ofctl dump-flows br-mirror, ovs-appctl -t tmirror-controller tmirror/show, ovs-appctl netdev-dummy/receive vm1 '...'"
-echo "Exit this shell to stop the sandbox's daemons."
+step "You are in the sandbox"
+cat <<'EOF'
+Try tmirror-ctl show, ovs-vsctl show, ovs-ofctl dump-flows br-mirror,
+ovs-appctl -t tmirror-controller tmirror/show, and send the demo's frames
+again (the shell has them in $http, $reply and $ssh):
+    ovs-appctl netdev-dummy/receive vm1 "$http" --len 200
+    ovs-appctl netdev-dummy/receive vm2 "$reply" --len 200
+    ovs-appctl netdev-dummy/receive vm1 "$ssh" --len 200
+Exit this shell to stop the sandbox's daemons.
+EOF
 PS1='tmirror-sandbox$ ' bash --norc -i || true
 stop_daemons
 echo "sandbox stopped; its files are in $sandbox"
