@@ -662,6 +662,59 @@ add_default_drop(struct pl_ctx *ctx)
                       tm_cookie(TM_COOKIE_INFRA, 0), &match, NULL, 0);
 }
 
+/* Fills '*paths' with the ways copies for 'target' leave.  See
+ * pipeline.h. */
+void
+pipeline_delivery_paths(const struct pl_target *target,
+                        struct pl_path **paths, size_t *n_paths)
+{
+    *paths = xcalloc(target->n_dests + 1, sizeof **paths);
+    *n_paths = 0;
+    if (target->is_port) {
+        if (ofport_is_valid(target->port_ofport)) {
+            (*paths)[(*n_paths)++].actions
+                = xasprintf("output:%"PRIu16,
+                            ofp_to_u16(target->port_ofport));
+        }
+        return;
+    }
+    for (size_t i = 0; i < target->n_dests; i++) {
+        const struct pl_tunnel_dest *d = &target->dests[i];
+        if (!ofport_is_valid(d->tunnel_ofport)) {
+            continue;
+        }
+        struct ds ip = DS_EMPTY_INITIALIZER;
+        bool v4 = IN6_IS_ADDR_V4MAPPED(&d->ip);
+        if (v4) {
+            ds_put_format(&ip, IP_FMT,
+                          IP_ARGS(in6_addr_get_mapped_ipv4(&d->ip)));
+        } else {
+            ipv6_format_addr(&d->ip, &ip);
+        }
+        struct pl_path *path = &(*paths)[(*n_paths)++];
+        path->actions = xasprintf(
+            "set_field:%s->%s,%soutput:%"PRIu16, ds_cstr(&ip),
+            v4 ? "tun_dst" : "tun_ipv6_dst",
+            (target->encap && !strcmp(target->encap, "erspan")
+             ? (target->erspan_ver == 2 ? "set_field:2->tun_erspan_ver,"
+                : "set_field:1->tun_erspan_ver,")
+             : ""),
+            ofp_to_u16(d->tunnel_ofport));
+        path->tun_dst = ds_steal_cstr(&ip);
+    }
+}
+
+/* Frees what pipeline_delivery_paths() returned. */
+void
+pl_paths_destroy(struct pl_path *paths, size_t n_paths)
+{
+    for (size_t i = 0; i < n_paths; i++) {
+        free(paths[i].actions);
+        free(paths[i].tun_dst);
+    }
+    free(paths);
+}
+
 /* Replaces the contents of 'out' with the flows and groups for 'sources'. */
 void
 pipeline_build(const struct pl_source *sources, size_t n_sources,

@@ -109,6 +109,23 @@ struct pl_decap {
     uint32_t key;               /* tm_session_key() of the session. */
 };
 
+/* One way a copy leaves the mirror bridge toward a target, for checking
+ * that it can (path-verify.h): the delivery actions in ovs-ofctl syntax,
+ * without what only labels the copy (VNI, truncation), and the tunnel
+ * destination if it is a tunnel. */
+struct pl_path {
+    char *actions;              /* E.g. "set_field:192.0.2.1->tun_dst,
+                                 * output:4" or "output:2". */
+    char *tun_dst;              /* NULL for an appliance port. */
+};
+
+/* Returns in '*paths' (malloc()'d, free with pl_paths_destroy()) the ways
+ * copies for 'target' leave: one for an appliance port, one per collector
+ * address that has a tunnel port. */
+void pipeline_delivery_paths(const struct pl_target *target,
+                             struct pl_path **paths, size_t *n_paths);
+void pl_paths_destroy(struct pl_path *paths, size_t n_paths);
+
 /* Derives the 32-bit key of a session from its UUID's first word, for
  * cookies and group ids. */
 struct uuid;
