@@ -17,6 +17,7 @@
 #include "openvswitch/dynamic-string.h"
 #include "ovsdb-idl.h"
 #include "smap.h"
+#include "svec.h"
 #include "tmirror-idl.h"
 #include "util.h"
 #include "uuid.h"
@@ -193,6 +194,36 @@ rule_from_row(const struct tmrec_filter_rule *row, struct ctl_json_rule *r)
     smap_clone(&r->external_ids, &row->external_ids);
 }
 
+/* Repairs the maps in 'doc' after its arrays moved in memory (realloc()):
+ * an empty hmap points into itself. */
+static void
+doc_maps_moved(struct ctl_json_doc *doc)
+{
+    for (size_t i = 0; i < doc->n_filters; i++) {
+        struct ctl_json_filter *f = &doc->filters[i];
+        hmap_moved(&f->external_ids.map);
+        for (size_t j = 0; j < f->n_rules; j++) {
+            hmap_moved(&f->rules[j].external_ids.map);
+        }
+    }
+    for (size_t i = 0; i < doc->n_targets; i++) {
+        hmap_moved(&doc->targets[i].options.map);
+        hmap_moved(&doc->targets[i].external_ids.map);
+    }
+    for (size_t i = 0; i < doc->n_sessions; i++) {
+        hmap_moved(&doc->sessions[i].external_ids.map);
+    }
+}
+
+/* Returns true if 'n' is 0 or a power of 2: an array that grows one element
+ * at a time doubles its allocation then, so appends cost O(1) amortized
+ * (and so do the map repairs after each move). */
+static bool
+is_pow2_or_zero(size_t n)
+{
+    return !(n & (n - 1));
+}
+
 /* Appends an annotation to 'render' and returns it. */
 static struct api_annot *
 add_annot(struct api_render *render)
@@ -243,8 +274,11 @@ static struct ctl_json_filter *
 doc_add_filter(struct ctl_json_doc *doc, const struct tmrec_filter *row,
                const struct tmrec_filter_rule ***sortedp)
 {
-    doc->filters = xrealloc(doc->filters,
-                            (doc->n_filters + 1) * sizeof *doc->filters);
+    if (is_pow2_or_zero(doc->n_filters)) {
+        doc->filters = xrealloc(doc->filters, (MAX(1, 2 * doc->n_filters)
+                                * sizeof *doc->filters));
+        doc_maps_moved(doc);
+    }
     struct ctl_json_filter *f = &doc->filters[doc->n_filters++];
     memset(f, 0, sizeof *f);
     f->name = xstrdup(row->name);
@@ -296,7 +330,11 @@ api_render_rule(struct api_render *render, const struct tmrec_filter *filter,
         smap_init(&doc->filters[0].external_ids);
     }
     struct ctl_json_filter *f = &doc->filters[0];
-    f->rules = xrealloc(f->rules, (f->n_rules + 1) * sizeof *f->rules);
+    if (is_pow2_or_zero(f->n_rules)) {
+        f->rules = xrealloc(f->rules, (MAX(1, 2 * f->n_rules)
+                            * sizeof *f->rules));
+        doc_maps_moved(doc);
+    }
     rule_from_row(row, &f->rules[f->n_rules++]);
 
     struct api_annot *a = add_annot(render);
@@ -311,8 +349,11 @@ api_render_rule(struct api_render *render, const struct tmrec_filter *filter,
 static void
 doc_add_target(struct ctl_json_doc *doc, const struct tmrec_target *row)
 {
-    doc->targets = xrealloc(doc->targets,
-                            (doc->n_targets + 1) * sizeof *doc->targets);
+    if (is_pow2_or_zero(doc->n_targets)) {
+        doc->targets = xrealloc(doc->targets, (MAX(1, 2 * doc->n_targets)
+                                * sizeof *doc->targets));
+        doc_maps_moved(doc);
+    }
     struct ctl_json_target *t = &doc->targets[doc->n_targets++];
     memset(t, 0, sizeof *t);
     t->name = xstrdup(row->name);
@@ -340,8 +381,11 @@ api_render_target(struct api_render *render, const struct tmrec_target *row)
 static void
 doc_add_session(struct ctl_json_doc *doc, const struct tmrec_session *row)
 {
-    doc->sessions = xrealloc(doc->sessions,
-                             (doc->n_sessions + 1) * sizeof *doc->sessions);
+    if (is_pow2_or_zero(doc->n_sessions)) {
+        doc->sessions = xrealloc(doc->sessions, (MAX(1, 2 * doc->n_sessions)
+                                 * sizeof *doc->sessions));
+        doc_maps_moved(doc);
+    }
     struct ctl_json_session *s = &doc->sessions[doc->n_sessions++];
     memset(s, 0, sizeof *s);
     s->name = xstrdup(row->name);
@@ -433,8 +477,8 @@ tagged_external_ids(const struct api_call *call, const struct smap *in,
 }
 
 /* Picks the UUID of a row the call creates: call->uuid (preset, or made
- * here) for the first, unless an update took it, then fresh ones.  With persistent UUIDs, the id of a new row is known before the
- * commit. */
+ * here) for the first, unless an update took it, then fresh ones.  With
+ * persistent UUIDs, the id of a new row is known before the commit. */
 static struct uuid
 new_uuid(struct api_call *call)
 {
@@ -649,29 +693,33 @@ api_db_write_session(struct api_call *call, const struct tmrec_session *row,
     return row;
 }
 
-/* Returns up to 5 names of sessions for which 'match' is true. */
+/* Returns the first 5 names, in name order, of the sessions for which
+ * 'match' is true, and how many more there are. */
 static char *
 session_users(const struct api_call *call,
               bool (*match)(const struct tmrec_session *, const void *),
               const void *aux)
 {
-    struct ds ds = DS_EMPTY_INITIALIZER;
-    size_t n = 0;
+    struct svec names = SVEC_EMPTY_INITIALIZER;
     const struct tmrec_session *s;
     TMREC_SESSION_FOR_EACH (s, call->ctx->idl) {
         if (match(s, aux)) {
-            if (n++ < 5) {
-                ds_put_format(&ds, "%s%s", n > 1 ? ", " : "", s->name);
-            }
+            svec_add(&names, s->name);
         }
     }
-    if (n > 5) {
-        ds_put_format(&ds, " and %"PRIuSIZE" more", n - 5);
-    }
-    if (!n) {
-        ds_destroy(&ds);
+    if (!names.n) {
+        svec_destroy(&names);
         return NULL;
     }
+    svec_sort(&names);
+    struct ds ds = DS_EMPTY_INITIALIZER;
+    for (size_t i = 0; i < names.n && i < 5; i++) {
+        ds_put_format(&ds, "%s%s", i ? ", " : "", names.names[i]);
+    }
+    if (names.n > 5) {
+        ds_put_format(&ds, " and %"PRIuSIZE" more", names.n - 5);
+    }
+    svec_destroy(&names);
     return ds_steal_cstr(&ds);
 }
 

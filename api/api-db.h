@@ -48,8 +48,8 @@ const struct tmrec_filter_rule *api_db_find_rule(
     const struct tmrec_filter *filter, const char *ref);
 
 /* The filter that holds 'rule', or NULL. */
-const struct tmrec_filter *api_db_rule_filter(const struct api_call *,
-                                              const struct tmrec_filter_rule *);
+const struct tmrec_filter *api_db_rule_filter(
+    const struct api_call *, const struct tmrec_filter_rule *);
 
 /* Objects to render: a document with one annotation per object. */
 struct api_render {

@@ -830,6 +830,14 @@ status_stat(const struct tmrec_session_status *row, const char *key)
     return -1;
 }
 
+/* qsort() comparison of status rows by chassis name. */
+static int
+compare_status(const void *a_, const void *b_)
+{
+    const struct api_status *a = a_, *b = b_;
+    return strcmp(a->chassis, b->chassis);
+}
+
 static void
 session_status(struct api_call *call)
 {
@@ -860,6 +868,9 @@ session_status(struct api_call *call)
         };
     }
     tmrec_session_status_index_destroy_row(key);
+    if (n) {
+        qsort(rows, n, sizeof *rows, compare_status);
+    }
 
     char id[API_ID_LEN + 1];
     api_id_format(API_SESSION, &row->header_.uuid, id);

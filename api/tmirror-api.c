@@ -216,8 +216,9 @@ api_shutdown(struct api_daemon *d)
     api_queue_pop_all(&d->queue, &requests);
     struct api_request *req;
     LIST_FOR_EACH_POP (req, list_node, &requests) {
-        static const char body[] = "{\"error\":{\"code\":\"Unavailable\","
-                                   "\"message\":\"tmirror-api is stopping\"}}\n";
+        static const char body[]
+            = "{\"error\":{\"code\":\"Unavailable\","
+              "\"message\":\"tmirror-api is stopping\"}}\n";
         api_request_reply(req, 503, "application/json", body,
                           strlen(body));
         http_server_reply(d->ctx.server, req);

@@ -86,15 +86,17 @@ TESTSUITE_AT = \
 	tests/tmirror-ctl.at \
 	tests/vswitch-sync.at \
 	tests/ofctrl.at \
-	tests/tmirror-ctl-json.at
+	tests/tmirror-ctl-json.at \
+	tests/api.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/summarize.sh
 EXTRA_DIST += tests/real-traffic-lab.sh
+EXTRA_DIST += tests/api-helpers.sh
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 CLEANFILES += tests/testsuite.out tests/testsuite.rc
 AUTOM4TE = autom4te
 AUTOTEST = $(AUTOM4TE) -l autotest
-AUTOTEST_PATH = $(abs_top_builddir)/utilities:$(abs_top_builddir)/controller:$(abs_top_builddir)/tests
+AUTOTEST_PATH = $(abs_top_builddir)/utilities:$(abs_top_builddir)/controller:$(abs_top_builddir)/api:$(abs_top_builddir)/tests
 
 $(TESTSUITE): package.m4 $(TESTSUITE_AT)
 	$(AM_V_GEN)$(AUTOTEST) -I $(srcdir) -I $(OVS_SRCDIR) \

@@ -1,0 +1,148 @@
+# Shell helpers for the tmirror-api tests (tests/api*.at), sourced at run
+# time so that JSON and its brackets stay out of m4's way.
+#
+# Copyright (c) 2026 The tmirror authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License").
+
+# The projects and credentials of every test:
+#   blue:  ports vm1 and web-*; a credential allowed everything of both
+#          dialects (token, AKIDBLUE);
+#   red:   port vm2; reads only (token, AKIDRED);
+#   ops:   "*", an admin project (token only);
+#   green: ports vm3, allowed only tmirror:*Session* and ec2:Describe*.
+api_write_credentials () {
+    cat > api-creds.json <<'EOF'
+{"projects": {"blue": {"ports": ["vm1", "web-*"]},
+              "red": {"ports": ["vm2"]},
+              "green": {"ports": ["vm3"]},
+              "ops": {"ports": ["*"]}},
+ "credentials": [
+  {"access_key": "AKIDBLUE", "secret": "blue-secret-key", "token": "blue-token-0123456789",
+   "project": "blue", "actions": ["ec2:*TrafficMirror*", "tmirror:*"]},
+  {"access_key": "AKIDRED", "secret": "red-secret-key", "token": "red-token-0123456789",
+   "project": "red", "actions": ["tmirror:List*", "tmirror:Get*", "ec2:Describe*"]},
+  {"access_key": "AKIDGREEN", "secret": "green-secret-key", "token": "green-token-0123456789",
+   "project": "green", "actions": ["tmirror:*Session*", "ec2:Describe*", "ec2:*TrafficMirrorSession"]},
+  {"token": "ops-token-0123456789", "project": "ops", "actions": ["*"]}]}
+EOF
+}
+
+BLUE=blue-token-0123456789
+RED=red-token-0123456789
+GREEN=green-token-0123456789
+OPS=ops-token-0123456789
+
+# api_start [EXTRA-TMIRROR-API-ARGS...]
+#
+# Starts ovsdb-server with the Traffic_Mirror database (tm_db_start),
+# initializes it, and starts tmirror-api on a free loopback port with the
+# test credentials.  Sets API to its base URL.
+api_start () {
+    tm_db_start || return 1
+    tmirror-ctl --timeout=30 init || return 1
+    api_write_credentials
+    tmirror-api --detach --no-chdir --pidfile --log-file -vconsole:off \
+        -vfile:dbg --listen=127.0.0.1:0 --credentials=api-creds.json "$@" \
+        || return 1
+    on_exit "kill \`cat \"$OVS_RUNDIR\"/tmirror-api.pid\` 2>/dev/null"
+    api_find_url
+}
+
+# api_find_url: sets API from tmirror-api/show.
+api_find_url () {
+    addr=$(ovs-appctl -t tmirror-api tmirror-api/show \
+           | sed -n 's/^listening on \(ssl:\)\{0,1\}//p')
+    case $(ovs-appctl -t tmirror-api tmirror-api/show | head -1) in
+        *ssl:*) API=https://$addr ;;
+        *) API=http://$addr ;;
+    esac
+    test -n "$addr"
+}
+
+# api TOKEN METHOD PATH [BODY [CONTENT-TYPE]]
+#
+# Sends one request with curl; prints the HTTP status on a line of its own,
+# then the body.  The body is also left in api-body.
+api () {
+    tok=$1 method=$2 path=$3
+    shift 3
+    set -- "$@"
+    if [ $# -ge 1 ]; then
+        ctype=${2:-application/json}
+        set -- -H "Content-Type: $ctype" --data-binary "$1"
+    fi
+    code=$(curl -sS --max-time 30 -o api-body -w '%{http_code}' \
+               -X "$method" -H "Authorization: Bearer $tok" "$@" "$API$path")
+    echo "$code"
+    sed -e '$a\' api-body
+}
+
+# api_flat [FILE]
+#
+# Prints the JSON in FILE (default api-body) as sorted "path=value" lines,
+# with every id ("id" and "*_id" members, "tm...-HEX" values) shown as its
+# prefix and "X", so that expected outputs are stable and free of brackets.
+api_flat () {
+    "$PYTHON3" - "${1:-api-body}" <<'EOF'
+import json, re, sys
+def norm(v):
+    if isinstance(v, str):
+        return re.sub(r'\b(tmfr|tmf|tmt|tms)-[0-9a-f]{32}\b', r'\1-X', v)
+    return json.dumps(v)
+def walk(prefix, v, out):
+    if isinstance(v, dict):
+        if not v:
+            out.append(prefix + '={}')
+        for k in sorted(v):
+            walk(prefix + '.' + k if prefix else k, v[k], out)
+    elif isinstance(v, list):
+        if not v:
+            out.append(prefix + '=()')
+        for i, e in enumerate(v):
+            walk('%s.%d' % (prefix, i), e, out)
+    else:
+        out.append('%s=%s' % (prefix, norm(v)))
+out = []
+walk('', json.load(open(sys.argv[1])), out)
+print('\n'.join(out))
+EOF
+}
+
+# api_get FIELD [FILE]: prints one member of the JSON in FILE (a path
+# "a.b.0.c").
+api_get () {
+    "$PYTHON3" - "$1" "${2:-api-body}" <<'EOF'
+import json, sys
+v = json.load(open(sys.argv[2]))
+for p in sys.argv[1].split('.'):
+    v = v[int(p)] if isinstance(v, list) else v[p]
+print(v if isinstance(v, str) else json.dumps(v))
+EOF
+}
+
+# Fixtures.
+FILTER_WEB='{"name": "web", "description": "web traffic", "rules": [
+  {"direction": "ingress", "number": 10, "action": "accept", "protocol": "tcp", "destination_port": "80-81"},
+  {"direction": "egress", "number": 20, "action": "reject", "source_cidr": "10.0.0.0/8"}]}'
+TARGET_IDS='{"name": "ids", "type": "ip", "addresses": ["192.0.2.10"], "description": "IDS"}'
+TARGET_SPAN='{"name": "span", "type": "ip", "addresses": ["192.0.2.20"], "encap": "erspan", "erspan_ver": 2}'
+TARGET_APP='{"name": "app", "type": "port", "port": "web-app"}'
+TARGET_IDS_PATCH='{"addresses": ["192.0.2.10", "192.0.2.11"], "encap": "geneve", "dst_port": 6090}'
+TARGET_DUP='{"name": "bad", "type": "ip", "addresses": ["192.0.2.1", "192.0.2.1"]}'
+TARGET_GRE_PORT='{"name": "bad", "type": "ip", "addresses": ["192.0.2.1"], "encap": "gre", "dst_port": 9}'
+NO_RULES='{"rules": []}'
+SESSION_S1='{"name": "s1", "source": "vm1", "target": "ids", "filter": "web", "number": 1, "vni": 100}'
+
+# The AWS CLI from Debian (not another one on PATH), configured only by the
+# environment: the test's credentials, no config files, no metadata
+# service.
+aws_ec2 () {
+    AWS_ACCESS_KEY_ID=${AWS_KEY:-AKIDBLUE} \
+    AWS_SECRET_ACCESS_KEY=${AWS_SECRET:-blue-secret-key} \
+    AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null \
+    AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true \
+    AWS_PAGER= AWS_MAX_ATTEMPTS=1 \
+        /usr/bin/aws --endpoint-url "$API" --cli-read-timeout 30 \
+        --cli-connect-timeout 10 ec2 "$@"
+}
