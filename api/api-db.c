@@ -231,6 +231,9 @@ add_annot(struct api_render *render)
     if (render->n >= render->allocated) {
         render->annots = x2nrealloc(render->annots, &render->allocated,
                                     sizeof *render->annots);
+        for (size_t i = 0; i < render->n; i++) {
+            hmap_moved(&render->annots[i].fields.map);
+        }
     }
     struct api_annot *a = &render->annots[render->n++];
     api_annot_init(a);

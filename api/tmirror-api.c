@@ -136,8 +136,9 @@ show_cmd(struct unixctl_conn *conn, int argc OVS_UNUSED,
                   http_server_is_tls(ctx->server) ? "ssl:" : "",
                   http_server_address(ctx->server));
     ds_put_format(&s, "database %s (%s)\n", d->opts.db,
-                  ovsdb_idl_is_connected(ctx->idl) ? "connected"
-                  : "not connected");
+                  (ovsdb_idl_is_connected(ctx->idl)
+                   && ovsdb_idl_has_ever_connected(ctx->idl))
+                  ? "connected" : "not connected");
     ds_put_format(&s, "credentials %s: %"PRIuSIZE" projects, %"PRIuSIZE
                   " credentials\n",
                   d->opts.credentials ? d->opts.credentials : "(none)",

@@ -46,7 +46,21 @@ api_start () {
         -vfile:dbg --listen=127.0.0.1:0 --credentials=api-creds.json "$@" \
         || return 1
     on_exit "kill \`cat \"$OVS_RUNDIR\"/tmirror-api.pid\` 2>/dev/null"
-    api_find_url
+    api_wait_connected && api_find_url
+}
+
+# api_wait_connected: waits (30 s at most) until tmirror-api has the
+# database's contents.
+api_wait_connected () {
+    for i in $(seq 1 300); do
+        if ovs-appctl -t tmirror-api tmirror-api/show 2>/dev/null \
+               | grep -q '(connected)'; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "tmirror-api did not connect to the database" >&2
+    return 1
 }
 
 # api_find_url: sets API from tmirror-api/show.
@@ -146,3 +160,17 @@ aws_ec2 () {
         /usr/bin/aws --endpoint-url "$API" --cli-read-timeout 30 \
         --cli-connect-timeout 10 ec2 "$@"
 }
+
+# A configuration document for PUT /v1/config: one filter, one target, one
+# session (source vm1).
+CONFIG_BLUE='{"version": 1,
+ "filters": [{"name": "cf", "rules": [{"direction": "ingress", "number": 1, "action": "accept"}]}],
+ "targets": [{"name": "ct", "type": "ip", "addresses": ["192.0.2.30"]}],
+ "sessions": [{"name": "cs", "source": "vm1", "target": "ct", "filter": "cf", "number": 9, "vni": 900}]}'
+CONFIG_BLUE_BAD_PORT='{"version": 1,
+ "filters": [{"name": "cf"}],
+ "targets": [{"name": "ct", "type": "ip", "addresses": ["192.0.2.30"]}],
+ "sessions": [{"name": "cs", "source": "vm2", "target": "ct", "filter": "cf", "number": 9}]}'
+CONFIG_BLUE_BAD_VALUE='{"version": 1,
+ "filters": [{"name": "cf", "rules": [{"direction": "ingress", "number": 1, "action": "accept", "source_cidr": "10.0.0.1/8"}]}]}'
+CONFIG_BLUE_SMALL='{"version": 1, "filters": [{"name": "cf"}]}'

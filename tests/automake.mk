@@ -87,7 +87,8 @@ TESTSUITE_AT = \
 	tests/vswitch-sync.at \
 	tests/ofctrl.at \
 	tests/tmirror-ctl-json.at \
-	tests/api.at
+	tests/api.at \
+	tests/api-auth.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/summarize.sh
 EXTRA_DIST += tests/real-traffic-lab.sh
 EXTRA_DIST += tests/api-helpers.sh
