@@ -156,7 +156,7 @@ aws_ec2 () {
     AWS_SECRET_ACCESS_KEY=${AWS_SECRET:-blue-secret-key} \
     AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null \
     AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true \
-    AWS_PAGER= AWS_MAX_ATTEMPTS=1 \
+    AWS_PAGER= \
         /usr/bin/aws --endpoint-url "$API" --cli-read-timeout 30 \
         --cli-connect-timeout 10 ec2 "$@"
 }
@@ -174,3 +174,63 @@ CONFIG_BLUE_BAD_PORT='{"version": 1,
 CONFIG_BLUE_BAD_VALUE='{"version": 1,
  "filters": [{"name": "cf", "rules": [{"direction": "ingress", "number": 1, "action": "accept", "source_cidr": "10.0.0.1/8"}]}]}'
 CONFIG_BLUE_SMALL='{"version": 1, "filters": [{"name": "cf"}]}'
+
+# ---- EC2 dialect helpers (AWS CLI queries need brackets, kept here). ----
+
+# ec2_id KIND ARGS...: runs "aws ec2 create-traffic-mirror-KIND ARGS" and
+# prints the new resource's id.
+ec2_id () {
+    kind=$1
+    shift
+    case $kind in
+        filter) q=TrafficMirrorFilter.TrafficMirrorFilterId ;;
+        filter-rule) q=TrafficMirrorFilterRule.TrafficMirrorFilterRuleId ;;
+        target) q=TrafficMirrorTarget.TrafficMirrorTargetId ;;
+        session) q=TrafficMirrorSession.TrafficMirrorSessionId ;;
+    esac
+    aws_ec2 create-traffic-mirror-$kind "$@" --query "$q" --output text
+}
+
+# ec2_name_tag NAME: a --tag-specifications value with a Name tag.
+ec2_name_tag () {
+    echo "ResourceType=traffic-mirror-$1,Tags=[{Key=Name,Value=$2}]"
+}
+
+# ec2_sessions [ARGS]: describe-traffic-mirror-sessions as text, one line
+# per session: source, number, VNI, packet length, description, owner.
+ec2_sessions () {
+    aws_ec2 describe-traffic-mirror-sessions "$@" --output text --query \
+        'TrafficMirrorSessions[].[NetworkInterfaceId,SessionNumber,VirtualNetworkId,PacketLength,Description,OwnerId]' \
+        | sed 's/[[:space:]]*$//'
+}
+
+# ec2_targets [ARGS]: type, interface or ARN, description, owner.
+ec2_targets () {
+    aws_ec2 describe-traffic-mirror-targets "$@" --output text --query \
+        'TrafficMirrorTargets[].[Type,NetworkInterfaceId||NetworkLoadBalancerArn,Description,OwnerId]' \
+        | sed 's/[[:space:]]*$//'
+}
+
+# ec2_rules [ARGS]: the rules of the filters, direction, number, action,
+# protocol, ports, CIDRs.
+ec2_rules () {
+    aws_ec2 describe-traffic-mirror-filters "$@" --output text --query \
+        'TrafficMirrorFilters[].[IngressFilterRules,EgressFilterRules][][][].[TrafficDirection,RuleNumber,RuleAction,Protocol,DestinationPortRange.FromPort,DestinationPortRange.ToPort,SourceCidrBlock,DestinationCidrBlock,Description]' \
+        | sed 's/[[:space:]]*$//'
+}
+
+# ec2_filters [ARGS]: description and tags of filters.
+ec2_filters () {
+    aws_ec2 describe-traffic-mirror-filters "$@" --output text --query \
+        'TrafficMirrorFilters[].[Description,Tags[0].Key,Tags[0].Value]' \
+        | sed 's/[[:space:]]*$//'
+}
+
+# ec2_error CMD...: runs an aws command that must fail, prints its exit
+# status and the error code from its message.
+ec2_error () {
+    "$@" > ec2-out 2> ec2-err
+    rc=$?
+    code=$(sed -n 's/.*An error occurred (\([^)]*\)).*/\1/p' ec2-err)
+    echo "rc=$rc ${code:-$(cat ec2-err)}"
+}

@@ -88,10 +88,11 @@ TESTSUITE_AT = \
 	tests/ofctrl.at \
 	tests/tmirror-ctl-json.at \
 	tests/api.at \
-	tests/api-auth.at
+	tests/api-auth.at \
+	tests/api-ec2.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/summarize.sh
 EXTRA_DIST += tests/real-traffic-lab.sh
-EXTRA_DIST += tests/api-helpers.sh
+EXTRA_DIST += tests/api-helpers.sh tests/api-sigv4.py
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 CLEANFILES += tests/testsuite.out tests/testsuite.rc
