@@ -71,19 +71,52 @@ put_status_labels(struct ds *ds, const struct tmrec_session_status *st)
     ds_put_char(ds, '"');
 }
 
-/* Appends one series per visible Session_Status row for the statistic
- * 'key' (or, with 'key' NULL, the state gauges). */
+/* qsort() comparison of Session_Status rows by session name, then
+ * chassis, so that the series come in a stable order. */
+static int
+compare_status(const void *a_, const void *b_)
+{
+    const struct tmrec_session_status *a
+        = *(const struct tmrec_session_status **) a_;
+    const struct tmrec_session_status *b
+        = *(const struct tmrec_session_status **) b_;
+    int cmp = strcmp(a->session->name, b->session->name);
+    return cmp ? cmp : strcmp(a->chassis_name, b->chassis_name);
+}
+
+/* Returns the visible Session_Status rows, sorted; '*n' gets their
+ * number.  The caller frees the array. */
+static const struct tmrec_session_status **
+visible_status(struct api_call *call, size_t *n)
+{
+    const struct tmrec_session_status **rows = NULL;
+    size_t allocated = 0;
+    const struct tmrec_session_status *st;
+
+    *n = 0;
+    TMREC_SESSION_STATUS_FOR_EACH (st, call->ctx->idl) {
+        if (st->session && api_call_sees(call, &st->session->external_ids)) {
+            if (*n >= allocated) {
+                rows = x2nrealloc(rows, &allocated, sizeof *rows);
+            }
+            rows[(*n)++] = st;
+        }
+    }
+    if (*n) {
+        qsort(rows, *n, sizeof *rows, compare_status);
+    }
+    return rows;
+}
+
+/* Appends one series per row of 'rows' for the statistic 'key' (or, with
+ * 'key' NULL, the state gauges). */
 static void
-put_status_series(struct api_call *call, struct ds *ds, const char *name,
-                  const char *key)
+put_status_series(const struct tmrec_session_status **rows, size_t n,
+                  struct ds *ds, const char *name, const char *key)
 {
     static const char *const states[] = { "active", "pending", "error" };
-    const struct tmrec_session_status *st;
-    TMREC_SESSION_STATUS_FOR_EACH (st, call->ctx->idl) {
-        if (!st->session || !api_call_sees(call,
-                                           &st->session->external_ids)) {
-            continue;
-        }
+    for (size_t r = 0; r < n; r++) {
+        const struct tmrec_session_status *st = rows[r];
         if (key) {
             int64_t v = stat_of(st, key);
             if (v >= 0) {
@@ -102,32 +135,55 @@ put_status_series(struct api_call *call, struct ds *ds, const char *name,
     }
 }
 
-/* Appends the chassis gauges. */
+/* qsort() comparison of Chassis rows by name. */
+static int
+compare_chassis(const void *a_, const void *b_)
+{
+    const struct tmrec_chassis *a = *(const struct tmrec_chassis **) a_;
+    const struct tmrec_chassis *b = *(const struct tmrec_chassis **) b_;
+    return strcmp(a->name, b->name);
+}
+
+/* Appends the chassis gauges, in chassis name order. */
 static void
 put_chassis(struct api_call *call, struct ds *ds)
 {
     struct api_context *ctx = call->ctx;
+    const struct tmrec_chassis **rows = NULL;
+    size_t n = 0, allocated = 0;
     const struct tmrec_chassis *ch;
+
+    TMREC_CHASSIS_FOR_EACH (ch, ctx->idl) {
+        if (n >= allocated) {
+            rows = x2nrealloc(rows, &allocated, sizeof *rows);
+        }
+        rows[n++] = ch;
+    }
+    if (n) {
+        qsort(rows, n, sizeof *rows, compare_chassis);
+    }
 
     put_header(ds, "tmirror_chassis_cfg", "gauge", "The TM_Global cfg that "
                "the chassis has programmed into its datapath.");
-    TMREC_CHASSIS_FOR_EACH (ch, ctx->idl) {
+    for (size_t i = 0; i < n; i++) {
         ds_put_cstr(ds, "tmirror_chassis_cfg{chassis=\"");
-        put_label(ds, ch->name);
-        ds_put_format(ds, "\"} %"PRId64"\n", ch->cfg);
+        put_label(ds, rows[i]->name);
+        ds_put_format(ds, "\"} %"PRId64"\n", rows[i]->cfg);
     }
     put_header(ds, "tmirror_chassis_last_seen_seconds", "gauge", "Unix "
                "time at which tmirror-api last saw the chassis's row "
                "change (or appear).");
-    TMREC_CHASSIS_FOR_EACH (ch, ctx->idl) {
+    for (size_t i = 0; i < n; i++) {
         const long long int *seen = shash_find_data(&ctx->chassis_seen,
-                                                    ch->name);
+                                                    rows[i]->name);
         if (seen) {
             ds_put_cstr(ds, "tmirror_chassis_last_seen_seconds{chassis=\"");
-            put_label(ds, ch->name);
+            put_label(ds, rows[i]->name);
             ds_put_format(ds, "\"} %.3f\n", *seen / 1000.0);
         }
     }
+    free(rows);
+
     const struct tmrec_tm_global *g = tmrec_tm_global_first(ctx->idl);
     put_header(ds, "tmirror_global_cfg", "gauge", "TM_Global cfg: the "
                "configuration sequence number chassis catch up with.");
@@ -160,20 +216,24 @@ api_metrics_handle(struct api_call *call)
         return;
     }
 
+    size_t n;
+    const struct tmrec_session_status **rows = visible_status(call, &n);
     struct ds ds = DS_EMPTY_INITIALIZER;
     put_header(&ds, "tmirror_session_packets_total", "counter", "Packets "
                "mirrored by a session on a chassis (its Session_Status "
                "statistics).");
-    put_status_series(call, &ds, "tmirror_session_packets_total",
+    put_status_series(rows, n, &ds, "tmirror_session_packets_total",
                       "packets");
     put_header(&ds, "tmirror_session_bytes_total", "counter", "Bytes "
                "mirrored by a session on a chassis (of the original "
                "frames).");
-    put_status_series(call, &ds, "tmirror_session_bytes_total", "bytes");
+    put_status_series(rows, n, &ds, "tmirror_session_bytes_total",
+                      "bytes");
     put_header(&ds, "tmirror_session_state", "gauge", "1 for the state "
                "(active, pending, error) that a chassis reports for a "
                "session, 0 for the others.");
-    put_status_series(call, &ds, "tmirror_session_state", NULL);
+    put_status_series(rows, n, &ds, "tmirror_session_state", NULL);
+    free(rows);
     if (call->project->admin) {
         put_chassis(call, &ds);
     }

@@ -23,7 +23,8 @@
 struct api_request {
     struct ovs_list list_node;  /* In a queue; owned by whoever holds it. */
     uint64_t serial;            /* Request number, for the request log. */
-    void *http_req;             /* HTTP thread's handle; opaque here. */
+    void *http_req;             /* HTTP thread's handles; opaque here. */
+    void *http_conn;
     long long int received;     /* time_msec() when the request arrived. */
     char *peer;                 /* "ADDRESS:PORT" of the client. */
 

@@ -33,6 +33,8 @@ api_tmirror_api_SOURCES = \
 	api/auth-config.c \
 	api/ec2-xml.c \
 	api/ec2-xml.h \
+	api/http-conns.c \
+	api/http-conns.h \
 	api/http-server.c \
 	api/http-server.h \
 	api/sigv4.c \

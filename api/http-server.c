@@ -29,6 +29,7 @@
 #include "access-log.h"
 #include "api-queue.h"
 #include "api-request.h"
+#include "http-conns.h"
 #include "coverage.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/vlog.h"
@@ -44,19 +45,14 @@ COVERAGE_DEFINE(http_request);
 COVERAGE_DEFINE(http_reply);
 COVERAGE_DEFINE(http_refused_busy);
 
-/* A connection that has sent at least one request. */
-struct http_conn {
-    struct hmap_node node;      /* In http_server's 'conns', by pointer. */
-    struct evhttp_connection *evcon;
-};
-
 struct http_server {
     /* Owned by the server thread once it runs. */
     struct event_base *base;
     struct evhttp *http;
     struct event *reply_event;  /* Activated by http_server_reply(). */
     SSL_CTX *ssl_ctx;           /* NULL for plain HTTP. */
-    struct hmap conns;          /* Contains "struct http_conn". */
+    struct http_conns conns;
+    bool have_conns;
     int max_connections;
     uint64_t next_serial;
     pthread_t thread;
@@ -68,7 +64,7 @@ struct http_server {
     /* Shared with other threads. */
     struct ovs_mutex mutex;
     struct ovs_list replies OVS_GUARDED;    /* "struct api_request"s. */
-    int n_conns OVS_GUARDED;
+    int n_conns OVS_GUARDED;                /* Copy of the table's count. */
 };
 
 /* Parses "[ssl:][IP:]PORT" into its parts.  'ip' gets a malloc()'d
@@ -142,67 +138,6 @@ make_ssl_ctx(const struct http_server_options *o, SSL_CTX **ctxp)
     }
     *ctxp = ctx;
     return NULL;
-}
-
-/* evhttp's bufferevent factory for TLS listeners: one SSL object per
- * connection, in the accepting state.  evhttp sets the socket later. */
-static struct bufferevent *
-make_ssl_bev(struct event_base *base, void *server_)
-{
-    struct http_server *server = server_;
-    return bufferevent_openssl_socket_new(base, -1, SSL_new(server->ssl_ctx),
-                                          BUFFEREVENT_SSL_ACCEPTING,
-                                          BEV_OPT_CLOSE_ON_FREE);
-}
-
-/* Returns the connection record of 'evcon', or NULL. */
-static struct http_conn *
-conn_find(struct http_server *server, struct evhttp_connection *evcon)
-{
-    struct http_conn *conn;
-    HMAP_FOR_EACH_WITH_HASH (conn, node, hash_pointer(evcon, 0),
-                             &server->conns) {
-        if (conn->evcon == evcon) {
-            return conn;
-        }
-    }
-    return NULL;
-}
-
-/* evhttp's close callback: forgets the connection. */
-static void
-conn_closed(struct evhttp_connection *evcon, void *server_)
-{
-    struct http_server *server = server_;
-    struct http_conn *conn = conn_find(server, evcon);
-    if (conn) {
-        hmap_remove(&server->conns, &conn->node);
-        free(conn);
-        ovs_mutex_lock(&server->mutex);
-        server->n_conns--;
-        ovs_mutex_unlock(&server->mutex);
-    }
-}
-
-/* Records 'evcon' when it sends its first request.  Returns false if that
- * would exceed the connection limit. */
-static bool
-conn_admit(struct http_server *server, struct evhttp_connection *evcon)
-{
-    if (conn_find(server, evcon)) {
-        return true;
-    }
-    if (hmap_count(&server->conns) >= server->max_connections) {
-        return false;
-    }
-    struct http_conn *conn = xmalloc(sizeof *conn);
-    conn->evcon = evcon;
-    hmap_insert(&server->conns, &conn->node, hash_pointer(evcon, 0));
-    evhttp_connection_set_closecb(evcon, conn_closed, server);
-    ovs_mutex_lock(&server->mutex);
-    server->n_conns++;
-    ovs_mutex_unlock(&server->mutex);
-    return true;
 }
 
 /* Returns the name of 'evreq''s method. */
@@ -305,12 +240,10 @@ request_cb(struct evhttp_request *evreq, void *server_)
     struct http_server *server = server_;
     COVERAGE_INC(http_request);
 
-    struct evhttp_connection *evcon = evhttp_request_get_connection(evreq);
-    if (evcon && !conn_admit(server, evcon)) {
+    void *conn = http_conns_request_started(&server->conns, evreq);
+    if (http_conns_is_refused(conn)) {
         COVERAGE_INC(http_refused_busy);
-        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
-        VLOG_WARN_RL(&rl, "refusing a connection: %d connections are open "
-                     "(--max-connections)", server->max_connections);
+        http_conns_request_done(&server->conns, conn);
         reply_now(evreq, 503, "{\"error\":{\"code\":\"TooManyConnections\","
                   "\"message\":\"too many connections, retry later\"}}\n");
         return;
@@ -318,16 +251,18 @@ request_cb(struct evhttp_request *evreq, void *server_)
 
     struct api_request *req = request_from_evhttp(server, evreq);
     if (!req) {
+        http_conns_request_done(&server->conns, conn);
         reply_now(evreq, 400, "{\"error\":{\"code\":\"BadRequest\","
                   "\"message\":\"the request URI does not parse\"}}\n");
         return;
     }
+    req->http_conn = conn;
     api_queue_push(server->queue, req);
 }
 
 /* Sends one response and logs it. */
 static void
-send_reply(struct api_request *req)
+send_reply(struct http_server *server, struct api_request *req)
 {
     struct evhttp_request *evreq = req->http_req;
     struct evkeyvalq *out = evhttp_request_get_output_headers(evreq);
@@ -340,6 +275,7 @@ send_reply(struct api_request *req)
                  req->resp_body.length);
     evhttp_send_reply(evreq, req->status, NULL, buf);
     evbuffer_free(buf);
+    http_conns_request_done(&server->conns, req->http_conn);
     COVERAGE_INC(http_reply);
 
     access_log_request(req);
@@ -360,9 +296,13 @@ replies_cb(evutil_socket_t fd OVS_UNUSED, short what OVS_UNUSED,
 
     struct api_request *req;
     LIST_FOR_EACH_POP (req, list_node, &replies) {
-        send_reply(req);
+        send_reply(server, req);
         api_request_destroy(req);
     }
+    int n = http_conns_count(&server->conns);
+    ovs_mutex_lock(&server->mutex);
+    server->n_conns = n;
+    ovs_mutex_unlock(&server->mutex);
 }
 
 /* Queues 'req''s response for the server thread and wakes it. */
@@ -412,13 +352,11 @@ bound_address(struct evhttp_bound_socket *handle)
 static void
 server_free(struct http_server *server)
 {
-    struct http_conn *conn;
-    HMAP_FOR_EACH_POP (conn, node, &server->conns) {
-        free(conn);
-    }
-    hmap_destroy(&server->conns);
     if (server->http) {
         evhttp_free(server->http);
+    }
+    if (server->have_conns) {
+        http_conns_destroy(&server->conns);
     }
     if (server->reply_event) {
         event_free(server->reply_event);
@@ -456,7 +394,6 @@ http_server_start(const struct http_server_options *o,
     struct http_server *server = xzalloc(sizeof *server);
     ovs_mutex_init(&server->mutex);
     ovs_list_init(&server->replies);
-    hmap_init(&server->conns);
     server->queue = queue;
     server->max_connections = o->max_connections;
 
@@ -481,9 +418,10 @@ http_server_start(const struct http_server_options *o,
                                | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT
                                | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH);
     evhttp_set_gencb(server->http, request_cb, server);
-    if (server->ssl_ctx) {
-        evhttp_set_bevcb(server->http, make_ssl_bev, server);
-    }
+    http_conns_init(&server->conns, server->base, server->ssl_ctx,
+                    o->max_connections, o->timeout * 1000);
+    server->have_conns = true;
+    evhttp_set_bevcb(server->http, http_conns_new_bev, &server->conns);
     server->reply_event = event_new(server->base, -1, 0, replies_cb, server);
 
     struct evhttp_bound_socket *handle

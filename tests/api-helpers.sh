@@ -234,3 +234,135 @@ ec2_error () {
     code=$(sed -n 's/.*An error occurred (\([^)]*\)).*/\1/p' ec2-err)
     echo "rc=$rc ${code:-$(cat ec2-err)}"
 }
+
+# api_check_openapi: checks the OpenAPI document in api-body against the
+# routes that tmirror-api serves (ovs-appctl tmirror-api/routes): OpenAPI
+# 3, every route described with its method and policy action, and nothing
+# described that is not served.  Prints what is wrong, or "ok N routes".
+api_check_openapi () {
+    ovs-appctl -t tmirror-api tmirror-api/routes > api-routes || return 1
+    "$PYTHON3" - api-body api-routes <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+problems = []
+if not str(doc.get("openapi", "")).startswith("3."):
+    problems.append("not an OpenAPI 3 document")
+for key in ("info", "paths", "components"):
+    if key not in doc:
+        problems.append("no %s" % key)
+served = set()
+for line in open(sys.argv[2]):
+    if not line.strip():
+        continue
+    method, pattern, action = line.split()
+    segs, n = [], 0
+    for seg in pattern.split("/"):
+        if seg == "*":
+            segs.append("{ref}" if n == 0 else "{rule}")
+            n += 1
+        else:
+            segs.append(seg)
+    path = "/".join(segs)
+    served.add((path, method.lower()))
+    op = doc.get("paths", {}).get(path, {}).get(method.lower())
+    if op is None:
+        problems.append("%s %s is served but not described" % (method, path))
+    elif op.get("x-tmirror-action") != action:
+        problems.append("%s %s: action %s, described as %s"
+                        % (method, path, action, op.get("x-tmirror-action")))
+    elif not op.get("responses"):
+        problems.append("%s %s: no responses" % (method, path))
+    else:
+        for p in op.get("parameters", []):
+            if p["in"] == "path" and "{%s}" % p["name"] not in path:
+                problems.append("%s %s: parameter %s not in path"
+                                % (method, path, p["name"]))
+        for ref in json.dumps(op).split('"$ref": "')[1:]:
+            name = ref.split('"')[0].split("/")[-1]
+            if name not in doc["components"]["schemas"]:
+                problems.append("%s %s: no schema %s" % (method, path, name))
+for path, methods in doc.get("paths", {}).items():
+    for m in methods:
+        if (path, m) not in served and path != "/v1/openapi.json":
+            problems.append("%s %s is described but not served" % (m, path))
+print("\n".join(problems) if problems else "ok %d routes" % len(served))
+EOF
+}
+
+# api_raw HOST:PORT: sends stdin as raw bytes over TCP and prints the
+# status line of the reply (or "closed" when the server closes without
+# one).
+api_raw () {
+    "$PYTHON3" - "$1" <<'EOF'
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)), timeout=30)
+s.sendall(sys.stdin.buffer.read())
+data = b""
+try:
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+        if b"\r\n\r\n" in data:
+            break
+except socket.timeout:
+    pass
+print(data.split(b"\r\n")[0].decode() if data else "closed")
+EOF
+}
+
+# api_slowloris HOST:PORT SECONDS: opens a connection, sends half a request
+# line, then one header byte a second; prints "closed after N s" when the
+# server closes it, or "still open" after SECONDS.
+api_slowloris () {
+    "$PYTHON3" - "$1" "$2" <<'EOF'
+import socket, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+limit = int(sys.argv[2])
+s = socket.create_connection((host, int(port)), timeout=5)
+start = time.time()
+s.sendall(b"GET /v1/filters HTTP/1.1\r\nX-Slow: ")
+s.settimeout(1)
+while time.time() - start < limit:
+    try:
+        s.sendall(b"a")
+        if s.recv(1024) == b"":
+            print("closed after %d s" % round(time.time() - start))
+            break
+    except socket.timeout:
+        continue
+    except (BrokenPipeError, ConnectionResetError):
+        print("closed after %d s" % round(time.time() - start))
+        break
+else:
+    print("still open")
+EOF
+}
+
+# api_hold HOST:PORT N: opens N keep-alive connections that each complete
+# one request, keeps them open, then tries one more request on a new
+# connection; prints the statuses.
+api_hold () {
+    "$PYTHON3" - "$1" "$2" "$BLUE" <<'EOF'
+import http.client, sys
+host, port = sys.argv[1].rsplit(":", 1)
+n = int(sys.argv[2])
+hdr = {"Authorization": "Bearer " + sys.argv[3]}
+conns = []
+for i in range(n):
+    c = http.client.HTTPConnection(host, int(port), timeout=30)
+    c.request("GET", "/v1/filters", headers=hdr)
+    r = c.getresponse()
+    r.read()
+    print(r.status)
+    conns.append(c)
+c = http.client.HTTPConnection(host, int(port), timeout=30)
+c.request("GET", "/v1/filters", headers=hdr)
+r = c.getresponse()
+print(r.status, r.read().decode().strip())
+for c in conns:
+    c.close()
+EOF
+}

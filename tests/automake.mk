@@ -89,7 +89,8 @@ TESTSUITE_AT = \
 	tests/tmirror-ctl-json.at \
 	tests/api.at \
 	tests/api-auth.at \
-	tests/api-ec2.at
+	tests/api-ec2.at \
+	tests/api-ops.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/summarize.sh
 EXTRA_DIST += tests/real-traffic-lab.sh
 EXTRA_DIST += tests/api-helpers.sh tests/api-sigv4.py
