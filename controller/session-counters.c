@@ -70,17 +70,21 @@ void
 session_counters_update(struct session_counters *sc, const struct uuid *uuid,
                         uint64_t flow_packets, uint64_t flow_bytes,
                         int64_t row_packets, int64_t row_bytes, bool count,
-                        uint64_t *packets, uint64_t *bytes)
+                        bool row_active, uint64_t *packets, uint64_t *bytes)
 {
+    /* What the flows counted before this first look happened while the
+     * session was active, as far as anyone knows. */
+    bool trust_flows = count || row_active;
     struct session_counter *c = session_counter_find(sc, uuid);
     if (!c) {
         c = xzalloc(sizeof *c);
         c->uuid = *uuid;
         hmap_insert(&sc->sessions, &c->hmap_node, uuid_hash(uuid));
         if (row_packets > (int64_t) flow_packets
-            || row_bytes > (int64_t) flow_bytes || !count) {
-            /* The flows were reinstalled since the row was written, or they
-             * did not count copies that left: resume from the row. */
+            || row_bytes > (int64_t) flow_bytes || !trust_flows) {
+            /* The flows were reinstalled since the row was written, or what
+             * they counted were not copies that left: resume from the
+             * row. */
             c->packets = MAX(row_packets, 0);
             c->bytes = MAX(row_bytes, 0);
         } else {

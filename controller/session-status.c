@@ -67,7 +67,8 @@ status_update_stats(const struct tmrec_session_status *row,
     session_counters_update(counters, &ps->uuid, flow_packets, flow_bytes,
                             row ? status_get_stat(row, "packets") : -1,
                             row ? status_get_stat(row, "bytes") : -1,
-                            count, &packets, &bytes);
+                            count, row && !strcmp(row->state, "active"),
+                            &packets, &bytes);
     if (!write || !row) {
         return;
     }

@@ -1,4 +1,5 @@
 # Headers shared by the controller, tmirror-ctl and the tests.
 noinst_HEADERS += \
+	include/tmirror/inc-engine.h \
 	include/tmirror/intent-rows.h \
 	include/tmirror/validate.h

@@ -26,7 +26,8 @@ update_expect__(struct session_counters *sc, const struct uuid *uuid,
     uint64_t packets, bytes;
     session_counters_update(sc, uuid, flow_packets, flow_packets * 100,
                             row_packets, row_packets < 0 ? -1
-                            : row_packets * 100, count, &packets, &bytes);
+                            : row_packets * 100, count, false, &packets,
+                            &bytes);
     assert_int_equal(packets, want_packets);
     assert_int_equal(bytes, want_packets * 100);
 }
@@ -57,6 +58,23 @@ test_not_counted_unless_active(void **state OVS_UNUSED)
     /* First seen while failing: the row's totals, not the flows'. */
     update_expect__(&sc, &v, 40, 3, false, 3);
     update_expect__(&sc, &v, 41, -1, false, 3);
+    session_counters_destroy(&sc);
+}
+
+static void
+test_first_look_trusts_active_row(void **state OVS_UNUSED)
+{
+    struct session_counters sc;
+    struct uuid u;
+    uint64_t packets, bytes;
+    uuid_generate(&u);
+    session_counters_init(&sc);
+    /* The controller restarted; the row said active with 1 copy, the flows
+     * went on mirroring: 4.  Not active yet here, but the 3 copies left. */
+    session_counters_update(&sc, &u, 4, 400, 1, 100, false, true, &packets,
+                            &bytes);
+    assert_int_equal(packets, 4);
+    assert_int_equal(bytes, 400);
     session_counters_destroy(&sc);
 }
 
@@ -140,6 +158,7 @@ main(void)
         cmocka_unit_test(test_resume_from_row_after_restart),
         cmocka_unit_test(test_sweep_forgets_unseen),
         cmocka_unit_test(test_not_counted_unless_active),
+        cmocka_unit_test(test_first_look_trusts_active_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
