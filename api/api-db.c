@@ -28,14 +28,26 @@ api_db_init(struct api_context *ctx)
 {
     struct ovsdb_idl *idl = ctx->idl;
 
-    ovsdb_idl_add_table(idl, &tmrec_table_tm_global);
-    ovsdb_idl_add_table(idl, &tmrec_table_filter);
-    ovsdb_idl_add_table(idl, &tmrec_table_filter_rule);
-    ovsdb_idl_add_table(idl, &tmrec_table_target);
-    ovsdb_idl_add_table(idl, &tmrec_table_session);
-    ovsdb_idl_add_table(idl, &tmrec_table_chassis);
-    ovsdb_idl_add_table(idl, &tmrec_table_session_status);
-    ovsdb_idl_track_add_all(idl);
+    /* Every column of the tables the API serves; not Binding, Connection,
+     * SSL or the RBAC tables. */
+    static const struct ovsdb_idl_table_class *const tables[] = {
+        &tmrec_table_tm_global, &tmrec_table_filter,
+        &tmrec_table_filter_rule, &tmrec_table_target,
+        &tmrec_table_session, &tmrec_table_chassis,
+        &tmrec_table_session_status,
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(tables); i++) {
+        for (size_t j = 0; j < tables[i]->n_columns; j++) {
+            ovsdb_idl_add_column(idl, &tables[i]->columns[j]);
+        }
+    }
+    /* Only Chassis changes are tracked (for last-seen in /metrics). */
+    ovsdb_idl_track_add_column(idl, &tmrec_chassis_col_name);
+    ovsdb_idl_track_add_column(idl, &tmrec_chassis_col_cfg);
+    ovsdb_idl_track_add_column(idl, &tmrec_chassis_col_hostname);
+    ovsdb_idl_track_add_column(idl, &tmrec_chassis_col_encap_ip);
+    ovsdb_idl_track_add_column(idl, &tmrec_chassis_col_other_config);
+    ovsdb_idl_track_add_column(idl, &tmrec_chassis_col_external_ids);
 
     ctx->filter_by_name = ovsdb_idl_index_create1(idl,
                                                   &tmrec_filter_col_name);

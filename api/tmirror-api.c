@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,8 @@ struct api_daemon {
     struct api_context ctx;
     struct api_queue queue;
     struct latch hup;           /* Set by SIGHUP: reload credentials. */
+    bool trimmed;               /* malloc_trim() done after the first
+                                 * download. */
     bool exiting;
 };
 
@@ -176,6 +179,17 @@ exit_cmd(struct unixctl_conn *conn, int argc OVS_UNUSED,
     unixctl_command_reply(conn, NULL);
 }
 
+/* Gives the memory that the first download of the database used (its
+ * parsed JSON, much larger than the replica) back to the system, once. */
+static void
+trim_after_first_sync(struct api_daemon *d)
+{
+    if (!d->trimmed && ovsdb_idl_has_ever_connected(d->ctx.idl)) {
+        d->trimmed = true;
+        malloc_trim(0);
+    }
+}
+
 /* One pass of the main loop. */
 static void
 api_run(struct api_daemon *d, struct unixctl_server *unixctl)
@@ -183,6 +197,7 @@ api_run(struct api_daemon *d, struct unixctl_server *unixctl)
     struct api_context *ctx = &d->ctx;
 
     ovsdb_idl_run(ctx->idl);
+    trim_after_first_sync(d);
     api_metrics_track_chassis(ctx);
     ovsdb_idl_track_clear(ctx->idl);
     unixctl_server_run(unixctl);

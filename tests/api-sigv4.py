@@ -9,7 +9,10 @@
 # with the wrong secret, dated in the past, or sent twice.
 #
 #   api-sigv4.py URL ACCESS-KEY SECRET [--skew SECONDS] [--twice]
-#                [--tamper] NAME=VALUE...
+#                [--tamper] [--headers] NAME=VALUE...
+#
+# With --headers it prints the signed headers and the body instead (for
+# the load test, bench/bench-api.sh).
 #
 # Prints, for each request sent, "STATUS CODE" (the EC2 error code, or OK).
 import argparse
@@ -71,6 +74,8 @@ def main():
     p.add_argument("--twice", action="store_true")
     p.add_argument("--tamper", action="store_true",
                    help="change the body after signing")
+    p.add_argument("--headers", action="store_true",
+                   help="print the signed headers and the body, send nothing")
     p.add_argument("params", nargs="*")
     a = p.parse_intermixed_args()
     params = [tuple(x.split("=", 1)) for x in a.params]
@@ -81,6 +86,11 @@ def main():
     when = (datetime.datetime.now(datetime.timezone.utc)
             + datetime.timedelta(seconds=a.skew))
     headers = signed_request(a.url, a.akid, a.secret, body, when)
+    if a.headers:
+        for k, v in headers.items():
+            print("%s: %s" % (k, v))
+        print(body.decode())
+        return 0
     if a.tamper:
         body = body.replace(b"Version", b"Version=2016-11-15&X")
     for _ in range(2 if a.twice else 1):
