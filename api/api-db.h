@@ -106,12 +106,16 @@ char *api_db_users_of_filter(const struct api_call *,
 bool api_db_check_port(struct api_call *, const char *field,
                        const char *iface_id);
 
-/* Makes the database match 'doc' for the call's project (PUT /v1/config),
- * adding one line per change to 'changes'.  With 'prune', deletes the
- * project's filters, targets and sessions that 'doc' does not name.
- * Returns false if it replied with an error. */
-bool api_db_apply(struct api_call *, const struct ctl_json_doc *doc,
-                  bool prune, struct svec *changes);
+
+/* Appends the document object of a row to 'doc' (for a filter, its rules
+ * in evaluation order; '*sortedp', if nonnull, receives those rule rows,
+ * to be freed). */
+struct ctl_json_filter *api_db_doc_add_filter(
+    struct ctl_json_doc *, const struct tmrec_filter *,
+    const struct tmrec_filter_rule ***sortedp);
+void api_db_doc_add_target(struct ctl_json_doc *, const struct tmrec_target *);
+void api_db_doc_add_session(struct ctl_json_doc *,
+                            const struct tmrec_session *);
 
 /* Generic IDL rows to typed ones (the header is the first member). */
 #define tmrec_filter_cast(ROW) \

@@ -30,12 +30,14 @@
 #include <config.h>
 
 #include "api-native.h"
+#include "native-internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "api-auth.h"
 #include "api-call.h"
+#include "api-apply.h"
 #include "api-db.h"
 #include "api-form.h"
 #include "api-openapi.h"
@@ -47,310 +49,6 @@
 #include "svec.h"
 #include "tmirror-idl.h"
 #include "util.h"
-
-/* ---- Request plumbing. ---- */
-
-/* Returns the value of hex digit 'c', or -1. */
-static int
-hexval(int c)
-{
-    return (c >= '0' && c <= '9' ? c - '0'
-            : c >= 'a' && c <= 'f' ? c - 'a' + 10
-            : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1);
-}
-
-/* Parses the query string of the call into call->params.  Refuses a
- * parameter not in 'allowed' (NULL-terminated) or given twice. */
-static bool
-parse_query(struct api_call *call, const char *const allowed[])
-{
-    char *error = api_form_parse(call->req->query, &call->params);
-    if (error) {
-        api_call_error(call, 400, "InvalidParameter", "%s", error);
-        free(error);
-        return false;
-    }
-    struct smap_node *node;
-    SMAP_FOR_EACH (node, &call->params) {
-        bool known = false;
-        for (size_t i = 0; allowed[i]; i++) {
-            known = known || !strcmp(node->key, allowed[i]);
-        }
-        if (!known) {
-            api_call_error(call, 400, "InvalidParameter", "%s: unknown query "
-                           "parameter", node->key);
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Reads a boolean query parameter. */
-static bool
-query_bool(struct api_call *call, const char *key, bool *out)
-{
-    const char *v = smap_get(&call->params, key);
-    *out = false;
-    if (!v) {
-        return true;
-    }
-    if (!strcmp(v, "true") || !strcmp(v, "1") || !*v) {
-        *out = true;
-    } else if (strcmp(v, "false") && strcmp(v, "0")) {
-        api_call_error(call, 400, "InvalidParameter", "%s: %s is not true "
-                       "or false", key, v);
-        return false;
-    }
-    return true;
-}
-
-/* Authenticates the call with its bearer token. */
-static bool
-authenticate(struct api_call *call)
-{
-    const char *authz = api_request_header(call->req, "authorization");
-    smap_replace(&call->req->resp_headers, "WWW-Authenticate",
-                 "Bearer realm=\"tmirror-api\"");
-    if (!authz || strncasecmp(authz, "Bearer ", 7)) {
-        api_call_error(call, 401, "Unauthorized", "missing \"Authorization: "
-                       "Bearer TOKEN\" header");
-        return false;
-    }
-    const struct api_credential *cred
-        = api_auth_find_token(call->auth, authz + 7);
-    if (!cred) {
-        api_call_error(call, 401, "Unauthorized", "the bearer token is not "
-                       "one of the configured credentials");
-        return false;
-    }
-    smap_remove(&call->req->resp_headers, "WWW-Authenticate");
-    call->cred = cred;
-    call->project = cred->project;
-    return true;
-}
-
-/* Checks the body of a write: JSON content type, one object. */
-static bool
-check_body(struct api_call *call)
-{
-    const char *type = api_request_header(call->req, "content-type");
-    size_t len = type ? strcspn(type, "; ") : 0;
-    if (!type || ((len != strlen("application/json")
-                   || strncasecmp(type, "application/json", len))
-                  && (len != strlen("application/merge-patch+json")
-                      || strncasecmp(type, "application/merge-patch+json",
-                                     len)))) {
-        api_call_error(call, 415, "UnsupportedMediaType", "Content-Type: %s "
-                       "is not application/json", type ? type : "(none)");
-        return false;
-    }
-    if (strlen(call->req->body) != call->req->body_len) {
-        api_call_error(call, 400, "InvalidJSON", "the body contains a NUL "
-                       "byte");
-        return false;
-    }
-    char *error = api_json_check_object(call->req->body);
-    if (error) {
-        api_call_error(call, 400, "InvalidJSON", "%s", error);
-        free(error);
-        return false;
-    }
-    return true;
-}
-
-/* Replies 404 for a missing 'kind' named 'ref'. */
-static void
-not_found(struct api_call *call, enum api_kind kind, const char *ref)
-{
-    api_call_error(call, 404, "NotFound", "%s %s: no such %s (for project "
-                   "%s)", api_kind_name(kind), ref, api_kind_name(kind),
-                   call->project->name);
-}
-
-/* Replies with one rendered object. */
-static void
-reply_render(struct api_call *call, int status, enum api_kind kind,
-             struct api_render *render)
-{
-    if (call->dry_run) {
-        struct svec changes = SVEC_EMPTY_INITIALIZER;
-        svec_add_nocopy(&changes, xasprintf("%s %s", call->req->method,
-                                            call->req->path));
-        api_call_reply_json(call, 200, api_json_changes(&changes, true));
-        svec_destroy(&changes);
-        return;
-    }
-    if (!render->n) {
-        /* The row is gone already (deleted by someone else meanwhile). */
-        api_call_reply_json(call, status, api_json_error("Gone", "the row "
-                                                         "was deleted "
-                                                         "meanwhile"));
-        return;
-    }
-    api_call_reply_json(call, status,
-                        api_json_render(kind, &render->doc, render->annots,
-                                        true, NULL));
-}
-
-/* ---- Lists. ---- */
-
-/* Returns 's' hex-encoded. */
-static char *
-hex_encode(const char *s)
-{
-    struct ds ds = DS_EMPTY_INITIALIZER;
-    for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-        ds_put_format(&ds, "%02x", *p);
-    }
-    return ds_steal_cstr(&ds);
-}
-
-/* Decodes a hex next_token; NULL if it is not one. */
-static char *
-hex_decode(const char *s)
-{
-    size_t n = strlen(s);
-    if (n % 2 || !n) {
-        return NULL;
-    }
-    char *out = xmalloc(n / 2 + 1);
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-        if (hi < 0 || lo < 0 || (!hi && !lo)) {
-            free(out);
-            return NULL;
-        }
-        out[i] = hi * 16 + lo;
-    }
-    out[n / 2] = '\0';
-    return out;
-}
-
-/* Reads ?limit and ?next_token.  '*after' is the name to start after (or
- * NULL). */
-static bool
-page_params(struct api_call *call, size_t *limit, char **after)
-{
-    static const char *const allowed[] = { "limit", "next_token", NULL };
-    if (!parse_query(call, allowed)) {
-        return false;
-    }
-    *limit = call->ctx->default_page;
-    const char *l = smap_get(&call->params, "limit");
-    if (l) {
-        char *end;
-        long v = strtol(l, &end, 10);
-        if (!*l || *end || v < 1 || v > call->ctx->max_page) {
-            api_call_error(call, 400, "InvalidParameter", "limit: %s is not "
-                           "an integer from 1 to %"PRIuSIZE, l,
-                           call->ctx->max_page);
-            return false;
-        }
-        *limit = v;
-    }
-    *after = NULL;
-    const char *token = smap_get(&call->params, "next_token");
-    if (token) {
-        *after = hex_decode(token);
-        if (!*after) {
-            api_call_error(call, 400, "InvalidParameter", "next_token: %s is "
-                           "not a token this API returned", token);
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Lists rows of 'kind' in name order through the name index: what the
- * call sees, after 'after', at most 'limit'. */
-static void
-list_rows(struct api_call *call, enum api_kind kind)
-{
-    size_t limit;
-    char *after;
-    if (!page_params(call, &limit, &after)) {
-        return;
-    }
-
-    struct api_context *ctx = call->ctx;
-    struct api_render render;
-    api_render_init(&render);
-    struct ovsdb_idl_index *index;
-    const struct ovsdb_idl_row *key;
-    switch (kind) {
-    case API_FILTER: {
-        index = ctx->filter_by_name;
-        struct tmrec_filter *k = tmrec_filter_index_init_row(index);
-        tmrec_filter_index_set_name(k, after ? after : "");
-        key = &k->header_;
-        break;
-    }
-    case API_TARGET: {
-        index = ctx->target_by_name;
-        struct tmrec_target *k = tmrec_target_index_init_row(index);
-        tmrec_target_index_set_name(k, after ? after : "");
-        key = &k->header_;
-        break;
-    }
-    case API_SESSION: {
-        index = ctx->session_by_name;
-        struct tmrec_session *k = tmrec_session_index_init_row(index);
-        tmrec_session_index_set_name(k, after ? after : "");
-        key = &k->header_;
-        break;
-    }
-    case API_RULE:
-    default:
-        OVS_NOT_REACHED();
-    }
-
-    const char *last = NULL;
-    bool more = false;
-    for (struct ovsdb_idl_cursor cursor = ovsdb_idl_cursor_first_ge(index,
-                                                                    key);
-         ovsdb_idl_cursor_data(&cursor); ovsdb_idl_cursor_next(&cursor)) {
-        const struct ovsdb_idl_row *row = ovsdb_idl_cursor_data(&cursor);
-        const struct smap *ids;
-        const char *name;
-        if (kind == API_FILTER) {
-            const struct tmrec_filter *f = tmrec_filter_cast(row);
-            ids = &f->external_ids;
-            name = f->name;
-        } else if (kind == API_TARGET) {
-            const struct tmrec_target *t = tmrec_target_cast(row);
-            ids = &t->external_ids;
-            name = t->name;
-        } else {
-            const struct tmrec_session *s = tmrec_session_cast(row);
-            ids = &s->external_ids;
-            name = s->name;
-        }
-        if ((after && !strcmp(name, after)) || !api_call_sees(call, ids)) {
-            continue;
-        }
-        if (render.n >= limit) {
-            more = true;
-            break;
-        }
-        if (kind == API_FILTER) {
-            api_render_filter(&render, tmrec_filter_cast(row));
-        } else if (kind == API_TARGET) {
-            api_render_target(&render, tmrec_target_cast(row));
-        } else {
-            api_render_session(&render, tmrec_session_cast(row));
-        }
-        last = name;
-    }
-    ovsdb_idl_index_destroy_row(key);
-
-    char *token = more && last ? hex_encode(last) : NULL;
-    api_call_reply_json(call, 200, api_json_render(kind, &render.doc,
-                                                   render.annots, false,
-                                                   token));
-    free(token);
-    free(after);
-    api_render_destroy(&render);
-}
 
 /* ---- Filters. ---- */
 
@@ -365,7 +63,7 @@ filter_committed(struct api_call *call)
     if (row) {
         api_render_filter(&render, row);
     }
-    reply_render(call, call->aux ? 201 : 200, API_FILTER, &render);
+    native_reply_render(call, call->aux ? 201 : 200, API_FILTER, &render);
     api_render_destroy(&render);
 }
 
@@ -413,7 +111,7 @@ filter_update(struct api_call *call)
 {
     const struct tmrec_filter *row = api_db_find_filter(call, call->path_arg);
     if (!row) {
-        not_found(call, API_FILTER, call->path_arg);
+        native_not_found(call, API_FILTER, call->path_arg);
         return;
     }
     struct api_render render;
@@ -438,7 +136,7 @@ deleted(struct api_call *call)
     if (call->dry_run) {
         struct api_render render;
         api_render_init(&render);
-        reply_render(call, 200, API_FILTER, &render);
+        native_reply_render(call, 200, API_FILTER, &render);
         api_render_destroy(&render);
         return;
     }
@@ -450,7 +148,7 @@ filter_delete(struct api_call *call)
 {
     const struct tmrec_filter *row = api_db_find_filter(call, call->path_arg);
     if (!row) {
-        not_found(call, API_FILTER, call->path_arg);
+        native_not_found(call, API_FILTER, call->path_arg);
         return;
     }
     char *users = api_db_users_of_filter(call, row);
@@ -468,13 +166,13 @@ filter_get(struct api_call *call)
 {
     const struct tmrec_filter *row = api_db_find_filter(call, call->path_arg);
     if (!row) {
-        not_found(call, API_FILTER, call->path_arg);
+        native_not_found(call, API_FILTER, call->path_arg);
         return;
     }
     struct api_render render;
     api_render_init(&render);
     api_render_filter(&render, row);
-    reply_render(call, 200, API_FILTER, &render);
+    native_reply_render(call, 200, API_FILTER, &render);
     api_render_destroy(&render);
 }
 
@@ -488,7 +186,7 @@ find_filter_rule(struct api_call *call, const struct tmrec_filter **filterp,
 {
     *filterp = api_db_find_filter(call, call->path_arg);
     if (!*filterp) {
-        not_found(call, API_FILTER, call->path_arg);
+        native_not_found(call, API_FILTER, call->path_arg);
         return false;
     }
     if (rulep) {
@@ -514,7 +212,7 @@ rule_committed(struct api_call *call)
     if (filter) {
         api_render_rule(&render, filter, row);
     }
-    reply_render(call, call->aux ? 201 : 200, API_RULE, &render);
+    native_reply_render(call, call->aux ? 201 : 200, API_RULE, &render);
     api_render_destroy(&render);
 }
 
@@ -583,7 +281,7 @@ rule_get(struct api_call *call)
     struct api_render render;
     api_render_init(&render);
     api_render_rule(&render, filter, rule);
-    reply_render(call, 200, API_RULE, &render);
+    native_reply_render(call, 200, API_RULE, &render);
     api_render_destroy(&render);
 }
 
@@ -619,7 +317,7 @@ target_committed(struct api_call *call)
     if (row) {
         api_render_target(&render, row);
     }
-    reply_render(call, call->aux ? 201 : 200, API_TARGET, &render);
+    native_reply_render(call, call->aux ? 201 : 200, API_TARGET, &render);
     api_render_destroy(&render);
 }
 
@@ -656,7 +354,7 @@ target_update(struct api_call *call)
 {
     const struct tmrec_target *row = api_db_find_target(call, call->path_arg);
     if (!row) {
-        not_found(call, API_TARGET, call->path_arg);
+        native_not_found(call, API_TARGET, call->path_arg);
         return;
     }
     struct api_render render;
@@ -679,7 +377,7 @@ target_delete(struct api_call *call)
 {
     const struct tmrec_target *row = api_db_find_target(call, call->path_arg);
     if (!row) {
-        not_found(call, API_TARGET, call->path_arg);
+        native_not_found(call, API_TARGET, call->path_arg);
         return;
     }
     char *users = api_db_users_of_target(call, row);
@@ -697,13 +395,13 @@ target_get(struct api_call *call)
 {
     const struct tmrec_target *row = api_db_find_target(call, call->path_arg);
     if (!row) {
-        not_found(call, API_TARGET, call->path_arg);
+        native_not_found(call, API_TARGET, call->path_arg);
         return;
     }
     struct api_render render;
     api_render_init(&render);
     api_render_target(&render, row);
-    reply_render(call, 200, API_TARGET, &render);
+    native_reply_render(call, 200, API_TARGET, &render);
     api_render_destroy(&render);
 }
 
@@ -719,7 +417,7 @@ session_committed(struct api_call *call)
     if (row) {
         api_render_session(&render, row);
     }
-    reply_render(call, call->aux ? 201 : 200, API_SESSION, &render);
+    native_reply_render(call, call->aux ? 201 : 200, API_SESSION, &render);
     api_render_destroy(&render);
 }
 
@@ -772,7 +470,7 @@ session_update(struct api_call *call)
     const struct tmrec_session *row = api_db_find_session(call,
                                                           call->path_arg);
     if (!row) {
-        not_found(call, API_SESSION, call->path_arg);
+        native_not_found(call, API_SESSION, call->path_arg);
         return;
     }
     struct api_render render;
@@ -796,7 +494,7 @@ session_delete(struct api_call *call)
     const struct tmrec_session *row = api_db_find_session(call,
                                                           call->path_arg);
     if (!row) {
-        not_found(call, API_SESSION, call->path_arg);
+        native_not_found(call, API_SESSION, call->path_arg);
         return;
     }
     tmrec_session_delete(row);
@@ -808,13 +506,13 @@ session_get(struct api_call *call)
     const struct tmrec_session *row = api_db_find_session(call,
                                                           call->path_arg);
     if (!row) {
-        not_found(call, API_SESSION, call->path_arg);
+        native_not_found(call, API_SESSION, call->path_arg);
         return;
     }
     struct api_render render;
     api_render_init(&render);
     api_render_session(&render, row);
-    reply_render(call, 200, API_SESSION, &render);
+    native_reply_render(call, 200, API_SESSION, &render);
     api_render_destroy(&render);
 }
 
@@ -844,7 +542,7 @@ session_status(struct api_call *call)
     const struct tmrec_session *row = api_db_find_session(call,
                                                           call->path_arg);
     if (!row) {
-        not_found(call, API_SESSION, call->path_arg);
+        native_not_found(call, API_SESSION, call->path_arg);
         return;
     }
     struct ovsdb_idl_index *index = call->ctx->status_by_session;
@@ -904,7 +602,7 @@ static void
 config_put(struct api_call *call)
 {
     bool prune;
-    if (!query_bool(call, "prune", &prune)) {
+    if (!native_query_bool(call, "prune", &prune)) {
         return;
     }
     struct ctl_json_doc doc;
@@ -948,9 +646,24 @@ struct route {
     api_handler_func *done;     /* ...what renders its result. */
 };
 
-static void list_filters(struct api_call *c) { list_rows(c, API_FILTER); }
-static void list_targets(struct api_call *c) { list_rows(c, API_TARGET); }
-static void list_sessions(struct api_call *c) { list_rows(c, API_SESSION); }
+/* The collections' GET handlers. */
+static void
+list_filters(struct api_call *c)
+{
+    native_list_rows(c, API_FILTER);
+}
+
+static void
+list_targets(struct api_call *c)
+{
+    native_list_rows(c, API_TARGET);
+}
+
+static void
+list_sessions(struct api_call *c)
+{
+    native_list_rows(c, API_SESSION);
+}
 
 static const struct route routes[] = {
     {"GET", "/v1/filters", "tmirror:ListFilters", list_filters, NULL, NULL},
@@ -1052,13 +765,15 @@ api_native_handle(struct api_call *call)
     call->path_arg2 = args.n > 1 ? xstrdup(args.names[1]) : NULL;
     svec_destroy(&args);
 
-    if (!authenticate(call) || !api_call_authorize(call, found->action)) {
+    if (!native_authenticate(call)
+        || !api_call_authorize(call, found->action)) {
         return;
     }
     if (found->read) {
         static const char *const none[] = { NULL };
         if (found->read != list_filters && found->read != list_targets
-            && found->read != list_sessions && !parse_query(call, none)) {
+            && found->read != list_sessions
+            && !native_parse_query(call, none)) {
             return;
         }
         found->read(call);
@@ -1066,8 +781,8 @@ api_native_handle(struct api_call *call)
     }
 
     static const char *const write_params[] = { "dry_run", "prune", NULL };
-    if (!parse_query(call, write_params)
-        || !query_bool(call, "dry_run", &call->dry_run)) {
+    if (!native_parse_query(call, write_params)
+        || !native_query_bool(call, "dry_run", &call->dry_run)) {
         return;
     }
     if (smap_get(&call->params, "prune") && found->write != config_put) {
@@ -1075,7 +790,7 @@ api_native_handle(struct api_call *call)
                        "/v1/config");
         return;
     }
-    if (strcmp(req->method, "DELETE") && !check_body(call)) {
+    if (strcmp(req->method, "DELETE") && !native_check_body(call)) {
         return;
     }
     api_call_start_write(call, found->write, found->done);

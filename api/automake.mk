@@ -4,6 +4,8 @@
 bin_PROGRAMS += api/tmirror-api
 api_tmirror_api_SOURCES = \
 	api/tmirror-api.c \
+	api/api-apply.c \
+	api/api-apply.h \
 	api/access-log.c \
 	api/access-log.h \
 	api/api-auth.c \
@@ -31,12 +33,18 @@ api_tmirror_api_SOURCES = \
 	api/api-request.c \
 	api/api-request.h \
 	api/auth-config.c \
+	api/ec2-describe.c \
+	api/ec2-internal.h \
+	api/ec2-params.c \
+	api/ec2-render.c \
 	api/ec2-xml.c \
 	api/ec2-xml.h \
 	api/http-conns.c \
 	api/http-conns.h \
 	api/http-server.c \
 	api/http-server.h \
+	api/native-internal.h \
+	api/native-request.c \
 	api/sigv4.c \
 	api/sigv4.h \
 	utilities/ctl-intent.c \
