@@ -25,10 +25,10 @@
 /* Returns true if rendering 'a' and 'b' (single-object documents) gives
  * the same text. */
 static bool
-same_doc(const struct ctl_json_doc *a, const struct ctl_json_doc *b)
+same_doc(const struct intent_doc *a, const struct intent_doc *b)
 {
-    char *ta = ctl_json_doc_format(a);
-    char *tb = ctl_json_doc_format(b);
+    char *ta = intent_doc_format(a);
+    char *tb = intent_doc_format(b);
     bool same = !strcmp(ta, tb);
     free(ta);
     free(tb);
@@ -38,7 +38,7 @@ same_doc(const struct ctl_json_doc *a, const struct ctl_json_doc *b)
 /* A document with no objects and no TM_Global maps, whose arrays borrow
  * one object of another document. */
 static void
-borrow_doc(struct ctl_json_doc *doc)
+borrow_doc(struct intent_doc *doc)
 {
     memset(doc, 0, sizeof *doc);
     smap_init(&doc->options);
@@ -49,8 +49,8 @@ borrow_doc(struct ctl_json_doc *doc)
  * object. */
 static void
 note_change(struct svec *changes, const char *kind, const char *name,
-            bool created, struct ctl_json_doc *old_doc,
-            const struct ctl_json_doc *new_doc)
+            bool created, struct intent_doc *old_doc,
+            const struct intent_doc *new_doc)
 {
     /* The project tag is the API's, not the document's: compare without
      * it unless the document sets it. */
@@ -75,26 +75,26 @@ note_change(struct svec *changes, const char *kind, const char *name,
 
 /* Applies the targets of 'doc'.  Returns false if it replied. */
 static bool
-apply_targets(struct api_call *call, const struct ctl_json_doc *doc,
+apply_targets(struct api_call *call, const struct intent_doc *doc,
               struct svec *changes)
 {
     for (size_t i = 0; i < doc->n_targets; i++) {
-        const struct ctl_json_target *t = &doc->targets[i];
+        const struct intent_doc_target *t = &doc->targets[i];
         if (!strcmp(t->type, "port")
             && !api_db_check_port(call, "port", t->port)) {
             return false;
         }
         const struct tmrec_target *row = api_db_find_target(call, t->name);
-        struct ctl_json_doc old_doc, new_doc;
-        ctl_json_doc_init(&old_doc);
+        struct intent_doc old_doc, new_doc;
+        intent_doc_init(&old_doc);
         if (row) {
             api_db_doc_add_target(&old_doc, row);
         }
         borrow_doc(&new_doc);
-        new_doc.targets = CONST_CAST(struct ctl_json_target *, t);
+        new_doc.targets = CONST_CAST(struct intent_doc_target *, t);
         new_doc.n_targets = 1;
         note_change(changes, "target", t->name, !row, &old_doc, &new_doc);
-        ctl_json_doc_destroy(&old_doc);
+        intent_doc_destroy(&old_doc);
         api_db_write_target(call, row, t);
     }
     return true;
@@ -102,22 +102,22 @@ apply_targets(struct api_call *call, const struct ctl_json_doc *doc,
 
 /* Applies the filters of 'doc'. */
 static void
-apply_filters(struct api_call *call, const struct ctl_json_doc *doc,
+apply_filters(struct api_call *call, const struct intent_doc *doc,
               struct svec *changes)
 {
     for (size_t i = 0; i < doc->n_filters; i++) {
-        const struct ctl_json_filter *f = &doc->filters[i];
+        const struct intent_doc_filter *f = &doc->filters[i];
         const struct tmrec_filter *row = api_db_find_filter(call, f->name);
-        struct ctl_json_doc old_doc, new_doc;
-        ctl_json_doc_init(&old_doc);
+        struct intent_doc old_doc, new_doc;
+        intent_doc_init(&old_doc);
         if (row) {
             api_db_doc_add_filter(&old_doc, row, NULL);
         }
         borrow_doc(&new_doc);
-        new_doc.filters = CONST_CAST(struct ctl_json_filter *, f);
+        new_doc.filters = CONST_CAST(struct intent_doc_filter *, f);
         new_doc.n_filters = 1;
         note_change(changes, "filter", f->name, !row, &old_doc, &new_doc);
-        ctl_json_doc_destroy(&old_doc);
+        intent_doc_destroy(&old_doc);
         api_db_write_filter(call, row, f, true);
     }
 }
@@ -150,11 +150,11 @@ filter_by_name(const struct api_call *call, const char *name)
 
 /* Applies the sessions of 'doc'. */
 static bool
-apply_sessions(struct api_call *call, const struct ctl_json_doc *doc,
+apply_sessions(struct api_call *call, const struct intent_doc *doc,
                struct svec *changes)
 {
     for (size_t i = 0; i < doc->n_sessions; i++) {
-        const struct ctl_json_session *s = &doc->sessions[i];
+        const struct intent_doc_session *s = &doc->sessions[i];
         if (!api_db_check_port(call, "source", s->source)) {
             return false;
         }
@@ -169,20 +169,20 @@ apply_sessions(struct api_call *call, const struct ctl_json_doc *doc,
             return false;
         }
         const struct tmrec_session *row = api_db_find_session(call, s->name);
-        struct ctl_json_doc old_doc, new_doc;
-        ctl_json_doc_init(&old_doc);
+        struct intent_doc old_doc, new_doc;
+        intent_doc_init(&old_doc);
         if (row) {
             api_db_doc_add_session(&old_doc, row);
         }
         borrow_doc(&new_doc);
-        new_doc.sessions = CONST_CAST(struct ctl_json_session *, s);
+        new_doc.sessions = CONST_CAST(struct intent_doc_session *, s);
         new_doc.n_sessions = 1;
         /* A session that names no VNI keeps its own: compare without. */
         if (row && s->vni < 0) {
             old_doc.sessions[0].vni = -1;
         }
         note_change(changes, "session", s->name, !row, &old_doc, &new_doc);
-        ctl_json_doc_destroy(&old_doc);
+        intent_doc_destroy(&old_doc);
         if (!api_db_write_session(call, row, s, target, filter)) {
             return false;
         }
@@ -207,7 +207,7 @@ doc_names(const void *elems, size_t n, size_t size, const char *name)
 
 /* Deletes the visible rows that 'doc' does not name. */
 static void
-prune(struct api_call *call, const struct ctl_json_doc *doc,
+prune(struct api_call *call, const struct intent_doc *doc,
       struct svec *changes)
 {
     struct ovsdb_idl *idl = call->ctx->idl;
@@ -243,7 +243,7 @@ prune(struct api_call *call, const struct ctl_json_doc *doc,
 
 /* Applies TM_Global's maps (admin projects only). */
 static bool
-apply_global(struct api_call *call, const struct ctl_json_doc *doc,
+apply_global(struct api_call *call, const struct intent_doc *doc,
              struct svec *changes)
 {
     if (!doc->has_options && !doc->has_external_ids) {
@@ -273,7 +273,7 @@ apply_global(struct api_call *call, const struct ctl_json_doc *doc,
 
 /* Makes the database match 'doc'.  See api-db.h. */
 bool
-api_db_apply(struct api_call *call, const struct ctl_json_doc *doc,
+api_db_apply(struct api_call *call, const struct intent_doc *doc,
              bool prune_rows, struct svec *changes)
 {
     call->uuid_taken = true;    /* Every new row gets a fresh UUID. */

@@ -15,14 +15,14 @@
 #include <stdbool.h>
 
 struct api_call;
-struct ctl_json_doc;
+struct intent_doc;
 struct svec;
 
 /* Makes the database match 'doc' for the call's project, adding one line
  * per change to 'changes' ("create filter web", "update session s1", ...).
  * With 'prune', deletes the project's filters, targets and sessions that
  * 'doc' does not name.  Returns false if it replied with an error. */
-bool api_db_apply(struct api_call *, const struct ctl_json_doc *doc,
+bool api_db_apply(struct api_call *, const struct intent_doc *doc,
                   bool prune, struct svec *changes);
 
 #endif /* api/api-apply.h */

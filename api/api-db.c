@@ -177,7 +177,7 @@ api_db_session_vni(const struct tmrec_session *row)
 
 /* Fills 'rule' (uninitialized) from 'row'. */
 static void
-rule_from_row(const struct tmrec_filter_rule *row, struct ctl_json_rule *r)
+rule_from_row(const struct tmrec_filter_rule *row, struct intent_doc_rule *r)
 {
     memset(r, 0, sizeof *r);
     r->direction = xstrdup(row->direction);
@@ -209,10 +209,10 @@ rule_from_row(const struct tmrec_filter_rule *row, struct ctl_json_rule *r)
 /* Repairs the maps in 'doc' after its arrays moved in memory (realloc()):
  * an empty hmap points into itself. */
 static void
-doc_maps_moved(struct ctl_json_doc *doc)
+doc_maps_moved(struct intent_doc *doc)
 {
     for (size_t i = 0; i < doc->n_filters; i++) {
-        struct ctl_json_filter *f = &doc->filters[i];
+        struct intent_doc_filter *f = &doc->filters[i];
         hmap_moved(&f->external_ids.map);
         for (size_t j = 0; j < f->n_rules; j++) {
             hmap_moved(&f->rules[j].external_ids.map);
@@ -270,7 +270,7 @@ void
 api_render_init(struct api_render *render)
 {
     memset(render, 0, sizeof *render);
-    ctl_json_doc_init(&render->doc);
+    intent_doc_init(&render->doc);
 }
 
 void
@@ -280,13 +280,13 @@ api_render_destroy(struct api_render *render)
         api_annot_destroy(&render->annots[i]);
     }
     free(render->annots);
-    ctl_json_doc_destroy(&render->doc);
+    intent_doc_destroy(&render->doc);
 }
 
 /* Appends a filter object (with its rules, in evaluation order) for 'row'
  * to 'doc' and returns it. */
-struct ctl_json_filter *
-api_db_doc_add_filter(struct ctl_json_doc *doc, const struct tmrec_filter *row,
+struct intent_doc_filter *
+api_db_doc_add_filter(struct intent_doc *doc, const struct tmrec_filter *row,
                const struct tmrec_filter_rule ***sortedp)
 {
     if (is_pow2_or_zero(doc->n_filters)) {
@@ -294,7 +294,7 @@ api_db_doc_add_filter(struct ctl_json_doc *doc, const struct tmrec_filter *row,
                                 * sizeof *doc->filters));
         doc_maps_moved(doc);
     }
-    struct ctl_json_filter *f = &doc->filters[doc->n_filters++];
+    struct intent_doc_filter *f = &doc->filters[doc->n_filters++];
     memset(f, 0, sizeof *f);
     f->name = xstrdup(row->name);
     f->description = xstrdup(row->description);
@@ -336,7 +336,7 @@ void
 api_render_rule(struct api_render *render, const struct tmrec_filter *filter,
                 const struct tmrec_filter_rule *row)
 {
-    struct ctl_json_doc *doc = &render->doc;
+    struct intent_doc *doc = &render->doc;
     if (!doc->n_filters) {
         doc->filters = xzalloc(sizeof *doc->filters);
         doc->n_filters = 1;
@@ -344,7 +344,7 @@ api_render_rule(struct api_render *render, const struct tmrec_filter *filter,
         doc->filters[0].description = xstrdup("");
         smap_init(&doc->filters[0].external_ids);
     }
-    struct ctl_json_filter *f = &doc->filters[0];
+    struct intent_doc_filter *f = &doc->filters[0];
     if (is_pow2_or_zero(f->n_rules)) {
         f->rules = xrealloc(f->rules, (MAX(1, 2 * f->n_rules)
                             * sizeof *f->rules));
@@ -362,14 +362,14 @@ api_render_rule(struct api_render *render, const struct tmrec_filter *filter,
 
 /* Appends a target object for 'row' to 'doc'. */
 void
-api_db_doc_add_target(struct ctl_json_doc *doc, const struct tmrec_target *row)
+api_db_doc_add_target(struct intent_doc *doc, const struct tmrec_target *row)
 {
     if (is_pow2_or_zero(doc->n_targets)) {
         doc->targets = xrealloc(doc->targets, (MAX(1, 2 * doc->n_targets)
                                 * sizeof *doc->targets));
         doc_maps_moved(doc);
     }
-    struct ctl_json_target *t = &doc->targets[doc->n_targets++];
+    struct intent_doc_target *t = &doc->targets[doc->n_targets++];
     memset(t, 0, sizeof *t);
     t->name = xstrdup(row->name);
     t->type = xstrdup(row->type);
@@ -394,7 +394,7 @@ api_render_target(struct api_render *render, const struct tmrec_target *row)
 
 /* Appends a session object for 'row' to 'doc'. */
 void
-api_db_doc_add_session(struct ctl_json_doc *doc,
+api_db_doc_add_session(struct intent_doc *doc,
                        const struct tmrec_session *row)
 {
     if (is_pow2_or_zero(doc->n_sessions)) {
@@ -402,7 +402,7 @@ api_db_doc_add_session(struct ctl_json_doc *doc,
                                  * sizeof *doc->sessions));
         doc_maps_moved(doc);
     }
-    struct ctl_json_session *s = &doc->sessions[doc->n_sessions++];
+    struct intent_doc_session *s = &doc->sessions[doc->n_sessions++];
     memset(s, 0, sizeof *s);
     s->name = xstrdup(row->name);
     s->source = xstrdup(row->source);
@@ -436,7 +436,7 @@ api_render_session(struct api_render *render,
 
 /* Fills 'doc' with what the call sees. */
 void
-api_db_export(const struct api_call *call, struct ctl_json_doc *doc)
+api_db_export(const struct api_call *call, struct intent_doc *doc)
 {
     struct ovsdb_idl *idl = call->ctx->idl;
     const struct tmrec_tm_global *global = tmrec_tm_global_first(idl);
@@ -466,7 +466,7 @@ api_db_export(const struct api_call *call, struct ctl_json_doc *doc)
             api_db_doc_add_session(doc, session);
         }
     }
-    ctl_json_doc_sort(doc);
+    intent_doc_sort(doc);
 }
 
 /* ---- Objects to rows. ---- */
@@ -514,7 +514,7 @@ new_uuid(struct api_call *call)
 static void
 rule_to_row(struct api_call *call OVS_UNUSED,
             const struct tmrec_filter_rule *row,
-            const struct ctl_json_rule *r)
+            const struct intent_doc_rule *r)
 {
     tmrec_filter_rule_set_direction(row, r->direction);
     tmrec_filter_rule_set_rule_number(row, r->number);
@@ -540,11 +540,11 @@ rule_to_row(struct api_call *call OVS_UNUSED,
  * keep their (direction, number). */
 static void
 sync_rules(struct api_call *call, const struct tmrec_filter *filter,
-           const struct ctl_json_filter *f)
+           const struct intent_doc_filter *f)
 {
     struct tmrec_filter_rule **rows = xcalloc(f->n_rules + 1, sizeof *rows);
     for (size_t i = 0; i < f->n_rules; i++) {
-        const struct ctl_json_rule *r = &f->rules[i];
+        const struct intent_doc_rule *r = &f->rules[i];
         const struct tmrec_filter_rule *row = NULL;
         for (size_t j = 0; j < filter->n_rules && !row; j++) {
             const struct tmrec_filter_rule *old = filter->rules[j];
@@ -566,7 +566,7 @@ sync_rules(struct api_call *call, const struct tmrec_filter *filter,
 
 const struct tmrec_filter *
 api_db_write_filter(struct api_call *call, const struct tmrec_filter *row,
-                    const struct ctl_json_filter *f, bool set_rules)
+                    const struct intent_doc_filter *f, bool set_rules)
 {
     if (!row) {
         struct uuid uuid = new_uuid(call);
@@ -612,7 +612,7 @@ api_db_filter_set_rules(const struct tmrec_filter *filter,
 const struct tmrec_filter_rule *
 api_db_write_rule(struct api_call *call, const struct tmrec_filter *filter,
                   const struct tmrec_filter_rule *row,
-                  const struct ctl_json_rule *r)
+                  const struct intent_doc_rule *r)
 {
     if (!row) {
         struct uuid uuid = new_uuid(call);
@@ -625,7 +625,7 @@ api_db_write_rule(struct api_call *call, const struct tmrec_filter *filter,
 
 const struct tmrec_target *
 api_db_write_target(struct api_call *call, const struct tmrec_target *row,
-                    const struct ctl_json_target *t)
+                    const struct intent_doc_target *t)
 {
     if (!row) {
         struct uuid uuid = new_uuid(call);
@@ -651,7 +651,7 @@ api_db_write_target(struct api_call *call, const struct tmrec_target *row,
  * if none is free. */
 static bool
 session_vni(struct api_call *call, const struct tmrec_session *old,
-            const struct ctl_json_session *s,
+            const struct intent_doc_session *s,
             const struct tmrec_target *target, int64_t *vni)
 {
     if (s->vni >= 0) {
@@ -675,7 +675,7 @@ session_vni(struct api_call *call, const struct tmrec_session *old,
 
 const struct tmrec_session *
 api_db_write_session(struct api_call *call, const struct tmrec_session *row,
-                     const struct ctl_json_session *s,
+                     const struct intent_doc_session *s,
                      const struct tmrec_target *target,
                      const struct tmrec_filter *filter)
 {

@@ -9,7 +9,7 @@
 
 /* tmirror-api's view of the Traffic_Mirror database, shared by both
  * dialects: finding rows by id or name as a project sees them, turning rows
- * into the document model's objects (ctl-json.h) for rendering, and
+ * into the document model's objects (tmirror/intent-doc.h) for rendering, and
  * writing objects back into rows inside a call's transaction.
  *
  * Every row a call creates or rewrites gets the call's project in
@@ -21,7 +21,7 @@
 
 #include "api-ids.h"
 #include "api-json.h"
-#include "ctl-json.h"
+#include "tmirror/intent-doc.h"
 
 struct api_call;
 struct api_context;
@@ -53,7 +53,7 @@ const struct tmrec_filter *api_db_rule_filter(
 
 /* Objects to render: a document with one annotation per object. */
 struct api_render {
-    struct ctl_json_doc doc;
+    struct intent_doc doc;
     struct api_annot *annots;
     size_t n, allocated;
 };
@@ -69,7 +69,7 @@ void api_render_rule(struct api_render *, const struct tmrec_filter *,
 
 /* Fills 'doc' with every configuration row the call sees (for GET
  * /v1/config). */
-void api_db_export(const struct api_call *, struct ctl_json_doc *doc);
+void api_db_export(const struct api_call *, struct intent_doc *doc);
 
 /* Writes an object into a new row ('row' NULL, with the call's UUID) or
  * over 'row', in the call's transaction.  A filter's rules are made to
@@ -77,21 +77,21 @@ void api_db_export(const struct api_call *, struct ctl_json_doc *doc);
  * (direction, number). */
 const struct tmrec_filter *api_db_write_filter(struct api_call *,
                                                const struct tmrec_filter *row,
-                                               const struct ctl_json_filter *f,
+                                               const struct intent_doc_filter *f,
                                                bool set_rules);
 const struct tmrec_filter_rule *api_db_write_rule(
     struct api_call *, const struct tmrec_filter *filter,
-    const struct tmrec_filter_rule *row, const struct ctl_json_rule *r);
+    const struct tmrec_filter_rule *row, const struct intent_doc_rule *r);
 void api_db_filter_set_rules(const struct tmrec_filter *,
                              const struct tmrec_filter_rule *add,
                              const struct tmrec_filter_rule *remove);
 const struct tmrec_target *api_db_write_target(struct api_call *,
                                                const struct tmrec_target *row,
-                                               const struct ctl_json_target *);
+                                               const struct intent_doc_target *);
 /* Returns NULL and replies if no VNI is free. */
 const struct tmrec_session *api_db_write_session(
     struct api_call *, const struct tmrec_session *row,
-    const struct ctl_json_session *s, const struct tmrec_target *target,
+    const struct intent_doc_session *s, const struct tmrec_target *target,
     const struct tmrec_filter *filter);
 
 /* Returns the names of the sessions (at most 5, then "...") that use
@@ -110,11 +110,11 @@ bool api_db_check_port(struct api_call *, const char *field,
 /* Appends the document object of a row to 'doc' (for a filter, its rules
  * in evaluation order; '*sortedp', if nonnull, receives those rule rows,
  * to be freed). */
-struct ctl_json_filter *api_db_doc_add_filter(
-    struct ctl_json_doc *, const struct tmrec_filter *,
+struct intent_doc_filter *api_db_doc_add_filter(
+    struct intent_doc *, const struct tmrec_filter *,
     const struct tmrec_filter_rule ***sortedp);
-void api_db_doc_add_target(struct ctl_json_doc *, const struct tmrec_target *);
-void api_db_doc_add_session(struct ctl_json_doc *,
+void api_db_doc_add_target(struct intent_doc *, const struct tmrec_target *);
+void api_db_doc_add_session(struct intent_doc *,
                             const struct tmrec_session *);
 
 /* Generic IDL rows to typed ones (the header is the first member). */

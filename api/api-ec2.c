@@ -104,15 +104,15 @@ create_filter(struct api_call *call)
     }
     ds_put_char(&obj, '}');
 
-    struct ctl_json_doc doc;
-    ctl_json_doc_init(&doc);
+    struct intent_doc doc;
+    intent_doc_init(&doc);
     char *error = api_json_parse_object(API_FILTER, ds_cstr(&obj), &doc);
     if (error) {
         ec2_invalid(call, error, ec2_rule_params);
     } else {
         api_db_write_filter(call, NULL, &doc.filters[0], true);
     }
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
     ds_destroy(&obj);
 }
 
@@ -212,8 +212,8 @@ create_rule(struct api_call *call)
     }
     ds_put_char(&obj, '}');
 
-    struct ctl_json_doc doc;
-    ctl_json_doc_init(&doc);
+    struct intent_doc doc;
+    intent_doc_init(&doc);
     char *error = api_json_parse_object(API_RULE, ds_cstr(&obj), &doc);
     if (error) {
         ec2_invalid(call, error, ec2_rule_params);
@@ -221,7 +221,7 @@ create_rule(struct api_call *call)
         memset(&call->uuid, 0, sizeof call->uuid);
         api_db_write_rule(call, f, NULL, &doc.filters[0].rules[0]);
     }
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
     ds_destroy(&obj);
 }
 
@@ -280,8 +280,8 @@ modify_rule(struct api_call *call)
     api_render_rule(&render, f, rule);
     char *merged = NULL;
     bool has_rules;
-    struct ctl_json_doc doc;
-    ctl_json_doc_init(&doc);
+    struct intent_doc doc;
+    intent_doc_init(&doc);
     char *error = api_json_merge(API_RULE, &render.doc, ds_cstr(&patch),
                                  &merged, &has_rules);
     if (!error) {
@@ -295,7 +295,7 @@ modify_rule(struct api_call *call)
         api_db_write_rule(call, f, rule, &doc.filters[0].rules[0]);
     }
     free(merged);
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
     api_render_destroy(&render);
     ds_destroy(&patch);
 }
@@ -380,15 +380,15 @@ create_target(struct api_call *call)
     }
     ds_put_char(&obj, '}');
 
-    struct ctl_json_doc doc;
-    ctl_json_doc_init(&doc);
+    struct intent_doc doc;
+    intent_doc_init(&doc);
     char *error = api_json_parse_object(API_TARGET, ds_cstr(&obj), &doc);
     if (error) {
         ec2_invalid(call, error, ec2_target_params);
     } else {
         api_db_write_target(call, NULL, &doc.targets[0]);
     }
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
     ds_destroy(&obj);
 }
 
@@ -427,7 +427,7 @@ target_deleted(struct api_call *call)
 /* Resolves and writes session 's' over 'row'. */
 static void
 write_session(struct api_call *call, const struct tmrec_session *row,
-              const struct ctl_json_session *s)
+              const struct intent_doc_session *s)
 {
     if (!api_db_check_port(call, "NetworkInterfaceId", s->source)) {
         return;
@@ -480,15 +480,15 @@ create_session(struct api_call *call)
     ec2_session_params_to_json(call, &obj);
     ds_put_char(&obj, '}');
 
-    struct ctl_json_doc doc;
-    ctl_json_doc_init(&doc);
+    struct intent_doc doc;
+    intent_doc_init(&doc);
     char *error = api_json_parse_object(API_SESSION, ds_cstr(&obj), &doc);
     if (error) {
         ec2_invalid(call, error, ec2_session_params);
     } else {
         write_session(call, NULL, &doc.sessions[0]);
     }
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
     ds_destroy(&obj);
 }
 
@@ -534,8 +534,8 @@ modify_session(struct api_call *call)
     api_render_session(&render, row);
     char *merged = NULL;
     bool has_rules;
-    struct ctl_json_doc doc;
-    ctl_json_doc_init(&doc);
+    struct intent_doc doc;
+    intent_doc_init(&doc);
     char *error = api_json_merge(API_SESSION, &render.doc, ds_cstr(&patch),
                                  &merged, &has_rules);
     if (!error) {
@@ -549,7 +549,7 @@ modify_session(struct api_call *call)
         write_session(call, row, &doc.sessions[0]);
     }
     free(merged);
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
     api_render_destroy(&render);
     ds_destroy(&patch);
 }

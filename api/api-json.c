@@ -101,21 +101,21 @@ wrap_object(enum api_kind kind, json_t *obj)
 {
     switch (kind) {
     case API_FILTER:
-        return json_pack("{s:i, s:[o]}", "version", CTL_JSON_VERSION,
+        return json_pack("{s:i, s:[o]}", "version", INTENT_DOC_VERSION,
                          "filters", obj);
     case API_RULE:
         return json_pack("{s:i, s:[{s:s, s:[o]}]}", "version",
-                         CTL_JSON_VERSION, "filters", "name", "f", "rules",
+                         INTENT_DOC_VERSION, "filters", "name", "f", "rules",
                          obj);
     case API_TARGET:
-        return json_pack("{s:i, s:[o]}", "version", CTL_JSON_VERSION,
+        return json_pack("{s:i, s:[o]}", "version", INTENT_DOC_VERSION,
                          "targets", obj);
     case API_SESSION: {
         /* Stand-ins named as the session's references, when they are
          * strings; otherwise the parser reports the bad member. */
         const char *t = string_member(obj, "target");
         const char *f = string_member(obj, "filter");
-        json_t *doc = json_pack("{s:i, s:[o]}", "version", CTL_JSON_VERSION,
+        json_t *doc = json_pack("{s:i, s:[o]}", "version", INTENT_DOC_VERSION,
                                 "sessions", obj);
         if (t && *t) {
             json_object_set_new(doc, "targets",
@@ -135,7 +135,7 @@ wrap_object(enum api_kind kind, json_t *obj)
 /* Parses one object of kind 'kind'.  See api-json.h. */
 char *
 api_json_parse_object(enum api_kind kind, const char *body,
-                      struct ctl_json_doc *doc)
+                      struct intent_doc *doc)
 {
     char *error = NULL;
     json_t *obj = load_object(body, &error);
@@ -146,7 +146,7 @@ api_json_parse_object(enum api_kind kind, const char *body,
     char *text = json_dumps(wrapped, JSON_COMPACT);
     json_decref(wrapped);
 
-    error = ctl_json_doc_parse(text, doc);
+    error = intent_doc_parse(text, doc);
     free(text);
     if (error) {
         static const char *const prefixes[] = {
@@ -193,10 +193,10 @@ add_fields(json_t *obj, const struct smap *fields)
 /* Renders 'doc' and returns the array of kind 'kind' in it, with a new
  * reference; '*rootp' receives the document (to be freed). */
 static json_t *
-render_array(enum api_kind kind, const struct ctl_json_doc *doc,
+render_array(enum api_kind kind, const struct intent_doc *doc,
              json_t **rootp)
 {
-    char *text = ctl_json_doc_format(doc);
+    char *text = intent_doc_format(doc);
     json_error_t jerr;
     json_t *root = json_loads(text, 0, &jerr);
     free(text);
@@ -213,7 +213,7 @@ render_array(enum api_kind kind, const struct ctl_json_doc *doc,
 
 /* Renders objects.  See api-json.h. */
 char *
-api_json_render(enum api_kind kind, const struct ctl_json_doc *doc,
+api_json_render(enum api_kind kind, const struct intent_doc *doc,
                 const struct api_annot *annots, bool single,
                 const char *next_token)
 {
@@ -252,7 +252,7 @@ api_json_render(enum api_kind kind, const struct ctl_json_doc *doc,
 
 /* Merges 'patch' into the rendered object of kind 'kind'. */
 char *
-api_json_merge(enum api_kind kind, const struct ctl_json_doc *doc,
+api_json_merge(enum api_kind kind, const struct intent_doc *doc,
                const char *patch_text, char **merged, bool *has_rules)
 {
     char *error = NULL;

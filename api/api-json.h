@@ -9,7 +9,7 @@
 
 /* The native API's JSON (api-json.c, the only jansson user of the request
  * path): request bodies in, responses out, converted through the plain C
- * structs of the export/apply document model (ctl-json.h), so that the
+ * structs of the export/apply document model (tmirror/intent-doc.h), so that the
  * API's objects are exactly the objects of "tmirror-ctl export" and are
  * checked by the same parser.  No OVS JSON here. */
 
@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "api-ids.h"
-#include "ctl-json.h"
+#include "tmirror/intent-doc.h"
 #include "smap.h"
 #include "svec.h"
 
@@ -41,13 +41,13 @@ void api_annot_destroy(struct api_annot *);
  * NULL or a message whose JSON path is relative to the body ("$.number:
  * ..."). */
 char *api_json_parse_object(enum api_kind kind, const char *body,
-                            struct ctl_json_doc *doc);
+                            struct intent_doc *doc);
 
 /* Renders the objects of kind 'kind' in 'doc' (for API_RULE, the rules of
  * doc->filters[0]) with 'annots' (one per object, in order).  With 'single'
  * the one object alone; otherwise {"items": [...]} plus "next_token" when
  * 'next_token' is nonnull. */
-char *api_json_render(enum api_kind kind, const struct ctl_json_doc *doc,
+char *api_json_render(enum api_kind kind, const struct intent_doc *doc,
                       const struct api_annot *annots, bool single,
                       const char *next_token);
 
@@ -56,7 +56,7 @@ char *api_json_render(enum api_kind kind, const struct ctl_json_doc *doc,
  * to it, giving the text of the updated object in '*merged'.  Returns NULL
  * or an error about 'patch'.  Stores in '*has_rules' whether the patch
  * names "rules". */
-char *api_json_merge(enum api_kind kind, const struct ctl_json_doc *doc,
+char *api_json_merge(enum api_kind kind, const struct intent_doc *doc,
                      const char *patch, char **merged, bool *has_rules);
 
 /* One Session_Status row. */

@@ -70,8 +70,8 @@ filter_committed(struct api_call *call)
 static void
 filter_create(struct api_call *call)
 {
-    struct ctl_json_doc doc;
-    ctl_json_doc_init(&doc);
+    struct intent_doc doc;
+    intent_doc_init(&doc);
     char *error = api_json_parse_object(API_FILTER, call->req->body, &doc);
     if (error) {
         api_call_error(call, 400, "InvalidValue", "%s", error);
@@ -81,14 +81,14 @@ filter_create(struct api_call *call)
         api_db_write_filter(call, NULL, &doc.filters[0], true);
         call->aux = call;       /* Created: 201. */
     }
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
 }
 
 /* Merges the call's body into the current object of 'kind' in 'render'
  * and parses the result into 'doc'.  Returns false if it replied. */
 static bool
 merge_body(struct api_call *call, enum api_kind kind,
-           const struct api_render *render, struct ctl_json_doc *doc,
+           const struct api_render *render, struct intent_doc *doc,
            bool *has_rules)
 {
     char *merged = NULL;
@@ -117,15 +117,15 @@ filter_update(struct api_call *call)
     struct api_render render;
     api_render_init(&render);
     api_render_filter(&render, row);
-    struct ctl_json_doc doc;
-    ctl_json_doc_init(&doc);
+    struct intent_doc doc;
+    intent_doc_init(&doc);
     bool has_rules;
     if (merge_body(call, API_FILTER, &render, &doc, &has_rules)) {
         call->uuid = row->header_.uuid;
         call->uuid_taken = true;
         api_db_write_filter(call, row, &doc.filters[0], has_rules);
     }
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
     api_render_destroy(&render);
 }
 
@@ -223,8 +223,8 @@ rule_create(struct api_call *call)
     if (!find_filter_rule(call, &filter, NULL)) {
         return;
     }
-    struct ctl_json_doc doc;
-    ctl_json_doc_init(&doc);
+    struct intent_doc doc;
+    intent_doc_init(&doc);
     char *error = api_json_parse_object(API_RULE, call->req->body, &doc);
     if (error) {
         api_call_error(call, 400, "InvalidValue", "%s", error);
@@ -234,7 +234,7 @@ rule_create(struct api_call *call)
         api_db_write_rule(call, filter, NULL, &doc.filters[0].rules[0]);
         call->aux = call;
     }
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
 }
 
 static void
@@ -248,15 +248,15 @@ rule_update(struct api_call *call)
     struct api_render render;
     api_render_init(&render);
     api_render_rule(&render, filter, rule);
-    struct ctl_json_doc doc;
-    ctl_json_doc_init(&doc);
+    struct intent_doc doc;
+    intent_doc_init(&doc);
     bool has_rules;
     if (merge_body(call, API_RULE, &render, &doc, &has_rules)) {
         call->uuid = rule->header_.uuid;
         call->uuid_taken = true;
         api_db_write_rule(call, filter, rule, &doc.filters[0].rules[0]);
     }
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
     api_render_destroy(&render);
 }
 
@@ -324,7 +324,7 @@ target_committed(struct api_call *call)
 /* Writes target 't' over 'row' (NULL: a new one) after the port check. */
 static void
 write_target(struct api_call *call, const struct tmrec_target *row,
-             const struct ctl_json_target *t)
+             const struct intent_doc_target *t)
 {
     if (t->port && !api_db_check_port(call, "$.port", t->port)) {
         return;
@@ -335,8 +335,8 @@ write_target(struct api_call *call, const struct tmrec_target *row,
 static void
 target_create(struct api_call *call)
 {
-    struct ctl_json_doc doc;
-    ctl_json_doc_init(&doc);
+    struct intent_doc doc;
+    intent_doc_init(&doc);
     char *error = api_json_parse_object(API_TARGET, call->req->body, &doc);
     if (error) {
         api_call_error(call, 400, "InvalidValue", "%s", error);
@@ -346,7 +346,7 @@ target_create(struct api_call *call)
         write_target(call, NULL, &doc.targets[0]);
         call->aux = call;
     }
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
 }
 
 static void
@@ -360,15 +360,15 @@ target_update(struct api_call *call)
     struct api_render render;
     api_render_init(&render);
     api_render_target(&render, row);
-    struct ctl_json_doc doc;
-    ctl_json_doc_init(&doc);
+    struct intent_doc doc;
+    intent_doc_init(&doc);
     bool has_rules;
     if (merge_body(call, API_TARGET, &render, &doc, &has_rules)) {
         call->uuid = row->header_.uuid;
         call->uuid_taken = true;
         write_target(call, row, &doc.targets[0]);
     }
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
     api_render_destroy(&render);
 }
 
@@ -425,7 +425,7 @@ session_committed(struct api_call *call)
  * project), checks its source port, and writes it over 'row'. */
 static void
 write_session(struct api_call *call, const struct tmrec_session *row,
-              const struct ctl_json_session *s)
+              const struct intent_doc_session *s)
 {
     if (!api_db_check_port(call, "$.source", s->source)) {
         return;
@@ -450,8 +450,8 @@ write_session(struct api_call *call, const struct tmrec_session *row,
 static void
 session_create(struct api_call *call)
 {
-    struct ctl_json_doc doc;
-    ctl_json_doc_init(&doc);
+    struct intent_doc doc;
+    intent_doc_init(&doc);
     char *error = api_json_parse_object(API_SESSION, call->req->body, &doc);
     if (error) {
         api_call_error(call, 400, "InvalidValue", "%s", error);
@@ -461,7 +461,7 @@ session_create(struct api_call *call)
         write_session(call, NULL, &doc.sessions[0]);
         call->aux = call;
     }
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
 }
 
 static void
@@ -476,15 +476,15 @@ session_update(struct api_call *call)
     struct api_render render;
     api_render_init(&render);
     api_render_session(&render, row);
-    struct ctl_json_doc doc;
-    ctl_json_doc_init(&doc);
+    struct intent_doc doc;
+    intent_doc_init(&doc);
     bool has_rules;
     if (merge_body(call, API_SESSION, &render, &doc, &has_rules)) {
         call->uuid = row->header_.uuid;
         call->uuid_taken = true;
         write_session(call, row, &doc.sessions[0]);
     }
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
     api_render_destroy(&render);
 }
 
@@ -581,13 +581,13 @@ session_status(struct api_call *call)
 static void
 config_get(struct api_call *call)
 {
-    struct ctl_json_doc doc;
-    ctl_json_doc_init(&doc);
+    struct intent_doc doc;
+    intent_doc_init(&doc);
     api_db_export(call, &doc);
-    char *text = ctl_json_doc_format(&doc);
+    char *text = intent_doc_format(&doc);
     api_call_reply(call, 200, "application/json", text);
     free(text);
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
 }
 
 /* The change list of a PUT, kept for the reply. */
@@ -605,16 +605,16 @@ config_put(struct api_call *call)
     if (!native_query_bool(call, "prune", &prune)) {
         return;
     }
-    struct ctl_json_doc doc;
-    ctl_json_doc_init(&doc);
-    char *error = ctl_json_doc_parse(call->req->body, &doc);
+    struct intent_doc doc;
+    intent_doc_init(&doc);
+    char *error = intent_doc_parse(call->req->body, &doc);
     if (error) {
         api_call_error(call, 400, "InvalidValue", "%s", error);
         free(error);
-        ctl_json_doc_destroy(&doc);
+        intent_doc_destroy(&doc);
         return;
     }
-    ctl_json_doc_sort(&doc);
+    intent_doc_sort(&doc);
 
     if (call->aux) {
         free_svec(call->aux);   /* A retry: start the list again. */
@@ -624,7 +624,7 @@ config_put(struct api_call *call)
     call->aux = changes;
     call->aux_free = free_svec;
     api_db_apply(call, &doc, prune, changes);
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
 }
 
 static void

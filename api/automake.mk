@@ -48,14 +48,13 @@ api_tmirror_api_SOURCES = \
 	api/sigv4.c \
 	api/sigv4.h \
 	utilities/ctl-intent.c \
-	utilities/ctl-intent.h \
-	utilities/ctl-json.c \
-	utilities/ctl-json.h
+	utilities/ctl-intent.h
 nodist_api_tmirror_api_SOURCES = api/openapi-doc.c
 api_tmirror_api_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/utilities \
 	-I$(top_srcdir)/api
 api_tmirror_api_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBEVENT_CFLAGS)
 api_tmirror_api_LDADD = \
+	lib/libtmirror-doc.la \
 	lib/libtmirror.la \
 	ovsdb/libtmirror-idl.la \
 	$(OVS_LIBS) \
