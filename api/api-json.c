@@ -4,12 +4,10 @@
  * Licensed under the Apache License, Version 2.0 (the "License").
  */
 
-/* The native API's JSON, with jansson.  See api-json.h.
- *
- * jansson and libopenvswitch both define json_object(), json_array(),
- * json_string(), json_integer(), json_real() and json_equal(); this file
- * includes no OVS header that declares them and never calls those six
- * (values are built with json_pack()), so it cannot bind to OVS's. */
+/* The native API's JSON, with jansson.  See api-json.h.  Like every
+ * jansson user in tmirror, this file includes no OVS JSON header (the
+ * build refuses one that does; README, Decisions, "jansson and
+ * libopenvswitch"). */
 
 #include <config.h>
 

@@ -14,7 +14,7 @@
  *
  * Unknown keys are refused, so that a typo ("action") does not silently
  * grant or deny.  Like every jansson user in tmirror, this file includes no
- * OVS header that declares OVS's JSON functions. */
+ * OVS JSON header. */
 
 #include <config.h>
 
