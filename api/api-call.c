@@ -236,9 +236,10 @@ write_begin(struct api_context *ctx, struct api_call *call)
     char *error = ctl_intent_check(ctx->idl);
     if (error) {
         COVERAGE_INC(api_write_refused);
-        api_call_error(call, intent_error_status(error),
-                       call->dialect == API_EC2 ? "InvalidParameterValue"
-                                                : "InvalidValue",
+        int status = intent_error_status(error);
+        api_call_error(call, status,
+                       (call->dialect == API_EC2 ? "InvalidParameterValue"
+                        : status == 409 ? "Conflict" : "InvalidValue"),
                        "%s", error);
         free(error);
         ovsdb_idl_txn_abort(call->txn);

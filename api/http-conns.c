@@ -92,6 +92,20 @@ refuse_cb(evutil_socket_t fd_ OVS_UNUSED, short what OVS_UNUSED,
     conn_shutdown(conn);
 }
 
+/* Drops 'conn' if evhttp has freed its side and nothing refers to it.
+ * Returns true if it did. */
+static bool
+conn_reap(struct http_conns *conns, struct http_conn *conn)
+{
+    if (conn_released(conn) && !conn->in_progress && !conn->refuse_pending) {
+        hmap_remove(&conns->by_bev, &conn->node);
+        bufferevent_decref(conn->bev);
+        free(conn);
+        return true;
+    }
+    return false;
+}
+
 /* Looks over every connection: drops those that evhttp has freed, and
  * shuts down those whose request is overdue. */
 static void
@@ -102,12 +116,8 @@ tick_cb(evutil_socket_t fd OVS_UNUSED, short what OVS_UNUSED, void *conns_)
     struct http_conn *conn;
 
     HMAP_FOR_EACH_SAFE (conn, node, &conns->by_bev) {
-        if (conn_released(conn)) {
-            if (!conn->in_progress && !conn->refuse_pending) {
-                hmap_remove(&conns->by_bev, &conn->node);
-                bufferevent_decref(conn->bev);
-                free(conn);
-            }
+        if (conn_reap(conns, conn) || conn_released(conn)) {
+            continue;
         } else if (!conn->in_progress && now > conn->deadline
                    && !conn->shut) {
             COVERAGE_INC(http_conn_timed_out);
@@ -167,7 +177,13 @@ http_conns_new_bev(struct event_base *base, void *conns_)
     }
     bufferevent_incref(bev);
 
-    struct http_conn *conn = xzalloc(sizeof *conn);
+    /* Connections that evhttp closed since the last tick do not count. */
+    struct http_conn *conn;
+    HMAP_FOR_EACH_SAFE (conn, node, &conns->by_bev) {
+        conn_reap(conns, conn);
+    }
+
+    conn = xzalloc(sizeof *conn);
     conn->bev = bev;
     conn->conns = conns;
     conn->deadline = time_msec() + conns->timeout_ms;
