@@ -3,6 +3,7 @@
 
 if HAVE_CMOCKA
 UNIT_TESTS = \
+	tests/test-api-auth \
 	tests/test-validate \
 	tests/test-intent-doc \
 	tests/test-json-clash \
@@ -16,6 +17,19 @@ TESTS += $(UNIT_TESTS)
 
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 UNIT_LDADD = lib/libtmirror.la ovsdb/libtmirror-idl.la $(OVS_LIBS) $(CMOCKA_LIBS)
+
+# tmirror-api's SigV4, credentials, ids and form decoding.
+tests_test_api_auth_SOURCES = \
+	tests/test-api-auth.c \
+	api/api-auth.c \
+	api/api-form.c \
+	api/api-ids.c \
+	api/api-request.c \
+	api/auth-config.c \
+	api/sigv4.c
+tests_test_api_auth_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) \
+	-I$(top_srcdir)/api
+tests_test_api_auth_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
 
 tests_test_validate_SOURCES = tests/test-validate.c
 tests_test_validate_CFLAGS = $(UNIT_CFLAGS)
