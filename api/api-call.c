@@ -61,7 +61,6 @@ api_context_destroy(struct api_context *ctx)
     api_auth_unref(ctx->auth);
     sigv4_replay_destroy(&ctx->replay);
     shash_destroy_free_data(&ctx->chassis_seen);
-    free(ctx->credentials_file);
     ovsdb_idl_destroy(ctx->idl);
 }
 

@@ -54,7 +54,6 @@ struct api_context {
     struct ovsdb_idl_index *status_by_session;
     struct http_server *server;
     struct api_auth *auth;              /* Credentials in force. */
-    char *credentials_file;             /* --credentials, or NULL. */
     struct sigv4_replay replay;
     struct shash chassis_seen;          /* Chassis name -> long long int *,
                                          * wall-clock ms of its last

@@ -59,10 +59,3 @@ api_request_reply(struct api_request *req, int status,
     ds_clear(&req->resp_body);
     ds_put_buffer(&req->resp_body, body, len);
 }
-
-/* Returns true for a request that cannot change anything. */
-bool
-api_request_is_read(const struct api_request *req)
-{
-    return !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
-}

@@ -54,7 +54,4 @@ void api_request_reply(struct api_request *, int status,
                        const char *content_type, const char *body,
                        size_t len);
 
-/* Returns true if the request only reads (GET or HEAD). */
-bool api_request_is_read(const struct api_request *);
-
 #endif /* api/api-request.h */

@@ -102,10 +102,3 @@ ec2_xml_int(struct ec2_xml *x, const char *name, int64_t value)
 {
     ds_put_format(&x->ds, "<%s>%"PRId64"</%s>", name, value, name);
 }
-
-void
-ec2_xml_bool(struct ec2_xml *x, const char *name, bool value)
-{
-    ds_put_format(&x->ds, "<%s>%s</%s>", name, value ? "true" : "false",
-                  name);
-}

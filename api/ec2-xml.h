@@ -32,7 +32,6 @@ void ec2_xml_open(struct ec2_xml *, const char *name);
 void ec2_xml_close(struct ec2_xml *);
 void ec2_xml_text(struct ec2_xml *, const char *name, const char *text);
 void ec2_xml_int(struct ec2_xml *, const char *name, int64_t value);
-void ec2_xml_bool(struct ec2_xml *, const char *name, bool value);
 
 /* Appends 'text' XML-escaped to 'ds'. */
 void ec2_xml_escape(struct ds *, const char *text);

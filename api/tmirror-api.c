@@ -280,8 +280,6 @@ main(int argc, char *argv[])
         VLOG_WARN("no --credentials: every request but GET "
                   "/v1/openapi.json will be refused");
     }
-    d.ctx.credentials_file = d.opts.credentials ? xstrdup(d.opts.credentials)
-                                                : NULL;
     api_db_init(&d.ctx);
     api_queue_init(&d.queue);
 

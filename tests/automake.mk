@@ -27,7 +27,7 @@ tests_test_api_auth_SOURCES = \
 	api/api-request.c \
 	api/auth-config.c \
 	api/sigv4.c
-tests_test_api_auth_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) \
+tests_test_api_auth_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir) \
 	-I$(top_srcdir)/api
 tests_test_api_auth_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
 

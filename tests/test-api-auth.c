@@ -17,11 +17,11 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "api-auth.h"
-#include "api-form.h"
-#include "api-ids.h"
-#include "api-request.h"
-#include "sigv4.h"
+#include "api/api-auth.h"
+#include "api/api-form.h"
+#include "api/api-ids.h"
+#include "api/api-request.h"
+#include "api/sigv4.h"
 #include "smap.h"
 #include "util.h"
 
