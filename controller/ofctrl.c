@@ -1777,7 +1777,16 @@ ofctrl_get_session_stats(const struct ofctrl *oc, uint32_t session_key,
     bool ok = s && s->n_accepting && s->have_stats;
     *packets = ok ? s->packets : 0;
     *bytes = ok ? s->bytes : 0;
-    return s && s->n_accepting;
+    return ok;
+}
+
+/* Returns true if 'session_key' has accepting flows whose counters have not
+ * been read yet. */
+bool
+ofctrl_session_stats_pending(const struct ofctrl *oc, uint32_t session_key)
+{
+    const struct session *s = session_find(oc, session_key);
+    return s && s->n_accepting && !s->have_stats;
 }
 
 /* Returns a number that changes when counters arrive. */

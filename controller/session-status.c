@@ -193,9 +193,20 @@ status_update_stats(const struct session_status_ctx *ctx,
                     const struct plan_session *ps, bool counting, bool write)
 {
     uint64_t flow_packets = 0, flow_bytes = 0, packets, bytes;
-    if (ps->programmed) {
-        ofctrl_get_session_stats(ctx->ofctrl, ps->sp.key, &flow_packets,
-                                 &flow_bytes);
+    if (!row && !ctx->may_delete) {
+        /* The row may exist but not be loaded yet: the totals resume from
+         * it, so they start only once it is known. */
+        session_counters_keep(ctx->counters, &ps->sp.uuid);
+        return;
+    }
+    if (ps->programmed
+        && !ofctrl_get_session_stats(ctx->ofctrl, ps->sp.key, &flow_packets,
+                                     &flow_bytes)
+        && ofctrl_session_stats_pending(ctx->ofctrl, ps->sp.key)) {
+        /* Flows are installed but their counters not read yet: folding in
+         * zeros now would count them twice later. */
+        session_counters_keep(ctx->counters, &ps->sp.uuid);
+        return;
     }
     session_counters_update(ctx->counters, &ps->sp.uuid, flow_packets,
                             flow_bytes, status_get_stat(row, "packets"),
@@ -232,7 +243,9 @@ session_status_run(const struct session_status_ctx *ctx)
             status_update_stats(ctx, row, ps, v.counting, false);
         } else {
             bool write_stats = ctx->refresh_stats;
-            if (!row) {
+            if (!row && ctx->may_delete) {
+                /* Only once the monitored rows are complete: before, this
+                 * chassis's row may exist but not be loaded yet. */
                 const struct tmrec_session *srow
                     = tmrec_session_get_for_uuid(ctx->tm_idl, &ps->sp.uuid);
                 if (srow && !tmrec_session_is_deleted(srow)) {

@@ -3,6 +3,7 @@
 
 if HAVE_CMOCKA
 UNIT_TESTS = \
+	tests/test-api-auth \
 	tests/test-validate \
 	tests/test-intent-doc \
 	tests/test-json-clash \
@@ -17,6 +18,19 @@ TESTS += $(UNIT_TESTS)
 
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 UNIT_LDADD = lib/libtmirror.la ovsdb/libtmirror-idl.la $(OVS_LIBS) $(CMOCKA_LIBS)
+
+# tmirror-api's SigV4, credentials, ids and form decoding.
+tests_test_api_auth_SOURCES = \
+	tests/test-api-auth.c \
+	api/api-auth.c \
+	api/api-form.c \
+	api/api-ids.c \
+	api/api-request.c \
+	api/auth-config.c \
+	api/sigv4.c
+tests_test_api_auth_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir) \
+	-I$(top_srcdir)/api
+tests_test_api_auth_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
 
 tests_test_validate_SOURCES = tests/test-validate.c
 tests_test_validate_CFLAGS = $(UNIT_CFLAGS)
@@ -108,15 +122,20 @@ TESTSUITE_AT = \
 	tests/tmirror-ctl.at \
 	tests/vswitch-sync.at \
 	tests/ofctrl.at \
-	tests/tmirror-ctl-json.at
+	tests/tmirror-ctl-json.at \
+	tests/api.at \
+	tests/api-auth.at \
+	tests/api-ec2.at \
+	tests/api-ops.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/summarize.sh
 EXTRA_DIST += tests/real-traffic-lab.sh
+EXTRA_DIST += tests/api-helpers.sh tests/api-sigv4.py
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 CLEANFILES += tests/testsuite.out tests/testsuite.rc
 AUTOM4TE = autom4te
 AUTOTEST = $(AUTOM4TE) -l autotest
-AUTOTEST_PATH = $(abs_top_builddir)/utilities:$(abs_top_builddir)/controller:$(abs_top_builddir)/tests
+AUTOTEST_PATH = $(abs_top_builddir)/utilities:$(abs_top_builddir)/controller:$(abs_top_builddir)/api:$(abs_top_builddir)/tests
 
 $(TESTSUITE): package.m4 $(TESTSUITE_AT)
 	$(AM_V_GEN)$(AUTOTEST) -I $(srcdir) -I $(OVS_SRCDIR) \

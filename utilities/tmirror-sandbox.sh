@@ -42,11 +42,11 @@ if [ -d "$sandbox" ] && [ -n "$(ls -A "$sandbox")" ] \
 fi
 export OVS_RUNDIR=$sandbox OVS_LOGDIR=$sandbox OVS_DBDIR=$sandbox \
        OVS_SYSCONFDIR=$sandbox
-export PATH=$top/utilities:$top/controller:$PATH:/usr/sbin:/sbin
+export PATH=$top/utilities:$top/controller:$top/api:$PATH:/usr/sbin:/sbin
 
 # Stops the daemons of an earlier or this run, by their pidfiles.
 stop_daemons() {
-    for d in tmirror-controller ovs-vswitchd ovsdb-server; do
+    for d in tmirror-api tmirror-controller ovs-vswitchd ovsdb-server; do
         if [ -f "$sandbox/$d.pid" ]; then
             kill "$(cat "$sandbox/$d.pid")" 2>/dev/null || true
         fi
@@ -172,6 +172,44 @@ step "What the controller reports"
 run ovs-appctl -t tmirror-controller tmirror/show
 run tmirror-ctl session-show web-vm1
 
+# ---- tmirror-api: the same database over HTTP (native JSON and EC2). ----
+# Starts tmirror-api on a free loopback port with one admin credential, and
+# runs (and prints) one curl and one aws call that work against it.
+sandbox_api() {
+    step "tmirror-api: the same intent over HTTP"
+    cat > api-credentials.json <<'EOF'
+{"projects": {"sandbox": {"ports": ["*"]}},
+ "credentials": [{"access_key": "AKIDSANDBOX", "secret": "sandbox-secret",
+                  "token": "sandbox-token-0123456789", "project": "sandbox",
+                  "actions": ["*"]}]}
+EOF
+    tmirror-api --detach --no-chdir --pidfile --log-file -vconsole:off \
+        --listen=127.0.0.1:0 --credentials=api-credentials.json || return 0
+    for i in $(seq 1 100); do
+        ovs-appctl -t tmirror-api tmirror-api/show 2>/dev/null \
+            | grep -q '(connected)' && break
+        sleep 0.1
+    done
+    api_url=http://$(ovs-appctl -t tmirror-api tmirror-api/show \
+                     | sed -n 's/^listening on //p')
+    printf '$ curl -s -H "Authorization: Bearer sandbox-token-0123456789" %s\n' \
+        "$api_url/v1/sessions/web-vm1/status"
+    curl -s -H "Authorization: Bearer sandbox-token-0123456789" \
+        "$api_url/v1/sessions/web-vm1/status"
+    if command -v /usr/bin/aws > /dev/null; then
+        printf '$ AWS_ACCESS_KEY_ID=AKIDSANDBOX AWS_SECRET_ACCESS_KEY=sandbox-secret AWS_DEFAULT_REGION=us-east-1 aws --endpoint-url %s ec2 describe-traffic-mirror-sessions\n' "$api_url"
+        AWS_ACCESS_KEY_ID=AKIDSANDBOX AWS_SECRET_ACCESS_KEY=sandbox-secret \
+        AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null \
+        AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true \
+        AWS_PAGER= /usr/bin/aws --endpoint-url "$api_url" ec2 \
+            describe-traffic-mirror-sessions --output table
+    fi
+    export AWS_ACCESS_KEY_ID=AKIDSANDBOX AWS_SECRET_ACCESS_KEY=sandbox-secret \
+           AWS_DEFAULT_REGION=us-east-1 TMIRROR_API=$api_url \
+           TMIRROR_API_TOKEN=sandbox-token-0123456789
+}
+sandbox_api
+
 if $batch; then
     step "Stopping (--batch)"
     stop_daemons
@@ -186,8 +224,9 @@ again (the shell has them in $http, $reply and $ssh):
     ovs-appctl netdev-dummy/receive vm1 "$http" --len 200
     ovs-appctl netdev-dummy/receive vm2 "$reply" --len 200
     ovs-appctl netdev-dummy/receive vm1 "$ssh" --len 200
-Exit this shell to stop the sandbox's daemons.
 EOF
+echo "tmirror-api is at \$TMIRROR_API ($TMIRROR_API): curl -H \"Authorization: Bearer \$TMIRROR_API_TOKEN\" \$TMIRROR_API/v1/sessions; aws --endpoint-url \$TMIRROR_API ec2 describe-traffic-mirror-sessions"
+echo "Exit this shell to stop the sandbox's daemons."
 PS1='tmirror-sandbox$ ' bash --norc -i || true
 stop_daemons
 echo "sandbox stopped; its files are in $sandbox"
