@@ -80,7 +80,8 @@ TESTSUITE_AT = \
 	tests/tmirror-ctl.at \
 	tests/vswitch-sync.at \
 	tests/ofctrl.at \
-	tests/tmirror-ctl-json.at
+	tests/tmirror-ctl-json.at \
+	tests/tmirror-service.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/summarize.sh
 EXTRA_DIST += tests/real-traffic-lab.sh
 TESTSUITE = $(srcdir)/tests/testsuite
