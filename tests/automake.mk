@@ -81,7 +81,8 @@ TESTSUITE_AT = \
 	tests/vswitch-sync.at \
 	tests/ofctrl.at \
 	tests/tmirror-ctl-json.at \
-	tests/tmirror-service.at
+	tests/tmirror-service.at \
+	tests/rbac.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/summarize.sh
 EXTRA_DIST += tests/real-traffic-lab.sh
 TESTSUITE = $(srcdir)/tests/testsuite
