@@ -13,7 +13,6 @@
 
 #include "db-ctl-base.h"
 #include "openvswitch/dynamic-string.h"
-#include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
 #include "sset.h"
 #include "stream.h"
@@ -367,9 +366,10 @@ cmd_del_connection(struct ctl_context *ctx)
 /* ------------------------------------------------------------------------ */
 /* SSL. */
 
-/* "[--bootstrap] set-ssl PRIVATE-KEY CERTIFICATE CA-CERT [PROTOCOLS
- * [CIPHERS]]": the SSL row that ovsdb-server reads with
- * --private-key=db:Traffic_Mirror,SSL,private_key and so on. */
+/* "set-ssl PRIVATE-KEY CERTIFICATE CA-CERT [PROTOCOLS [CIPHERS]]": the SSL
+ * row that ovsdb-server reads with
+ * --private-key=db:Traffic_Mirror,SSL,private_key and so on.  (ovsdb-server
+ * does not read bootstrap_ca_cert from a database, so it is left false.) */
 static void
 cmd_set_ssl(struct ctl_context *ctx)
 {
@@ -392,8 +392,7 @@ cmd_set_ssl(struct ctl_context *ctx)
     tmrec_ssl_set_private_key(ssl, ctx->argv[1]);
     tmrec_ssl_set_certificate(ssl, ctx->argv[2]);
     tmrec_ssl_set_ca_cert(ssl, ctx->argv[3]);
-    tmrec_ssl_set_bootstrap_ca_cert(ssl, shash_find(&ctx->options,
-                                                    "--bootstrap") != NULL);
+    tmrec_ssl_set_bootstrap_ca_cert(ssl, false);
     tmrec_ssl_set_ssl_protocols(ssl, ctx->argc > 4 ? ctx->argv[4] : "");
     tmrec_ssl_set_ssl_ciphers(ssl, ctx->argc > 5 ? ctx->argv[5] : "");
 }
@@ -410,8 +409,6 @@ cmd_get_ssl(struct ctl_context *ctx)
     ds_put_format(&ctx->output, "Private key: %s\n", ssl->private_key);
     ds_put_format(&ctx->output, "Certificate: %s\n", ssl->certificate);
     ds_put_format(&ctx->output, "CA Certificate: %s\n", ssl->ca_cert);
-    ds_put_format(&ctx->output, "Bootstrap: %s\n",
-                  ssl->bootstrap_ca_cert ? "true" : "false");
     if (ssl->ssl_protocols[0]) {
         ds_put_format(&ctx->output, "SSL protocols: %s\n",
                       ssl->ssl_protocols);
@@ -438,7 +435,7 @@ static const struct ctl_command_syntax access_commands[] = {
     {"get-connection", 0, 0, "", NULL, cmd_get_connection, NULL, "", RO},
     {"del-connection", 0, 0, "", NULL, cmd_del_connection, NULL, "", RW},
     {"set-ssl", 3, 5, "PRIVATE-KEY CERTIFICATE CA-CERT [SSL-PROTOCOLS "
-     "[SSL-CIPHERS]]", NULL, cmd_set_ssl, NULL, "--bootstrap", RW},
+     "[SSL-CIPHERS]]", NULL, cmd_set_ssl, NULL, "", RW},
     {"get-ssl", 0, 0, "", NULL, cmd_get_ssl, NULL, "", RO},
     {"del-ssl", 0, 0, "", NULL, cmd_del_ssl, NULL, "", RW},
     {NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, RO},

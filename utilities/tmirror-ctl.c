@@ -483,7 +483,7 @@ Access commands:\n\
                               (role=tmirror-controller for controllers)\n\
   get-connection              print the connections\n\
   del-connection              delete every connection\n\
-  [--bootstrap] set-ssl PRIVATE-KEY CERTIFICATE CA-CERT\n\
+  set-ssl PRIVATE-KEY CERTIFICATE CA-CERT\n\
                               set the database server's SSL files\n\
   get-ssl                     print them\n\
   del-ssl                     delete them\n\
