@@ -82,9 +82,11 @@ TESTSUITE_AT = \
 	tests/ofctrl.at \
 	tests/tmirror-ctl-json.at \
 	tests/tmirror-service.at \
-	tests/rbac.at
+	tests/rbac.at \
+	tests/packages.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/summarize.sh
-EXTRA_DIST += tests/real-traffic-lab.sh
+EXTRA_DIST += tests/real-traffic-lab.sh tests/debian-packages.sh
+CLEANFILES += tests/debian-packages.out
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 CLEANFILES += tests/testsuite.out tests/testsuite.rc

@@ -32,7 +32,7 @@ if [ "$1" != --run ]; then
     mkdir -p "$work"
     work=$(cd "$work" && pwd)
     cache=${TMIRROR_PKG_CACHE:-$top/_pkgcache}
-    jobs=${TMIRROR_PKG_JOBS:-1}
+    jobs=${TMIRROR_PKG_JOBS:-$(nproc 2>/dev/null || echo 1)}
     root=$work/root
     export work cache jobs root
 fi
@@ -107,9 +107,9 @@ install_packages() {
        "$work"/src/tmirror-central_*.deb "$root/tmp/debs/"
     find "$cache/apt" -name '*.deb' -exec cp {} "$root/var/cache/apt/archives/" \;
     chroot "$root" apt-get update -q
-    chroot "$root" env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -q --no-install-recommends \
-        openvswitch-switch /tmp/debs/*.deb
+    chroot "$root" env DEBIAN_FRONTEND=noninteractive sh -c \
+        'apt-get install -y -q --no-install-recommends openvswitch-switch \
+             /tmp/debs/*.deb'
     cp "$root"/var/cache/apt/archives/*.deb "$cache/apt/" 2>/dev/null || :
     chroot "$root" dpkg-query -W tmirror-common tmirror-host tmirror-central
 }
@@ -179,7 +179,8 @@ EOF
     chroot "$root" sh /tmp/check.sh
 }
 
-# Removing the packages leaves nothing of them behind.
+# Purging the packages leaves nothing of them behind, the database and logs
+# included.
 purge() {
     chroot "$root" env DEBIAN_FRONTEND=noninteractive \
         apt-get purge -y -q tmirror-host tmirror-central tmirror-common
@@ -188,8 +189,13 @@ purge() {
             | grep -q 'install ok installed'; then
         exit 1
     fi
-    test ! -e "$root/usr/bin/tmirror-ctl"
-    test ! -e "$root/lib/systemd/system/tmirror-db.service"
+    for f in /usr/bin/tmirror-ctl /usr/bin/tmirror-controller \
+             /usr/share/tmirror /lib/systemd/system/tmirror-db.service \
+             /lib/systemd/system/tmirror-controller.service \
+             /etc/default/tmirror-central /etc/default/tmirror-host \
+             /var/lib/tmirror /var/log/tmirror /var/run/tmirror; do
+        test ! -e "$root$f"
+    done
 }
 
 if [ "$1" = --run ]; then
