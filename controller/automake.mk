@@ -49,6 +49,8 @@ controller_libtmirror_controller_la_SOURCES = \
 	controller/session-plan.h \
 	controller/session-status.c \
 	controller/session-status.h \
+	controller/ssl-config.c \
+	controller/ssl-config.h \
 	controller/vswitch-sync.c \
 	controller/vswitch-sync.h \
 	controller/vswitchd-client.c \

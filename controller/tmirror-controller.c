@@ -33,6 +33,7 @@
 #include "controller/revalidate.h"
 #include "controller/session-counters.h"
 #include "controller/session-status.h"
+#include "controller/ssl-config.h"
 #include "controller/vswitch-sync.h"
 #include "controller/vswitchd-client.h"
 #include "coverage.h"
@@ -452,6 +453,7 @@ controller_init(struct controller *c)
     ovsdb_idl_add_column(ovs_idl, &ovsrec_open_vswitch_col_external_ids);
     vswitch_sync_register(ovs_idl);
     ovsdb_idl_track_add_all(ovs_idl);
+    ssl_config_register(ovs_idl);
     c->ovs_loop = (struct ovsdb_idl_loop) OVSDB_IDL_LOOP_INITIALIZER(ovs_idl);
 
     /* The Traffic_Mirror remote comes from the Open_vSwitch row; a read-
@@ -539,6 +541,7 @@ static void
 controller_run(struct controller *c, struct unixctl_server *unixctl)
 {
     struct ovsdb_idl_txn *ovs_txn = ovsdb_idl_loop_run(&c->ovs_loop);
+    ssl_config_run(c->ovs_loop.idl);
     controller_read_config(c);
     struct ovsdb_idl_txn *tm_txn = ovsdb_idl_loop_run(&c->tm_loop);
 
@@ -634,6 +637,7 @@ parse_options(int argc, char *argv[])
 {
     enum {
         OPT_UNIXCTL = UCHAR_MAX + 1,
+        OPT_BOOTSTRAP_CA_CERT,
         VLOG_OPTION_ENUMS,
         DAEMON_OPTION_ENUMS,
         SSL_OPTION_ENUMS,
@@ -645,6 +649,7 @@ parse_options(int argc, char *argv[])
         VLOG_LONG_OPTIONS,
         DAEMON_LONG_OPTIONS,
         STREAM_SSL_LONG_OPTIONS,
+        {"bootstrap-ca-cert", required_argument, NULL, OPT_BOOTSTRAP_CA_CERT},
         {NULL, 0, NULL, 0}
     };
     char *short_options = ovs_cmdl_long_options_to_short_options(long_options);
@@ -669,7 +674,7 @@ parse_options(int argc, char *argv[])
 
         VLOG_OPTION_HANDLERS
         DAEMON_OPTION_HANDLERS
-        STREAM_SSL_OPTION_HANDLERS
+        SSL_CONFIG_OPTION_HANDLERS
 
         case '?':
             exit(EXIT_FAILURE);
@@ -707,9 +712,11 @@ usage(void)
            "  tmirror-tunnel-local-ip (default true), "
            "tmirror-verify-interval,\n"
            "  tmirror-audit-interval, tmirror-stats-interval (ms),\n"
-           "  tmirror-monitor-all (default false).\n",
+           "  tmirror-monitor-all (default false).\n"
+           "SSL files: the command line's, else the Open_vSwitch row's "
+           "SSL row.\n",
            program_name, program_name, ovs_rundir());
-    stream_usage("database", true, true, false);
+    stream_usage("database", true, true, true);
     daemon_usage();
     vlog_usage();
     printf("\nOther options:\n"

@@ -126,10 +126,14 @@ TESTSUITE_AT = \
 	tests/api.at \
 	tests/api-auth.at \
 	tests/api-ec2.at \
-	tests/api-ops.at
+	tests/api-ops.at \
+	tests/tmirror-service.at \
+	tests/rbac.at \
+	tests/packages.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/summarize.sh
-EXTRA_DIST += tests/real-traffic-lab.sh
+EXTRA_DIST += tests/real-traffic-lab.sh tests/debian-packages.sh
 EXTRA_DIST += tests/api-helpers.sh tests/api-sigv4.py
+CLEANFILES += tests/debian-packages.out
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 CLEANFILES += tests/testsuite.out tests/testsuite.rc

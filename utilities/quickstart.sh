@@ -8,7 +8,8 @@
 #   utilities/quickstart.sh deps      install the Debian packages tmirror needs
 #   utilities/quickstart.sh build     deps, then build libopenvswitch (once) and
 #                                     tmirror
-#   utilities/quickstart.sh check     build, then run every test; ends with
+#   utilities/quickstart.sh check     build, then run every test (with the
+#                                     Debian package test); ends with
 #                                     "N passed, N failed[, N skipped]"
 #   utilities/quickstart.sh sandbox [--batch]
 #                                     build, then run the sandbox demo
@@ -25,12 +26,13 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # libopenvswitch links with, jansson and cmocka, and the packet tools that
 # the tests use to decode captures and make real traffic; for tmirror-api,
 # libevent, and the real clients its tests drive (curl, Debian's AWS CLI,
-# promtool from prometheus), valgrind, and wrk for its load test.
+# promtool from prometheus), valgrind, and wrk for its load test; and what
+# the package test uses to build tmirror's packages and a fresh Debian root.
 packages="build-essential autoconf automake libtool pkg-config python3
           openvswitch-switch openvswitch-common openvswitch-source
           libssl-dev libunbound-dev libcap-ng-dev libjansson-dev
           libcmocka-dev tcpdump tshark ethtool iproute2 iputils-ping
-          netcat-openbsd procps
+          netcat-openbsd procps debhelper debootstrap
           libevent-dev curl awscli prometheus valgrind wrk"
 
 say() {
@@ -111,13 +113,20 @@ do_build() {
     say "built controller/tmirror-controller, utilities/tmirror-ctl and api/tmirror-api"
 }
 
-# Runs the unit tests and the OVS-style test suite, then prints the totals.
+# Runs the unit tests and the OVS-style test suite, with the Debian package
+# test (tests/packages.at) unless TMIRROR_PACKAGE_TEST=no, then prints the
+# totals.
 do_check() {
     do_build
     cd "$top"
     status=0
-    make -j"$jobs" check TESTSUITEFLAGS="${TESTSUITEFLAGS:--j$jobs}" \
+    rm -f tests/debian-packages.out
+    TMIRROR_PACKAGE_TEST=${TMIRROR_PACKAGE_TEST:-yes} \
+        make -j"$jobs" check TESTSUITEFLAGS="${TESTSUITEFLAGS:--j$jobs}" \
         || status=$?
+    if [ -f tests/debian-packages.out ]; then
+        cat tests/debian-packages.out
+    fi
     sh tests/summarize.sh || status=$?
     exit $status
 }

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "command-line.h"
+#include "ctl-access.h"
 #include "ctl-apply.h"
 #include "ctl-export.h"
 #include "ctl-intent.h"
@@ -71,6 +72,9 @@ static long long int deadline = LLONG_MAX;
 
 /* --retry: keep trying to connect to the database. */
 static bool retry;
+
+/* --no-leader-only: a cluster follower will do (it forwards writes). */
+static bool leader_only = true;
 
 /* --wait=none|hv. */
 enum wait_type {
@@ -146,6 +150,7 @@ main(int argc, char *argv[])
      * export/apply code) may read anything. */
     struct ovsdb_idl *idl = the_idl
         = ovsdb_idl_create_unconnected(&tmrec_idl_class, true);
+    ovsdb_idl_set_leader_only(idl, leader_only);
     ovsdb_idl_set_remote(idl, db, retry);
     ovsdb_idl_set_db_change_aware(idl, false);
     ctl_intent_init(idl);
@@ -195,8 +200,9 @@ wait_for_deadline(void)
 }
 
 /* Returns the default database: $TMIRROR_DB, else
- * unix:$OVS_RUNDIR/tmirror.sock (OVS_RUNDIR defaulting to
- * /var/run/openvswitch).  The result is never freed. */
+ * unix:$OVS_RUNDIR/tmirror.sock when OVS_RUNDIR is set (sandboxes, tests),
+ * else the socket of the database service (tmirror-service),
+ * unix:/var/run/tmirror/tmirror.sock.  The result is never freed. */
 static const char *
 default_db(void)
 {
@@ -208,8 +214,7 @@ default_db(void)
         } else {
             const char *rundir = getenv("OVS_RUNDIR");
             def = xasprintf("unix:%s/tmirror.sock",
-                            rundir && *rundir ? rundir
-                                              : "/var/run/openvswitch");
+                            rundir && *rundir ? rundir : "/var/run/tmirror");
         }
     }
     return def;
@@ -256,6 +261,7 @@ parse_options(int argc, char *argv[], struct shash *local_options)
         OPT_COMMANDS,
         OPT_OPTIONS,
         OPT_BOOTSTRAP_CA_CERT,
+        OPT_NO_LEADER_ONLY,
         VLOG_OPTION_ENUMS,
         TABLE_OPTION_ENUMS,
         SSL_OPTION_ENUMS,
@@ -267,6 +273,7 @@ parse_options(int argc, char *argv[], struct shash *local_options)
         {"timeout", required_argument, NULL, 't'},
         {"wait", required_argument, NULL, OPT_WAIT},
         {"retry", no_argument, NULL, OPT_RETRY},
+        {"no-leader-only", no_argument, NULL, OPT_NO_LEADER_ONLY},
         {"help", no_argument, NULL, 'h'},
         {"commands", no_argument, NULL, OPT_COMMANDS},
         {"options", no_argument, NULL, OPT_OPTIONS},
@@ -329,6 +336,10 @@ parse_options(int argc, char *argv[], struct shash *local_options)
 
         case OPT_RETRY:
             retry = true;
+            break;
+
+        case OPT_NO_LEADER_ONLY:
+            leader_only = false;
             break;
 
         case OPT_LOCAL:
@@ -449,7 +460,8 @@ usage(void)
 usage: %s [OPTIONS] COMMAND [ARG...] [-- [OPTIONS] COMMAND [ARG...]]...\n\
 \n\
 General commands:\n\
-  init                        initialize the database (create TM_Global)\n\
+  init                        initialize the database (create TM_Global\n\
+                              and the tmirror-controller RBAC role)\n\
   show                        print the whole intent as a tree\n\
   sync                        with --wait=hv, wait until every chassis has\n\
                               programmed the current configuration\n\
@@ -499,6 +511,17 @@ Session commands:\n\
   session-list                list the sessions\n\
   session-show SESSION        print a session and every chassis's status\n\
 \n\
+Access commands:\n\
+  set-connection [read-only] [role=ROLE] TARGET...\n\
+                              make ovsdb-server listen on exactly TARGETs\n\
+                              (role=tmirror-controller for controllers)\n\
+  get-connection              print the connections\n\
+  del-connection              delete every connection\n\
+  set-ssl PRIVATE-KEY CERTIFICATE CA-CERT\n\
+                              set the database server's SSL files\n\
+  get-ssl                     print them\n\
+  del-ssl                     delete them\n\
+\n\
 Import and export commands:\n\
   export [FILE]               write the whole configuration as JSON\n\
                               (to stdout without FILE)\n\
@@ -518,6 +541,8 @@ Options:\n\
                               nothing changed; 2: --wait=hv timed out\n\
                               after the commit; 3: commit outcome unknown)\n\
   --retry                     keep trying to connect to the database\n\
+  --no-leader-only            accept a cluster member that is not the\n\
+                              leader (it forwards writes to the leader)\n\
   --dry-run                   do not commit changes to the database\n\
   --oneline                   print exactly one line of output per command\n\
   --wait=none|hv              after committing, return at once (none, the\n\
@@ -792,10 +817,12 @@ put_name(struct ds *s, const char *name)
 /* init, show, sync. */
 
 /* "init": TM_Global is created for every writing command set (see
- * do_tmctl()), so there is nothing more to do. */
+ * do_tmctl()); this creates or refreshes the tmirror-controller RBAC
+ * role. */
 static void
-cmd_init(struct ctl_context *ctx OVS_UNUSED)
+cmd_init(struct ctl_context *ctx)
 {
+    ctl_access_init_rbac(ctx);
 }
 
 /* "sync": does nothing by itself; with --wait=hv the transaction bumps
@@ -2414,4 +2441,5 @@ tmctl_cmd_init(void)
     ctl_register_commands(tmctl_commands);
     ctl_export_register_commands();
     ctl_apply_register_commands();
+    ctl_access_register_commands();
 }
