@@ -80,9 +80,17 @@ TESTSUITE_AT = \
 	tests/tmirror-ctl.at \
 	tests/vswitch-sync.at \
 	tests/ofctrl.at \
-	tests/tmirror-ctl-json.at
+	tests/tmirror-ctl-json.at \
+	tests/openstack-taas.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/summarize.sh
 EXTRA_DIST += tests/real-traffic-lab.sh
+
+# The OpenStack tests: neutron-server's configuration and database, and the
+# shell functions of tests/openstack-taas.at.
+EXTRA_DIST += \
+	tests/openstack-lab.sh \
+	tests/openstack-neutron.conf.in \
+	tests/openstack-schema.py
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 CLEANFILES += tests/testsuite.out tests/testsuite.rc
