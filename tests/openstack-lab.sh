@@ -36,6 +36,27 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
+# os_neutron_template: makes (once per Neutron version, shared by the tests
+# of a run, under a lock) an empty Neutron database in $OS_TEMPLATE, which
+# each test copies: building the tables takes seconds.
+OS_TEMPLATE=$abs_builddir/testsuite.dir/openstack-neutron.db
+os_neutron_template () {
+    (
+        flock 9
+        version=$(dpkg-query -W -f='${Version}' neutron-common 2>/dev/null)
+        if test -f "$OS_TEMPLATE" \
+           && test "$(cat "$OS_TEMPLATE.version" 2>/dev/null)" = "$version"
+        then
+            exit 0
+        fi
+        rm -f "$OS_TEMPLATE"
+        "$OS_PYTHON" "$abs_top_srcdir/tests/openstack-schema.py" \
+            "sqlite:///$OS_TEMPLATE.tmp" \
+            && mv "$OS_TEMPLATE.tmp" "$OS_TEMPLATE" \
+            && echo "$version" > "$OS_TEMPLATE.version"
+    ) 9> "$OS_TEMPLATE.lock"
+}
+
 # os_neutron_start [TMDB]
 #
 # Starts neutron-server in ./neutron (config, SQLite database, logs) with
@@ -48,8 +69,8 @@ os_neutron_start () {
     nd=$PWD/neutron
     mkdir -p "$nd/state" "$nd/lock" || return 1
     if test ! -f "$nd/neutron.db"; then
-        "$OS_PYTHON" "$abs_top_srcdir/tests/openstack-schema.py" \
-            "sqlite:///$nd/neutron.db" || return 1
+        os_neutron_template && cp "$OS_TEMPLATE" "$nd/neutron.db" \
+            || return 1
     fi
     port=$(os_free_port) || return 1
     sed -e "s|@DIR@|$nd|g" -e "s|@PORT@|$port|g" -e "s|@TMDB@|$tmdb|g" \
@@ -157,6 +178,12 @@ os_plug_appliance () {
     ovs-vsctl set interface app$1 external_ids:iface-id=$2
 }
 
+# os_status KIND ID: the status of tap KIND (service, flow) ID, through the
+# API (cheaper than the CLI, for waiting).
+os_status () {
+    os_api GET "/taas/tap_${1}s/$2" | os_json "tap_$1" status
+}
+
 # os_field KIND NAME FIELD: one field of "openstack tap KIND show NAME".
 os_field () {
     os_cli tap "$1" show "$2" -f value -c "$3"
@@ -189,4 +216,30 @@ os_inject_egress () {
 }
 os_inject_ingress () {
     tm_inject peer$1 "$(tm_tcp 9$1 0$1 10.0.9.$1 10.0.0.$1 40000 $2)"
+}
+
+# os_fan_out: whether this tree's Traffic_Mirror schema has the columns the
+# driver's fan_out switch needs (Filter_Rule.vlan, Session.independent).
+os_fan_out () {
+    "$OS_PYTHON" -c 'import json, sys
+t = json.load(open(sys.argv[1]))["tables"]
+sys.exit(0 if "vlan" in t["Filter_Rule"]["columns"]
+         and "independent" in t["Session"]["columns"] else 1)' \
+        "$TMIRROR_SCHEMA"
+}
+
+# os_error FILE: the message of the CLI error in FILE (its stderr), without
+# the request ids line.
+os_error () {
+    grep -v 'request_ids' "$1"
+}
+
+# os_fan_out_skip: for a test of the refusals without those columns: says
+# why it skips (in the log) when the schema has them.
+os_fan_out_skip () {
+    if os_fan_out; then
+        echo "skipped: $TMIRROR_SCHEMA has Filter_Rule.vlan and Session.independent, so the driver maps vlan_filter and fan-out instead of refusing them"
+        return 0
+    fi
+    return 1
 }
