@@ -85,6 +85,10 @@ TESTSUITE_AT = \
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/summarize.sh
 EXTRA_DIST += tests/real-traffic-lab.sh
 
+# networking_tmirror's Python unit tests (pytest); summarize.sh counts them.
+TESTS += tests/openstack-unit.sh
+EXTRA_DIST += tests/openstack-unit.sh
+
 # The OpenStack tests: neutron-server's configuration and database, and the
 # shell functions of tests/openstack-taas.at.
 EXTRA_DIST += \

@@ -1,0 +1,145 @@
+# Copyright (c) 2026 The tmirror authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License").
+"""Fixtures: a scratch ovsdb-server with tmirror's Traffic_Mirror schema
+(or a variant of it), and the driver's connection to it."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from networking_tmirror import config
+from networking_tmirror import tm_db
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCHEMA = os.path.normpath(os.path.join(HERE, '..', '..', '..', 'ovsdb',
+                                       'tmirror.ovsschema'))
+SBIN = ['/usr/sbin', '/usr/bin', '/sbin', '/bin']
+
+
+def _tool(name):
+    """The path of an OVS program (Debian puts ovsdb-server in sbin)."""
+    for d in SBIN:
+        path = os.path.join(d, name)
+        if os.access(path, os.X_OK):
+            return path
+    raise RuntimeError('%s is not installed (openvswitch-switch)' % name)
+
+
+def schema_json(fan_out=False, vni_index=False):
+    """tmirror's schema, optionally with the columns of the driver's
+    fan_out switch (Filter_Rule.vlan, Session.independent) and with the
+    unique VNI index that a later schema has."""
+    with open(SCHEMA) as f:
+        schema = json.load(f)
+    schema.pop('cksum', None)
+    tables = schema['tables']
+    if fan_out:
+        tables['Filter_Rule']['columns']['vlan'] = {
+            'type': {'key': 'string', 'min': 0, 'max': 1}}
+        tables['Session']['columns']['independent'] = {'type': 'boolean'}
+    if vni_index:
+        tables['Session']['indexes'].append(['vni'])
+    return schema
+
+
+class Server(object):
+    """One ovsdb-server serving a Traffic_Mirror database in 'directory'."""
+
+    def __init__(self, directory, schema):
+        self.dir = directory
+        self.socket = os.path.join(directory, 'tm.sock')
+        self.remote = 'unix:' + self.socket
+        path = os.path.join(directory, 'schema.json')
+        with open(path, 'w') as f:
+            json.dump(schema, f)
+        db = os.path.join(directory, 'tm.db')
+        subprocess.check_call([_tool('ovsdb-tool'), 'create', db, path])
+        self.pidfile = os.path.join(directory, 'ovsdb-server.pid')
+        subprocess.check_call([
+            _tool('ovsdb-server'), db, '--detach', '--no-chdir',
+            '--pidfile=' + self.pidfile,
+            '--unixctl=' + os.path.join(directory, 'ovsdb-server.ctl'),
+            '--log-file=' + os.path.join(directory, 'ovsdb-server.log'),
+            '-vconsole:off', '--remote=punix:' + self.socket])
+        deadline = time.time() + 30
+        while not os.path.exists(self.socket):
+            if time.time() > deadline:
+                raise RuntimeError('ovsdb-server did not start')
+            time.sleep(0.05)
+
+    def transact(self, *ops):
+        """Runs raw OVSDB operations with ovsdb-client; returns the result
+        list."""
+        out = subprocess.check_output(
+            [_tool('ovsdb-client'), 'transact', self.remote,
+             json.dumps(['Traffic_Mirror'] + list(ops))])
+        return json.loads(out)
+
+    def rows(self, table, columns=None):
+        """All rows of 'table' (the given columns), through ovsdb-client,
+        independently of the driver's IDL."""
+        op = {'op': 'select', 'table': table, 'where': []}
+        if columns:
+            op['columns'] = columns
+        return self.transact(op)[0]['rows']
+
+    def stop(self):
+        """Stops the server."""
+        try:
+            with open(self.pidfile) as f:
+                os.kill(int(f.read()), signal.SIGTERM)
+        except (OSError, ValueError):
+            pass
+
+
+@pytest.fixture
+def make_server():
+    """A factory of scratch servers, all stopped at the end."""
+    servers = []
+    dirs = []
+
+    def make(**variant):
+        d = tempfile.mkdtemp(prefix='tm-unit-')
+        dirs.append(d)
+        servers.append(Server(d, schema_json(**variant)))
+        return servers[-1]
+
+    yield make
+    for s in servers:
+        s.stop()
+    for d in dirs:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def server(make_server):
+    """A scratch server with this tree's schema."""
+    return make_server()
+
+
+@pytest.fixture
+def make_db():
+    """A factory of TrafficMirrorDb connections, closed at the end."""
+    dbs = []
+
+    def make(remote, timeout=5):
+        settings = config.Settings([remote], timeout, 0, None)
+        dbs.append(tm_db.TrafficMirrorDb(settings))
+        return dbs[-1]
+
+    yield make
+    for db in dbs:
+        db.close()
+
+
+@pytest.fixture
+def db(server, make_db):
+    """The driver's connection to the scratch server."""
+    return make_db(server.remote)
