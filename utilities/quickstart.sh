@@ -22,13 +22,18 @@ ovs_tarball=${OVS_TARBALL:-/usr/src/openvswitch/openvswitch.tar.gz}
 jobs=$(nproc 2>/dev/null || echo 2)
 
 # Debian packages: the OVS daemons and source, the toolchain, the libraries
-# libopenvswitch links with, jansson and cmocka, and the packet tools that
-# the tests use to decode captures and make real traffic.
+# libopenvswitch links with, jansson and cmocka, the packet tools that the
+# tests use to decode captures and make real traffic, and for the OpenStack
+# driver (openstack/) and its tests: neutron-server with the TaaS plugin,
+# ovsdbapp, the openstack CLI, pytest and curl.
 packages="build-essential autoconf automake libtool pkg-config python3
           openvswitch-switch openvswitch-common openvswitch-source
           libssl-dev libunbound-dev libcap-ng-dev libjansson-dev
           libcmocka-dev tcpdump tshark ethtool iproute2 iputils-ping
-          netcat-openbsd procps"
+          netcat-openbsd procps
+          neutron-server python3-neutron-taas python3-ovsdbapp
+          python3-openstackclient python3-neutronclient python3-pytest
+          curl"
 
 say() {
     printf 'quickstart: %s\n' "$*"
@@ -50,7 +55,22 @@ do_deps() {
     say "installing:$missing"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q
-    apt-get install -y -q --no-install-recommends $missing
+    # Installing neutron-server would start OpenStack services: a
+    # policy-rc.d that refuses every start keeps apt from starting any (the
+    # tests start their own neutron-server), and goes once apt is done.
+    policy=/usr/sbin/policy-rc.d
+    made_policy=
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' > "$policy"
+        chmod +x "$policy"
+        made_policy=yes
+    fi
+    status=0
+    apt-get install -y -q --no-install-recommends $missing || status=$?
+    if [ -n "$made_policy" ]; then
+        rm -f "$policy"
+    fi
+    return $status
 }
 
 # Prints the version of the installed ovs-vswitchd, e.g. "3.1.0".
