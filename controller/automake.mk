@@ -22,6 +22,8 @@ controller_libtmirror_controller_la_SOURCES = \
 	controller/mirror-plan.h \
 	controller/ofctrl.c \
 	controller/ofctrl.h \
+	controller/path-verify.c \
+	controller/path-verify.h \
 	controller/pipeline.c \
 	controller/pipeline.h \
 	controller/session-counters.c \
@@ -29,7 +31,9 @@ controller_libtmirror_controller_la_SOURCES = \
 	controller/session-status.c \
 	controller/session-status.h \
 	controller/vswitch-sync.c \
-	controller/vswitch-sync.h
+	controller/vswitch-sync.h \
+	controller/vswitchd-client.c \
+	controller/vswitchd-client.h
 
 man_MANS += controller/tmirror-controller.8
 CLEANFILES += controller/tmirror-controller.8

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "controller/flow-table.h"
+#include "controller/path-verify.h"
 #include "openvswitch/vlog.h"
 #include "packets.h"
 #include "smap.h"
@@ -437,20 +438,45 @@ plan_resolve_capture(struct mirror_plan *plan, struct plan_session *ps,
     return true;
 }
 
+/* Returns the ofport of 'ps''s tunnel request, or OFPP_NONE. */
+static ofp_port_t
+plan_tunnel_ofport(const struct plan_session *ps, const struct vs_result *vs)
+{
+    return (ps->tunnel_idx >= 0 && ps->tunnel_idx < vs->n_tunnels
+            ? vs->tunnel_ofports[ps->tunnel_idx] : OFPP_NONE);
+}
+
+/* Sets the state of 'ps', whose 'encap' tunnel port has no ofport: an error
+ * when vswitch-sync says why the port cannot be used (a foreign port with
+ * its name, ovs-vswitchd refusing it), else pending while ovs-vswitchd adds
+ * it.  'purpose' (may be NULL) says what the port is for. */
+static void
+plan_tunnel_missing(struct mirror_plan *plan, struct plan_session *ps,
+                    const struct vs_result *vs, const char *encap,
+                    const char *purpose)
+{
+    const char *error = (ps->tunnel_idx >= 0 && ps->tunnel_idx < vs->n_tunnels
+                         ? vs->tunnel_errors[ps->tunnel_idx] : NULL);
+    if (error) {
+        plan_set(ps, PLAN_ERROR, xasprintf("%s tunnel port: %s", encap,
+                                           error));
+        return;
+    }
+    plan->pending = true;
+    plan_set(ps, PLAN_PENDING,
+             xasprintf("waiting for ovs-vswitchd to add the %s tunnel port%s",
+                       encap, purpose ? purpose : ""));
+}
+
 /* Fills 'ps->target' for an ip target from its addresses and tunnel port. */
 static bool
 plan_resolve_ip_target(struct mirror_plan *plan, struct plan_session *ps,
                        const struct vs_result *vs)
 {
     const struct tmrec_target *t = ps->row->target;
-    ofp_port_t ofport = (ps->tunnel_idx >= 0
-                         && ps->tunnel_idx < vs->n_tunnels
-                         ? vs->tunnel_ofports[ps->tunnel_idx] : OFPP_NONE);
+    ofp_port_t ofport = plan_tunnel_ofport(ps, vs);
     if (ofport == OFPP_NONE) {
-        plan->pending = true;
-        plan_set(ps, PLAN_PENDING, xasprintf("waiting for ovs-vswitchd to "
-                                             "add the %s tunnel port",
-                                             tm_target_encap(t->encap)));
+        plan_tunnel_missing(plan, ps, vs, tm_target_encap(t->encap), NULL);
         return false;
     }
 
@@ -473,14 +499,6 @@ plan_resolve_ip_target(struct mirror_plan *plan, struct plan_session *ps,
     return pt->n_dests > 0;
 }
 
-/* Returns the ofport of 'ps''s tunnel request, or OFPP_NONE. */
-static ofp_port_t
-plan_tunnel_ofport(const struct plan_session *ps, const struct vs_result *vs)
-{
-    return (ps->tunnel_idx >= 0 && ps->tunnel_idx < vs->n_tunnels
-            ? vs->tunnel_ofports[ps->tunnel_idx] : OFPP_NONE);
-}
-
 /* Fills 'ps->target' for a port target on another chassis: one GENEVE
  * destination, that chassis's encap_ip. */
 static bool
@@ -489,9 +507,7 @@ plan_resolve_remote_target(struct mirror_plan *plan, struct plan_session *ps,
 {
     ofp_port_t ofport = plan_tunnel_ofport(ps, vs);
     if (ofport == OFPP_NONE) {
-        plan->pending = true;
-        plan_set(ps, PLAN_PENDING, xstrdup("waiting for ovs-vswitchd to add "
-                                           "the geneve tunnel port"));
+        plan_tunnel_missing(plan, ps, vs, "geneve", NULL);
         return false;
     }
 
@@ -525,11 +541,10 @@ plan_resolve_decap(struct mirror_plan *plan, struct plan_session *ps,
     ofp_port_t appliance = vswitch_sync_find_appliance(ovs_idl, bridge, port);
 
     if (tunnel == OFPP_NONE) {
-        plan->pending = true;
-        plan_set(ps, PLAN_PENDING,
-                 xasprintf("waiting for ovs-vswitchd to add the geneve "
-                           "tunnel port (to receive copies for appliance "
-                           "%s)", port));
+        char *purpose = xasprintf(" (to receive copies for appliance %s)",
+                                  port);
+        plan_tunnel_missing(plan, ps, vs, "geneve", purpose);
+        free(purpose);
         return;
     } else if (appliance == OFPP_NONE) {
         plan_set(ps, PLAN_PENDING, xasprintf("source port %s is not on this "
@@ -652,6 +667,7 @@ mirror_plan_resolve(struct mirror_plan *plan, struct ovsdb_idl *ovs_idl,
         ps->pl.target = &ps->target;
         ps->pl.rules = ps->rules;
         ps->pl.n_rules = ps->n_rules;
+        pipeline_delivery_paths(&ps->target, &ps->paths, &ps->n_paths);
         plan_set(ps, PLAN_ACTIVE, NULL);
     }
 
@@ -663,6 +679,61 @@ mirror_plan_resolve(struct mirror_plan *plan, struct ovsdb_idl *ovs_idl,
         free(sources[i].sessions);
     }
     free(sources);
+}
+
+/* Combines the states of 'ps''s paths into its state: the first failing
+ * path makes it an error, else the first path not yet known to carry copies
+ * makes it pending. */
+static void
+plan_apply_paths(struct plan_session *ps, const struct path_verify *pv,
+                 const char *bridge)
+{
+    enum pv_state worst = PV_OK;
+    const char *why = NULL;
+    for (size_t i = 0; i < ps->n_paths; i++) {
+        const char *message;
+        enum pv_state state = path_verify_get(pv, bridge,
+                                              ps->paths[i].actions,
+                                              &message);
+        if (state == PV_FAIL || (state != PV_OK && worst == PV_OK)) {
+            worst = state;
+            why = message;
+            if (state == PV_FAIL) {
+                break;
+            }
+        }
+    }
+    if (worst == PV_FAIL) {
+        plan_set(ps, PLAN_ERROR, xasprintf("target %s: %s",
+                                           ps->row->target->name, why));
+    } else if (worst != PV_OK) {
+        plan_set(ps, PLAN_PENDING, xasprintf("target %s: %s",
+                                             ps->row->target->name, why));
+    }
+}
+
+/* Declares the programmed sessions' paths to 'pv' and applies what it knows
+ * to their states.  See mirror-plan.h. */
+void
+mirror_plan_verify_paths(struct mirror_plan *plan, struct path_verify *pv,
+                         const char *bridge, const char *local_ip)
+{
+    path_verify_begin(pv);
+    for (size_t i = 0; i < plan->n_sessions; i++) {
+        const struct plan_session *ps = &plan->sessions[i];
+        for (size_t j = 0; ps->programmed && j < ps->n_paths; j++) {
+            path_verify_want(pv, bridge, ps->paths[j].actions,
+                             ps->paths[j].tun_dst,
+                             ps->paths[j].tun_dst ? local_ip : NULL);
+        }
+    }
+    path_verify_end(pv);
+    for (size_t i = 0; i < plan->n_sessions; i++) {
+        struct plan_session *ps = &plan->sessions[i];
+        if (ps->programmed) {
+            plan_apply_paths(ps, pv, bridge);
+        }
+    }
 }
 
 /* Returns the plan entry for the session with 'uuid', or NULL. */
@@ -688,6 +759,7 @@ mirror_plan_destroy(struct mirror_plan *plan)
         free(ps->target.dests);
         free(ps->remote_chassis);
         free(ps->remote_ip);
+        pl_paths_destroy(ps->paths, ps->n_paths);
     }
     free(plan->decaps);
     free(plan->sessions);

@@ -68,6 +68,10 @@ struct plan_session {
 
     /* Appliance here, source elsewhere (this chassis receives). */
     bool decap;
+
+    /* How its copies leave the mirror bridge, when programmed. */
+    struct pl_path *paths;
+    size_t n_paths;
 };
 
 /* What mirror_plan_build() needs to know about this chassis. */
@@ -100,6 +104,14 @@ void mirror_plan_resolve(struct mirror_plan *, struct ovsdb_idl *ovs_idl,
                          const char *bridge, const struct vs_result *,
                          struct tm_flow_table *desired);
 void mirror_plan_destroy(struct mirror_plan *);
+
+/* Wants the delivery paths of every programmed session from 'pv', and sets
+ * each programmed session's state from what 'pv' knows of them: active only
+ * if every path carries copies out ('bridge' is the mirror bridge,
+ * 'local_ip' the tunnels' local_ip or NULL). */
+struct path_verify;
+void mirror_plan_verify_paths(struct mirror_plan *, struct path_verify *,
+                              const char *bridge, const char *local_ip);
 
 const struct plan_session *mirror_plan_find(const struct mirror_plan *,
                                             const struct uuid *);

@@ -86,13 +86,6 @@ struct pl_id_node {
     uint32_t value;
 };
 
-/* State of one pipeline_build() run. */
-struct pl_ctx {
-    struct tm_flow_table *out;
-    struct hmap conj_ids;       /* Used conjunction ids ('value' unused). */
-    struct hmap groups;         /* Session key -> group id. */
-};
-
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
 
 /* Returns the 32-bit key of a session: the first word of its UUID. */
@@ -164,8 +157,8 @@ count_usable_dests(const struct pl_target *target)
 }
 
 /* True if copies for 'session' can be delivered somewhere. */
-static bool
-session_is_deliverable(const struct pl_session *session)
+bool
+pipeline_session_deliverable(const struct pl_session *session)
 {
     const struct pl_target *t = session->target;
     if (!t) {
@@ -178,10 +171,11 @@ session_is_deliverable(const struct pl_session *session)
 }
 
 /* True if 'session' delivers through a select group. */
-static bool
-session_uses_group(const struct pl_session *session)
+bool
+pipeline_session_uses_group(const struct pl_session *session)
 {
-    return (session_is_deliverable(session) && !session->target->is_port
+    return (pipeline_session_deliverable(session)
+            && !session->target->is_port
             && count_usable_dests(session->target) > 1);
 }
 
@@ -286,12 +280,12 @@ first_usable_dest(const struct pl_target *target)
     OVS_NOT_REACHED();
 }
 
-/* Appends to 'ofpacts' the actions that deliver a copy of 'session' (which
- * must be deliverable) taken in direction 'egress'. */
+/* Appends to 'ofpacts' the actions that deliver a copy of the stage's
+ * session (which must be deliverable) taken in the stage's direction. */
 static void
-put_delivery(const struct pl_ctx *ctx, struct ofpbuf *ofpacts,
-             const struct pl_session *session, bool egress)
+put_delivery(const struct pl_stage *stage, struct ofpbuf *ofpacts)
 {
+    const struct pl_session *session = stage->session;
     const struct pl_target *t = session->target;
 
     if (t->is_port) {
@@ -299,11 +293,10 @@ put_delivery(const struct pl_ctx *ctx, struct ofpbuf *ofpacts,
         return;
     }
 
-    put_tunnel_metadata(ofpacts, session, egress);
-    if (session_uses_group(session)) {
-        const struct pl_id_node *g = id_find(&ctx->groups, session->key);
-        ovs_assert(g);
-        ofpact_put_GROUP(ofpacts)->group_id = g->value;
+    put_tunnel_metadata(ofpacts, session, stage->egress);
+    if (pipeline_session_uses_group(session)) {
+        ovs_assert(stage->group_id);
+        ofpact_put_GROUP(ofpacts)->group_id = stage->group_id;
     } else {
         const struct pl_tunnel_dest *d = first_usable_dest(t);
         put_tunnel_dst(ofpacts, &d->ip);
@@ -320,24 +313,24 @@ compare_dests(const void *a_, const void *b_)
     return memcmp(&(*a)->ip, &(*b)->ip, sizeof (*a)->ip);
 }
 
-/* Adds to 'ctx->out', unless it is there already, the TM_TABLE_DELIVER flow
- * that outputs to 'port' truncating to 'packet_length'. */
+/* Adds to 'out', unless it is there already, the TM_TABLE_DELIVER flow that
+ * outputs to 'port' truncating to 'packet_length'. */
 static void
-add_deliver_flow(struct pl_ctx *ctx, ofp_port_t port, int packet_length)
+add_deliver_flow(struct tm_flow_table *out, ofp_port_t port,
+                 int packet_length)
 {
     struct match match;
     match_init_catchall(&match);
     match_set_reg(&match, PL_PORT_REG, ofp_to_u16(port));
     match_set_reg(&match, PL_LENGTH_REG, packet_length);
-    if (tm_flow_table_find(ctx->out, TM_TABLE_DELIVER, PL_PRIO_DELIVER,
-                           &match)) {
+    if (tm_flow_table_find(out, TM_TABLE_DELIVER, PL_PRIO_DELIVER, &match)) {
         return;
     }
 
     struct ofpbuf ofpacts;
     ofpbuf_init(&ofpacts, 32);
     put_output(&ofpacts, port, packet_length);
-    tm_flow_table_add(ctx->out, TM_TABLE_DELIVER, PL_PRIO_DELIVER,
+    tm_flow_table_add(out, TM_TABLE_DELIVER, PL_PRIO_DELIVER,
                       tm_cookie(TM_COOKIE_INFRA, 0), &match,
                       ofpacts.data, ofpacts.size);
     ofpbuf_uninit(&ofpacts);
@@ -345,11 +338,11 @@ add_deliver_flow(struct pl_ctx *ctx, ofp_port_t port, int packet_length)
 
 /* Appends to 'ofpacts' the actions of the bucket of 'session''s group for
  * 'dest'.  Bucket actions are an action set, which ignores
- * output(max_len): a truncated copy goes through TM_TABLE_DELIVER. */
+ * output(max_len): a truncated copy goes through TM_TABLE_DELIVER, whose
+ * flow is added to 'deliver'. */
 static void
-put_bucket(struct pl_ctx *ctx, struct ofpbuf *ofpacts,
-           const struct pl_session *session,
-           const struct pl_tunnel_dest *dest)
+put_bucket(struct ofpbuf *ofpacts, const struct pl_session *session,
+           const struct pl_tunnel_dest *dest, struct tm_flow_table *deliver)
 {
     put_tunnel_dst(ofpacts, &dest->ip);
     if (session->packet_length > 0) {
@@ -359,7 +352,7 @@ put_bucket(struct pl_ctx *ctx, struct ofpbuf *ofpacts,
         put_set_field(ofpacts, MFF_REG0 + PL_PORT_REG, &port);
         put_set_field(ofpacts, MFF_REG0 + PL_LENGTH_REG, &len);
         put_resubmit(ofpacts, TM_TABLE_DELIVER);
-        add_deliver_flow(ctx, dest->tunnel_ofport, length);
+        add_deliver_flow(deliver, dest->tunnel_ofport, length);
     } else {
         put_output(ofpacts, dest->tunnel_ofport, 0);
     }
@@ -367,9 +360,10 @@ put_bucket(struct pl_ctx *ctx, struct ofpbuf *ofpacts,
 
 /* Returns the ovs-ofctl group spec (after "group_id=N,") for 'session''s
  * select group: one bucket per usable destination, ordered by address.
- * The caller frees it. */
+ * Adds the TM_TABLE_DELIVER flows its buckets need to 'deliver'.  The
+ * caller frees the result. */
 static char *
-group_spec(struct pl_ctx *ctx, const struct pl_session *session)
+group_spec(const struct pl_session *session, struct tm_flow_table *deliver)
 {
     const struct pl_target *t = session->target;
     const struct pl_tunnel_dest **dests = xmalloc(t->n_dests * sizeof *dests);
@@ -387,7 +381,7 @@ group_spec(struct pl_ctx *ctx, const struct pl_session *session)
     ds_put_cstr(&spec, "type=select");
     for (size_t i = 0; i < n; i++) {
         ofpbuf_clear(&ofpacts);
-        put_bucket(ctx, &ofpacts, session, dests[i]);
+        put_bucket(&ofpacts, session, dests[i], deliver);
 
         struct ofpact_format_params fp = { .s = &spec };
         ds_put_cstr(&spec, ",bucket=actions=");
@@ -396,6 +390,211 @@ group_spec(struct pl_ctx *ctx, const struct pl_session *session)
     ofpbuf_uninit(&ofpacts);
     free(dests);
     return ds_steal_cstr(&spec);
+}
+
+/* Adds 'session''s select group, with id 'group_id', to 'out' and the
+ * TM_TABLE_DELIVER flows its buckets need to 'deliver' (which may be
+ * 'out'). */
+void
+pipeline_add_group(const struct pl_session *session, uint32_t group_id,
+                   struct tm_flow_table *out, struct tm_flow_table *deliver)
+{
+    char *spec = group_spec(session, deliver);
+    tm_flow_table_add_group(out, group_id, spec);
+    free(spec);
+}
+
+/* Returns the natural group id of a session key: TM_GROUP_BASE + its low
+ * 16 bits.  Callers probe upward from it on collision. */
+uint32_t
+pipeline_natural_group_id(uint32_t key)
+{
+    uint32_t span = TM_GROUP_MAX - TM_GROUP_BASE + 1;
+    return TM_GROUP_BASE + key % span;
+}
+
+/* Returns the group id after 'id', wrapping within tmirror's range. */
+uint32_t
+pipeline_next_group_id(uint32_t id)
+{
+    return id >= TM_GROUP_MAX ? TM_GROUP_BASE : id + 1;
+}
+
+/* Returns the conjunction id of a rule at a stage.  It need not be unique
+ * in the table: OVS combines the clauses of a conjunction among the flows a
+ * packet matches at one priority, and every clause flow of a rule matches
+ * the stage's in_port and reg1, so two rules can only meet at one priority
+ * if they are the same rule.  So the id is a plain function of the rule's
+ * place, and a rule's flows do not depend on any other rule. */
+static uint32_t
+conj_id_for(const struct pl_stage *stage, int64_t rule_number)
+{
+    uint32_t id = hash_3words(ofp_to_u16(stage->ofport), stage->session->key,
+                              rule_number);
+    return id ? id : 1;
+}
+
+/* Returns the TM_TABLE_SESSION priority of a rule. */
+static uint16_t
+rule_priority(int64_t rule_number)
+{
+    return 32768 + (32767 - rule_number);
+}
+
+/* True if 'rule' applies to copies taken in direction 'egress'. */
+static bool
+rule_applies(const struct tm_rule *rule, bool egress)
+{
+    return rule->direction
+           && !strcmp(rule->direction, egress ? "egress" : "ingress");
+}
+
+/* Appends to 'ofpacts' what the rule's flows do: deliver (accept) or go to
+ * the next stage (reject).  Returns the cookie for them. */
+static uint64_t
+put_rule_actions(const struct pl_stage *stage, struct ofpbuf *ofpacts,
+                 const struct tm_rule *rule)
+{
+    if (!strcmp(rule->action, "accept")) {
+        put_delivery(stage, ofpacts);
+        return tm_cookie(TM_COOKIE_ACCEPT, stage->session->key);
+    } else {
+        put_next_stage(ofpacts, stage->stage + 1);
+        return tm_cookie(TM_COOKIE_OTHER, stage->session->key);
+    }
+}
+
+/* Adds to 'out' the flows compiled in 'compiled' for 'rule' at 'stage'. */
+static void
+add_rule_flows(const struct pl_stage *stage, const struct fc_result *compiled,
+               const struct tm_rule *rule, struct tm_flow_table *out)
+{
+    uint16_t priority = rule_priority(rule->rule_number);
+    struct ofpbuf actions, conj;
+    ofpbuf_init(&actions, 64);
+    ofpbuf_init(&conj, 16);
+    uint64_t cookie = put_rule_actions(stage, &actions, rule);
+
+    for (size_t i = 0; i < compiled->n; i++) {
+        const struct fc_flow *f = &compiled->flows[i];
+        struct match match = f->match;
+        match_set_in_port(&match, stage->ofport);
+        match_set_reg(&match, PL_STAGE_REG, stage->stage);
+
+        if (f->kind == FC_CONJ_CLAUSE) {
+            ofpbuf_clear(&conj);
+            struct ofpact_conjunction *c = ofpact_put_CONJUNCTION(&conj);
+            c->id = f->conj_id;
+            c->clause = f->clause;
+            c->n_clauses = f->n_clauses;
+            tm_flow_table_add(out, TM_TABLE_SESSION, priority,
+                              tm_cookie(TM_COOKIE_OTHER, stage->session->key),
+                              &match, conj.data, conj.size);
+        } else {
+            tm_flow_table_add(out, TM_TABLE_SESSION, priority, cookie,
+                              &match, actions.data, actions.size);
+        }
+    }
+    ofpbuf_uninit(&conj);
+    ofpbuf_uninit(&actions);
+}
+
+/* Adds to 'out' the flows of 'rule' (one of the stage's session's rules) at
+ * 'stage'.  A rule of the other direction adds nothing; an invalid rule is
+ * logged and skipped. */
+void
+pipeline_add_rule(const struct pl_stage *stage, const struct tm_rule *rule,
+                  struct tm_flow_table *out)
+{
+    if (!rule_applies(rule, stage->egress)
+        || !pipeline_session_deliverable(stage->session)) {
+        return;
+    }
+
+    uint32_t conj_id = (fc_rule_needs_conjunction(rule)
+                        ? conj_id_for(stage, rule->rule_number) : 0);
+    struct fc_result compiled;
+    fc_result_init(&compiled);
+    char *error = fc_compile_rule(rule, conj_id, &compiled);
+    if (error) {
+        VLOG_WARN_RL(&rl, "session %"PRId64": skipping rule: %s",
+                     stage->session->session_number, error);
+        free(error);
+    } else {
+        add_rule_flows(stage, &compiled, rule, out);
+    }
+    fc_result_destroy(&compiled);
+}
+
+/* Adds to 'out' the flow that sends what no rule of 'stage' matched (or
+ * everything, when its session delivers nowhere) to the next stage. */
+void
+pipeline_add_fallthrough(const struct pl_stage *stage,
+                         struct tm_flow_table *out)
+{
+    struct match match;
+    struct ofpbuf ofpacts;
+    match_init_catchall(&match);
+    match_set_in_port(&match, stage->ofport);
+    match_set_reg(&match, PL_STAGE_REG, stage->stage);
+    ofpbuf_init(&ofpacts, 32);
+    put_next_stage(&ofpacts, stage->stage + 1);
+    tm_flow_table_add(out, TM_TABLE_SESSION, PL_PRIO_FALLTHROUGH,
+                      tm_cookie(TM_COOKIE_OTHER, stage->session->key), &match,
+                      ofpacts.data, ofpacts.size);
+    ofpbuf_uninit(&ofpacts);
+}
+
+/* Adds to 'out' the classification flow of the (source, direction) whose
+ * copies arrive on 'ofport': to stage 0. */
+void
+pipeline_add_classify(ofp_port_t ofport, struct tm_flow_table *out)
+{
+    struct match match;
+    struct ofpbuf ofpacts;
+    match_init_catchall(&match);
+    match_set_in_port(&match, ofport);
+    ofpbuf_init(&ofpacts, 32);
+    put_next_stage(&ofpacts, 0);
+    tm_flow_table_add(out, TM_TABLE_CLASSIFY, PL_PRIO_CLASSIFY,
+                      tm_cookie(TM_COOKIE_INFRA, 0), &match,
+                      ofpacts.data, ofpacts.size);
+    ofpbuf_uninit(&ofpacts);
+}
+
+/* Adds to 'out' the priority-0 drop flow of the classification table. */
+void
+pipeline_add_default_drop(struct tm_flow_table *out)
+{
+    struct match match;
+    match_init_catchall(&match);
+    tm_flow_table_add(out, TM_TABLE_CLASSIFY, PL_PRIO_DROP,
+                      tm_cookie(TM_COOKIE_INFRA, 0), &match, NULL, 0);
+}
+
+/* Adds every flow of 'stage': its rules, then its fall-through. */
+static void
+add_stage(const struct pl_stage *stage, struct tm_flow_table *out)
+{
+    const struct pl_session *session = stage->session;
+    for (size_t i = 0; i < session->n_rules; i++) {
+        const struct tm_rule *r = &session->rules[i];
+        bool duplicate = false;
+        for (size_t j = 0; j < i && !duplicate; j++) {
+            duplicate = (rule_applies(&session->rules[j], stage->egress)
+                         && rule_applies(r, stage->egress)
+                         && session->rules[j].rule_number == r->rule_number);
+        }
+        if (duplicate) {
+            VLOG_WARN_RL(&rl, "session %"PRId64": rule_number %"PRId64
+                         " appears twice for %s, ignoring the second",
+                         session->session_number, r->rule_number,
+                         r->direction);
+        } else {
+            pipeline_add_rule(stage, r, out);
+        }
+    }
+    pipeline_add_fallthrough(stage, out);
 }
 
 /* qsort() comparator for sessions by key. */
@@ -407,27 +606,21 @@ compare_session_keys(const void *a_, const void *b_)
     return (*a)->key < (*b)->key ? -1 : (*a)->key > (*b)->key;
 }
 
-/* Returns a group id for 'key' not yet used in 'ctx->out'. */
+/* Returns the group id of session 'key' in 'groups', or 0. */
 static uint32_t
-allocate_group_id(const struct pl_ctx *ctx, uint32_t key)
+group_find(const struct hmap *groups, uint32_t key)
 {
-    uint32_t span = TM_GROUP_MAX - TM_GROUP_BASE + 1;
-    uint32_t offset = key % span;
-    for (uint32_t i = 0; i < span; i++) {
-        uint32_t id = TM_GROUP_BASE + (offset + i) % span;
-        if (!tm_flow_table_find_group(ctx->out, id)) {
-            return id;
-        }
-    }
-    return 0;
+    const struct pl_id_node *node = id_find(groups, key);
+    return node ? node->value : 0;
 }
 
-/* Collects the sessions of 'sources' that need a select group, each once,
- * and adds their groups to 'ctx->out' and 'ctx->groups', in ascending
- * session key order. */
+/* Assigns group ids to the sessions of 'sources' that need a select group,
+ * in ascending session key order (so that the result does not depend on
+ * the order of the sources), storing them in 'groups' (session key -> id)
+ * and adding the groups to 'out'. */
 static void
-build_groups(struct pl_ctx *ctx, const struct pl_source *sources,
-             size_t n_sources)
+build_groups(const struct pl_source *sources, size_t n_sources,
+             struct hmap *groups, struct tm_flow_table *out)
 {
     const struct pl_session **sessions = NULL;
     size_t n = 0, allocated = 0;
@@ -435,193 +628,34 @@ build_groups(struct pl_ctx *ctx, const struct pl_source *sources,
     for (size_t i = 0; i < n_sources; i++) {
         for (size_t j = 0; j < sources[i].n_sessions; j++) {
             const struct pl_session *s = sources[i].sessions[j];
-            if (session_uses_group(s) && !id_find(&ctx->groups, s->key)) {
+            if (pipeline_session_uses_group(s) && !id_find(groups, s->key)) {
                 if (n >= allocated) {
                     sessions = x2nrealloc(sessions, &allocated,
                                           sizeof *sessions);
                 }
                 sessions[n++] = s;
-                id_add(&ctx->groups, s->key, 0);
+                id_add(groups, s->key, 0);
             }
         }
     }
     qsort(sessions, n, sizeof *sessions, compare_session_keys);
 
     for (size_t i = 0; i < n; i++) {
-        struct pl_id_node *node = id_find(&ctx->groups, sessions[i]->key);
-        node->value = allocate_group_id(ctx, sessions[i]->key);
-        ovs_assert(node->value);
-        char *spec = group_spec(ctx, sessions[i]);
-        tm_flow_table_add_group(ctx->out, node->value, spec);
-        free(spec);
+        struct pl_id_node *node = id_find(groups, sessions[i]->key);
+        uint32_t id = pipeline_natural_group_id(sessions[i]->key);
+        while (tm_flow_table_find_group(out, id)) {
+            id = pipeline_next_group_id(id);
+        }
+        node->value = id;
+        pipeline_add_group(sessions[i], id, out, out);
     }
     free(sessions);
 }
 
-/* Returns a conjunction id for a rule, unique within the table. */
-static uint32_t
-allocate_conj_id(struct pl_ctx *ctx, const struct pl_source *source,
-                 const struct pl_session *session, int64_t rule_number)
-{
-    uint32_t id = hash_3words(ofp_to_u16(source->ofport), session->key,
-                              rule_number);
-    while (!id || id_find(&ctx->conj_ids, id)) {
-        id++;
-    }
-    id_add(&ctx->conj_ids, id, 0);
-    return id;
-}
-
-/* Returns the TM_TABLE_SESSION priority of a rule. */
-static uint16_t
-rule_priority(int64_t rule_number)
-{
-    return 32768 + (32767 - rule_number);
-}
-
-/* True if 'rule' applies to copies arriving from 'source'. */
-static bool
-rule_applies(const struct tm_rule *rule, const struct pl_source *source)
-{
-    return rule->direction
-           && !strcmp(rule->direction, source->egress ? "egress" : "ingress");
-}
-
-/* True if a rule before 'rules[i]' that applies to 'source' has the same
- * rule number (invalid data: the first one wins). */
-static bool
-rule_is_duplicate(const struct pl_session *session, size_t i,
-                  const struct pl_source *source)
-{
-    int64_t number = session->rules[i].rule_number;
-    for (size_t j = 0; j < i; j++) {
-        if (rule_applies(&session->rules[j], source)
-            && session->rules[j].rule_number == number) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Appends to 'ofpacts' what the rule's flows do: deliver (accept) or go to
- * stage 'stage' + 1 (reject).  Returns the cookie for them. */
-static uint64_t
-put_rule_actions(const struct pl_ctx *ctx, struct ofpbuf *ofpacts,
-                 const struct tm_rule *rule, const struct pl_source *source,
-                 const struct pl_session *session, uint32_t stage)
-{
-    if (!strcmp(rule->action, "accept")) {
-        put_delivery(ctx, ofpacts, session, source->egress);
-        return tm_cookie(TM_COOKIE_ACCEPT, session->key);
-    } else {
-        put_next_stage(ofpacts, stage + 1);
-        return tm_cookie(TM_COOKIE_OTHER, session->key);
-    }
-}
-
-/* Adds to 'ctx->out' the flows compiled in 'compiled' for one rule of
- * 'session' at 'stage' of 'source'. */
-static void
-add_rule_flows(struct pl_ctx *ctx, const struct fc_result *compiled,
-               const struct tm_rule *rule, const struct pl_source *source,
-               const struct pl_session *session, uint32_t stage)
-{
-    uint16_t priority = rule_priority(rule->rule_number);
-    struct ofpbuf actions, conj;
-    ofpbuf_init(&actions, 64);
-    ofpbuf_init(&conj, 16);
-    uint64_t cookie = put_rule_actions(ctx, &actions, rule, source, session,
-                                       stage);
-
-    for (size_t i = 0; i < compiled->n; i++) {
-        const struct fc_flow *f = &compiled->flows[i];
-        struct match match = f->match;
-        match_set_in_port(&match, source->ofport);
-        match_set_reg(&match, PL_STAGE_REG, stage);
-
-        if (f->kind == FC_CONJ_CLAUSE) {
-            ofpbuf_clear(&conj);
-            struct ofpact_conjunction *c = ofpact_put_CONJUNCTION(&conj);
-            c->id = f->conj_id;
-            c->clause = f->clause;
-            c->n_clauses = f->n_clauses;
-            tm_flow_table_add(ctx->out, TM_TABLE_SESSION, priority,
-                              tm_cookie(TM_COOKIE_OTHER, session->key),
-                              &match, conj.data, conj.size);
-        } else {
-            tm_flow_table_add(ctx->out, TM_TABLE_SESSION, priority, cookie,
-                              &match, actions.data, actions.size);
-        }
-    }
-    ofpbuf_uninit(&conj);
-    ofpbuf_uninit(&actions);
-}
-
-/* Compiles rule 'i' of 'session' for 'source' at 'stage' and adds its
- * flows.  Invalid rules are logged and skipped. */
-static void
-add_rule(struct pl_ctx *ctx, const struct pl_source *source,
-         const struct pl_session *session, size_t i, uint32_t stage,
-         struct fc_result *compiled)
-{
-    const struct tm_rule *rule = &session->rules[i];
-    if (!rule_applies(rule, source)) {
-        return;
-    }
-    if (rule_is_duplicate(session, i, source)) {
-        VLOG_WARN_RL(&rl, "session %"PRId64": rule_number %"PRId64" appears "
-                     "twice for %s, ignoring the second",
-                     session->session_number, rule->rule_number,
-                     rule->direction);
-        return;
-    }
-
-    uint32_t conj_id = (fc_rule_needs_conjunction(rule)
-                        ? allocate_conj_id(ctx, source, session,
-                                           rule->rule_number)
-                        : 0);
-    fc_result_clear(compiled);
-    char *error = fc_compile_rule(rule, conj_id, compiled);
-    if (error) {
-        VLOG_WARN_RL(&rl, "session %"PRId64": skipping rule: %s",
-                     session->session_number, error);
-        free(error);
-        return;
-    }
-    add_rule_flows(ctx, compiled, rule, source, session, stage);
-}
-
-/* Adds the flows of stage 'stage' of 'source', which evaluates 'session'. */
-static void
-add_stage(struct pl_ctx *ctx, const struct pl_source *source,
-          const struct pl_session *session, uint32_t stage)
-{
-    if (session_is_deliverable(session)) {
-        struct fc_result compiled;
-        fc_result_init(&compiled);
-        for (size_t i = 0; i < session->n_rules; i++) {
-            add_rule(ctx, source, session, i, stage, &compiled);
-        }
-        fc_result_destroy(&compiled);
-    }
-
-    /* No rule matched (or the session delivers nowhere): next stage. */
-    struct match match;
-    struct ofpbuf ofpacts;
-    match_init_catchall(&match);
-    match_set_in_port(&match, source->ofport);
-    match_set_reg(&match, PL_STAGE_REG, stage);
-    ofpbuf_init(&ofpacts, 32);
-    put_next_stage(&ofpacts, stage + 1);
-    tm_flow_table_add(ctx->out, TM_TABLE_SESSION, PL_PRIO_FALLTHROUGH,
-                      tm_cookie(TM_COOKIE_OTHER, session->key), &match,
-                      ofpacts.data, ofpacts.size);
-    ofpbuf_uninit(&ofpacts);
-}
-
 /* Adds the classification flow of 'source' and its stages. */
 static void
-add_source(struct pl_ctx *ctx, const struct pl_source *source)
+add_source(const struct pl_source *source, const struct hmap *groups,
+           struct tm_flow_table *out)
 {
     if (!ofport_is_valid(source->ofport)) {
         VLOG_WARN_RL(&rl, "source %s: ofport %"PRIu16" is not valid, "
@@ -629,17 +663,7 @@ add_source(struct pl_ctx *ctx, const struct pl_source *source)
                      ofp_to_u16(source->ofport));
         return;
     }
-
-    struct match match;
-    struct ofpbuf ofpacts;
-    match_init_catchall(&match);
-    match_set_in_port(&match, source->ofport);
-    ofpbuf_init(&ofpacts, 32);
-    put_next_stage(&ofpacts, 0);
-    tm_flow_table_add(ctx->out, TM_TABLE_CLASSIFY, PL_PRIO_CLASSIFY,
-                      tm_cookie(TM_COOKIE_INFRA, 0), &match,
-                      ofpacts.data, ofpacts.size);
-    ofpbuf_uninit(&ofpacts);
+    pipeline_add_classify(source->ofport, out);
 
     size_t n = source->n_sessions;
     if (n > TM_MAX_STAGES) {
@@ -648,18 +672,16 @@ add_source(struct pl_ctx *ctx, const struct pl_source *source)
         n = TM_MAX_STAGES;
     }
     for (size_t k = 0; k < n; k++) {
-        add_stage(ctx, source, source->sessions[k], k);
+        const struct pl_session *session = source->sessions[k];
+        struct pl_stage stage = {
+            .session = session,
+            .ofport = source->ofport,
+            .egress = source->egress,
+            .stage = k,
+            .group_id = group_find(groups, session->key),
+        };
+        add_stage(&stage, out);
     }
-}
-
-/* Adds the priority-0 drop flow of the classification table. */
-static void
-add_default_drop(struct pl_ctx *ctx)
-{
-    struct match match;
-    match_init_catchall(&match);
-    tm_flow_table_add(ctx->out, TM_TABLE_CLASSIFY, PL_PRIO_DROP,
-                      tm_cookie(TM_COOKIE_INFRA, 0), &match, NULL, 0);
 }
 
 /* Replaces the contents of 'out' with the flows and groups for 'sources'. */
@@ -667,20 +689,69 @@ void
 pipeline_build(const struct pl_source *sources, size_t n_sources,
                struct tm_flow_table *out)
 {
-    struct pl_ctx ctx = { .out = out };
-    hmap_init(&ctx.conj_ids);
-    hmap_init(&ctx.groups);
+    struct hmap groups = HMAP_INITIALIZER(&groups);
     COVERAGE_INC(pipeline_build);
 
     tm_flow_table_clear(out);
-    add_default_drop(&ctx);
-    build_groups(&ctx, sources, n_sources);
+    pipeline_add_default_drop(out);
+    build_groups(sources, n_sources, &groups, out);
     for (size_t i = 0; i < n_sources; i++) {
-        add_source(&ctx, &sources[i]);
+        add_source(&sources[i], &groups, out);
     }
+    id_map_destroy(&groups);
+}
 
-    id_map_destroy(&ctx.conj_ids);
-    id_map_destroy(&ctx.groups);
+/* Fills '*paths' with the ways copies for 'target' leave.  See
+ * pipeline.h. */
+void
+pipeline_delivery_paths(const struct pl_target *target,
+                        struct pl_path **paths, size_t *n_paths)
+{
+    *paths = xcalloc(target->n_dests + 1, sizeof **paths);
+    *n_paths = 0;
+    if (target->is_port) {
+        if (ofport_is_valid(target->port_ofport)) {
+            (*paths)[(*n_paths)++].actions
+                = xasprintf("output:%"PRIu16,
+                            ofp_to_u16(target->port_ofport));
+        }
+        return;
+    }
+    for (size_t i = 0; i < target->n_dests; i++) {
+        const struct pl_tunnel_dest *d = &target->dests[i];
+        if (!ofport_is_valid(d->tunnel_ofport)) {
+            continue;
+        }
+        struct ds ip = DS_EMPTY_INITIALIZER;
+        bool v4 = IN6_IS_ADDR_V4MAPPED(&d->ip);
+        if (v4) {
+            ds_put_format(&ip, IP_FMT,
+                          IP_ARGS(in6_addr_get_mapped_ipv4(&d->ip)));
+        } else {
+            ipv6_format_addr(&d->ip, &ip);
+        }
+        struct pl_path *path = &(*paths)[(*n_paths)++];
+        path->actions = xasprintf(
+            "set_field:%s->%s,%soutput:%"PRIu16, ds_cstr(&ip),
+            v4 ? "tun_dst" : "tun_ipv6_dst",
+            (target->encap && !strcmp(target->encap, "erspan")
+             ? (target->erspan_ver == 2 ? "set_field:2->tun_erspan_ver,"
+                : "set_field:1->tun_erspan_ver,")
+             : ""),
+            ofp_to_u16(d->tunnel_ofport));
+        path->tun_dst = ds_steal_cstr(&ip);
+    }
+}
+
+/* Frees what pipeline_delivery_paths() returned. */
+void
+pl_paths_destroy(struct pl_path *paths, size_t n_paths)
+{
+    for (size_t i = 0; i < n_paths; i++) {
+        free(paths[i].actions);
+        free(paths[i].tun_dst);
+    }
+    free(paths);
 }
 
 /* qsort() comparator for decapsulation entries by session key. */

@@ -109,14 +109,71 @@ struct pl_decap {
     uint32_t key;               /* tm_session_key() of the session. */
 };
 
+/* One way a copy leaves the mirror bridge toward a target, for checking
+ * that it can (path-verify.h): the delivery actions in ovs-ofctl syntax,
+ * without what only labels the copy (VNI, truncation), and the tunnel
+ * destination if it is a tunnel. */
+struct pl_path {
+    char *actions;              /* E.g. "set_field:192.0.2.1->tun_dst,
+                                 * output:4" or "output:2". */
+    char *tun_dst;              /* NULL for an appliance port. */
+};
+
+/* Returns in '*paths' (malloc()'d, free with pl_paths_destroy()) the ways
+ * copies for 'target' leave: one for an appliance port, one per collector
+ * address that has a tunnel port. */
+void pipeline_delivery_paths(const struct pl_target *target,
+                             struct pl_path **paths, size_t *n_paths);
+void pl_paths_destroy(struct pl_path *paths, size_t n_paths);
+
 /* Derives the 32-bit key of a session from its UUID's first word, for
  * cookies and group ids. */
 struct uuid;
 uint32_t tm_session_key(const struct uuid *);
 
-/* Replaces the contents of 'out' with the flows and groups for 'sources'. */
+/* Replaces the contents of 'out' with the flows and groups for 'sources':
+ * the whole table at once, from the pieces below. */
 void pipeline_build(const struct pl_source *sources, size_t n_sources,
                     struct tm_flow_table *out);
+
+/* The pieces, for building the table one owner at a time (the controller's
+ * flows are kept per session, rule and direction, so that a change replaces
+ * only the flows it affects). */
+
+/* One stage: 'session' evaluated at position 'stage' (0-based, in session
+ * number order) of the (source, direction) whose copies arrive on
+ * 'ofport'. */
+struct pl_stage {
+    const struct pl_session *session;
+    ofp_port_t ofport;
+    bool egress;
+    uint32_t stage;
+    uint32_t group_id;          /* The session's select group, or 0 if
+                                 * pipeline_session_uses_group() is false. */
+};
+
+/* Adds the flows of 'rule', one of the stage's session's rules: nothing for
+ * a rule of the other direction or a session that delivers nowhere. */
+void pipeline_add_rule(const struct pl_stage *, const struct tm_rule *rule,
+                       struct tm_flow_table *out);
+/* Adds the stage's fall-through to the next stage. */
+void pipeline_add_fallthrough(const struct pl_stage *,
+                              struct tm_flow_table *out);
+/* Adds the classification flow of copies arriving on 'ofport'. */
+void pipeline_add_classify(ofp_port_t ofport, struct tm_flow_table *out);
+/* Adds the table's default drop. */
+void pipeline_add_default_drop(struct tm_flow_table *out);
+/* Adds 'session''s select group 'group_id' to 'out', and to 'deliver' the
+ * TM_TABLE_DELIVER flows its truncating buckets need. */
+void pipeline_add_group(const struct pl_session *, uint32_t group_id,
+                        struct tm_flow_table *out,
+                        struct tm_flow_table *deliver);
+bool pipeline_session_deliverable(const struct pl_session *);
+bool pipeline_session_uses_group(const struct pl_session *);
+/* Group ids: a session's natural id, probed upward with
+ * pipeline_next_group_id() on collision. */
+uint32_t pipeline_natural_group_id(uint32_t session_key);
+uint32_t pipeline_next_group_id(uint32_t group_id);
 
 /* Adds to 'out' (after pipeline_build()) the decapsulation flows for
  * 'decaps'.  Entries with an invalid ofport are skipped; of two entries

@@ -16,10 +16,10 @@
 COVERAGE_DEFINE(session_counters_reset);
 
 struct session_counter {
-    struct hmap_node hmap_node; /* In session_counters 'sessions'. */
+    struct hmap_node hmap_node; /* In 'sessions', by uuid_hash(). */
     struct uuid uuid;
-    uint64_t base_packets;      /* Totals before the flows' last restart. */
-    uint64_t base_bytes;
+    uint64_t packets;           /* Totals. */
+    uint64_t bytes;
     uint64_t last_packets;      /* The flows' counters when last read. */
     uint64_t last_bytes;
     bool seen;                  /* Updated since the last sweep. */
@@ -57,36 +57,56 @@ session_counter_find(const struct session_counters *sc,
     return NULL;
 }
 
+/* Returns how much a flow counter grew from 'last' to 'now': all of 'now'
+ * if it went down (the flow was reinstalled and counts from zero). */
+static uint64_t
+counter_delta(uint64_t last, uint64_t now)
+{
+    return now >= last ? now - last : now;
+}
+
 /* Folds the flows' counters into the totals of 'uuid'. */
 void
 session_counters_update(struct session_counters *sc, const struct uuid *uuid,
                         uint64_t flow_packets, uint64_t flow_bytes,
-                        int64_t row_packets, int64_t row_bytes,
-                        uint64_t *packets, uint64_t *bytes)
+                        int64_t row_packets, int64_t row_bytes, bool count,
+                        bool row_active, uint64_t *packets, uint64_t *bytes)
 {
+    /* What the flows counted before this first look happened while the
+     * session was active, as far as anyone knows. */
+    bool trust_flows = count || row_active;
     struct session_counter *c = session_counter_find(sc, uuid);
     if (!c) {
         c = xzalloc(sizeof *c);
         c->uuid = *uuid;
         hmap_insert(&sc->sessions, &c->hmap_node, uuid_hash(uuid));
         if (row_packets > (int64_t) flow_packets
-            || row_bytes > (int64_t) flow_bytes) {
-            c->base_packets = MAX(row_packets, 0);
-            c->base_bytes = MAX(row_bytes, 0);
-            c->last_packets = c->last_bytes = 0;
-            c->base_packets -= MIN(c->base_packets, flow_packets);
-            c->base_bytes -= MIN(c->base_bytes, flow_bytes);
+            || row_bytes > (int64_t) flow_bytes || !trust_flows) {
+            /* The flows were reinstalled since the row was written, or what
+             * they counted were not copies that left: resume from the
+             * row. */
+            c->packets = MAX(row_packets, 0);
+            c->bytes = MAX(row_bytes, 0);
+        } else {
+            c->packets = flow_packets;
+            c->bytes = flow_bytes;
         }
-    } else if (flow_packets < c->last_packets || flow_bytes < c->last_bytes) {
-        COVERAGE_INC(session_counters_reset);
-        c->base_packets += c->last_packets;
-        c->base_bytes += c->last_bytes;
+    } else {
+        uint64_t dp = counter_delta(c->last_packets, flow_packets);
+        uint64_t db = counter_delta(c->last_bytes, flow_bytes);
+        if (flow_packets < c->last_packets || flow_bytes < c->last_bytes) {
+            COVERAGE_INC(session_counters_reset);
+        }
+        if (count) {
+            c->packets += dp;
+            c->bytes += db;
+        }
     }
     c->last_packets = flow_packets;
     c->last_bytes = flow_bytes;
     c->seen = true;
-    *packets = c->base_packets + flow_packets;
-    *bytes = c->base_bytes + flow_bytes;
+    *packets = c->packets;
+    *bytes = c->bytes;
 }
 
 /* Returns the last computed totals of 'uuid'. */
@@ -96,8 +116,8 @@ session_counters_get(const struct session_counters *sc,
                      uint64_t *packets, uint64_t *bytes)
 {
     const struct session_counter *c = session_counter_find(sc, uuid);
-    *packets = c ? c->base_packets + c->last_packets : 0;
-    *bytes = c ? c->base_bytes + c->last_bytes : 0;
+    *packets = c ? c->packets : 0;
+    *bytes = c ? c->bytes : 0;
 }
 
 /* Forgets the sessions that were not updated since the last sweep. */

@@ -32,11 +32,17 @@ void session_counters_destroy(struct session_counters *);
  * '*bytes'.  'row_packets' and 'row_bytes' are the totals last reported in
  * the database (-1 if none): when a session is first seen, for example after
  * tmirror-controller restarted, counting resumes from them if the flows'
- * counters are lower. */
+ * counters are lower.  What the flows counted since the last call is added
+ * only if 'count' (the session is active: its copies leave the host); the
+ * rest was dropped by ovs-vswitchd and is not counted.  When a session is
+ * first seen, what its flows counted until then is taken if 'count' or
+ * 'row_active' (the row last said active: for example the flows went on
+ * mirroring while the controller was stopped). */
 void session_counters_update(struct session_counters *,
                              const struct uuid *uuid,
                              uint64_t flow_packets, uint64_t flow_bytes,
                              int64_t row_packets, int64_t row_bytes,
+                             bool count, bool row_active,
                              uint64_t *packets, uint64_t *bytes);
 
 /* Returns the totals of session 'uuid' last computed by

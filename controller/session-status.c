@@ -56,7 +56,8 @@ static void
 status_update_stats(const struct tmrec_session_status *row,
                     const struct plan_session *ps,
                     const struct ofctrl *ofctrl,
-                    struct session_counters *counters, bool write)
+                    struct session_counters *counters, bool count,
+                    bool write)
 {
     uint64_t flow_packets = 0, flow_bytes = 0, packets, bytes;
     if (ps->programmed) {
@@ -66,6 +67,7 @@ status_update_stats(const struct tmrec_session_status *row,
     session_counters_update(counters, &ps->uuid, flow_packets, flow_bytes,
                             row ? status_get_stat(row, "packets") : -1,
                             row ? status_get_stat(row, "bytes") : -1,
+                            count, row && !strcmp(row->state, "active"),
                             &packets, &bytes);
     if (!write || !row) {
         return;
@@ -77,6 +79,14 @@ status_update_stats(const struct tmrec_session_status *row,
     const char *keys[] = { "bytes", "packets" };
     int64_t values[] = { bytes, packets };
     tmrec_session_status_set_statistics(row, keys, values, 2);
+}
+
+/* True if what 'ps''s flows count now are copies that leave the host: it is
+ * programmed, the switch confirmed its flows and its paths carry copies. */
+static bool
+status_counts(const struct plan_session *ps, bool synced)
+{
+    return ps->programmed && synced && ps->state == PLAN_ACTIVE;
 }
 
 /* Finds this chassis's row for the session with 'uuid' among 'rows'. */
@@ -105,8 +115,9 @@ session_status_run(struct ovsdb_idl *tm_idl, struct ovsdb_idl_txn *txn,
         /* No transaction (the database is away): keep counting, so that a
          * flow restart meanwhile is not missed. */
         for (size_t i = 0; i < plan->n_sessions; i++) {
-            status_update_stats(NULL, &plan->sessions[i], ofctrl, counters,
-                                false);
+            const struct plan_session *ps = &plan->sessions[i];
+            status_update_stats(NULL, ps, ofctrl, counters,
+                                status_counts(ps, synced), false);
         }
         return;
     }
@@ -136,7 +147,8 @@ session_status_run(struct ovsdb_idl *tm_idl, struct ovsdb_idl_txn *txn,
         row = status_find(rows, n, &ps->uuid);
         bool write_stats = refresh_stats;
         if (!row) {
-            status_update_stats(NULL, ps, ofctrl, counters, false);
+            status_update_stats(NULL, ps, ofctrl, counters,
+                                status_counts(ps, synced), false);
             row = tmrec_session_status_insert(txn);
             tmrec_session_status_set_session(row, ps->row);
             tmrec_session_status_set_chassis_name(row, chassis_name);
@@ -149,7 +161,8 @@ session_status_run(struct ovsdb_idl *tm_idl, struct ovsdb_idl_txn *txn,
             status_set_state(row, plan_state_to_string(ps->state),
                              ps->message);
         }
-        status_update_stats(row, ps, ofctrl, counters, write_stats);
+        status_update_stats(row, ps, ofctrl, counters,
+                            status_counts(ps, synced), write_stats);
     }
     session_counters_sweep(counters);
     free(rows);

@@ -24,9 +24,11 @@
 #include "controller/flow-table.h"
 #include "controller/mirror-plan.h"
 #include "controller/ofctrl.h"
+#include "controller/path-verify.h"
 #include "controller/session-counters.h"
 #include "controller/session-status.h"
 #include "controller/vswitch-sync.h"
+#include "controller/vswitchd-client.h"
 #include "coverage.h"
 #include "daemon.h"
 #include "dirs.h"
@@ -54,6 +56,7 @@ COVERAGE_DEFINE(controller_run);
 
 #define STATS_INTERVAL_MS 2000
 #define DEFAULT_BRIDGE "br-mirror"
+#define DEFAULT_VERIFY_INTERVAL 10000
 
 /* Settings read from the local Open_vSwitch row's external_ids. */
 struct controller_config {
@@ -65,6 +68,7 @@ struct controller_config {
     bool tunnel_local_ip;       /* tmirror-tunnel-local-ip (default true):
                                  * pin the tunnel ports' local_ip to
                                  * encap_ip. */
+    int verify_interval;        /* tmirror-verify-interval, in ms. */
     char hostname[256];
 };
 
@@ -74,6 +78,8 @@ struct controller {
     struct ovsdb_idl_loop tm_loop;
     struct controller_config cfg;
     struct ofctrl *ofctrl;
+    struct vswitchd_client *vswitchd;   /* ovs-vswitchd's unixctl server. */
+    struct path_verify *paths;          /* Do copies leave? */
     struct session_counters counters;   /* Running totals per session. */
 
     struct mirror_plan plan;    /* Last iteration's. */
@@ -137,6 +143,13 @@ controller_read_config(struct controller *c)
     c->cfg.tunnel_local_ip = !ids || smap_get_bool(ids,
                                                    "tmirror-tunnel-local-ip",
                                                    true);
+    int interval = (ids ? smap_get_int(ids, "tmirror-verify-interval",
+                                       DEFAULT_VERIFY_INTERVAL)
+                    : DEFAULT_VERIFY_INTERVAL);
+    if (interval != c->cfg.verify_interval) {
+        c->cfg.verify_interval = interval;
+        path_verify_set_interval(c->paths, interval);
+    }
     if (replace_string(&c->cfg.remote, remote) && remote[0]) {
         VLOG_INFO("Traffic_Mirror database: %s", remote);
         ovsdb_idl_set_remote(c->tm_loop.idl, remote, true);
@@ -166,15 +179,22 @@ ovs_changes_applied(const struct controller *c, bool changed)
             && ovs->cur_cfg >= ovs->next_cfg);
 }
 
-/* Runs vswitch-sync for the current plan; when it writes anything, asks
- * ovs-vswitchd to report (cur_cfg) when it has applied it. */
+/* Returns the local_ip of the tunnel ports, or NULL. */
+static const char *
+controller_local_ip(const struct controller *c)
+{
+    return (c->cfg.encap_ip[0] && c->cfg.tunnel_local_ip
+            ? c->cfg.encap_ip : NULL);
+}
+
+/* Runs vswitch-sync for the current plan and notes whether ovs-vswitchd
+ * has applied everything it wrote. */
 static void
 controller_sync_vswitch(struct controller *c, struct ovsdb_idl_txn *ovs_txn)
 {
     const struct vs_config vs_cfg = {
         .bridge = c->cfg.bridge,
-        .encap_ip = (c->cfg.encap_ip[0] && c->cfg.tunnel_local_ip
-                     ? c->cfg.encap_ip : NULL),
+        .encap_ip = controller_local_ip(c),
         .cleanup = c->cleanup,
     };
     vs_result_destroy(&c->vs);
@@ -182,13 +202,11 @@ controller_sync_vswitch(struct controller *c, struct ovsdb_idl_txn *ovs_txn)
     vswitch_sync_run(c->ovs_loop.idl, ovs_txn, &vs_cfg,
                      c->plan.captures, c->plan.n_captures,
                      c->plan.tunnels, c->plan.n_tunnels, &c->vs);
-    if (c->vs.changed && ovs_txn) {
-        const struct ovsrec_open_vswitch *ovs
-            = ovsrec_open_vswitch_first(c->ovs_loop.idl);
-        ovsdb_idl_txn_increment(ovs_txn, &ovs->header_,
-                                &ovsrec_open_vswitch_col_next_cfg, false);
+    c->ovs_done = ovs_changes_applied(c, c->vs.changed || c->vs.deferred);
+    if (c->vs.changed) {
+        path_verify_invalidate(c->paths);
     }
-    c->ovs_done = ovs_changes_applied(c, c->vs.changed);
+    path_verify_set_ready(c->paths, c->ovs_done);
 }
 
 /* Hands the desired flow table to ofctrl when it, or the configuration
@@ -218,7 +236,8 @@ controller_installed_cfg(const struct controller *c)
         return c->tm_cfg;       /* Nothing to program anywhere. */
     }
     int64_t cfg = ofctrl_get_installed_cfg(c->ofctrl);
-    return ofctrl_is_synced(c->ofctrl) ? cfg : -1;
+    return (ofctrl_is_synced(c->ofctrl) && path_verify_is_settled(c->paths)
+            ? cfg : -1);
 }
 
 /* Collects the ports that this chassis hosts and that the intent names:
@@ -296,6 +315,8 @@ controller_reconcile(struct controller *c, struct ovsdb_idl_txn *ovs_txn,
     controller_sync_vswitch(c, ovs_txn);
     mirror_plan_resolve(&c->plan, c->ovs_loop.idl, c->cfg.bridge, &c->vs,
                         &c->desired);
+    mirror_plan_verify_paths(&c->plan, c->paths, c->cfg.bridge,
+                             controller_local_ip(c));
     controller_put_flows(c);
     controller_report(c, tm_txn);
 }
@@ -366,6 +387,10 @@ controller_init(struct controller *c)
     }
 
     c->ofctrl = ofctrl_create();
+    c->vswitchd = vswitchd_client_create(NULL);
+    c->paths = path_verify_create(c->vswitchd);
+    c->cfg.verify_interval = DEFAULT_VERIFY_INTERVAL;
+    path_verify_set_interval(c->paths, DEFAULT_VERIFY_INTERVAL);
     session_counters_init(&c->counters);
     tm_flow_table_init(&c->desired);
     tm_flow_table_init(&c->put);
@@ -381,6 +406,8 @@ controller_destroy(struct controller *c)
     tm_flow_table_destroy(&c->desired);
     tm_flow_table_destroy(&c->put);
     ofctrl_destroy(c->ofctrl);
+    path_verify_destroy(c->paths);
+    vswitchd_client_destroy(c->vswitchd);
     session_counters_destroy(&c->counters);
     ovsdb_idl_loop_destroy(&c->ovs_loop);
     ovsdb_idl_loop_destroy(&c->tm_loop);
@@ -408,6 +435,21 @@ controller_run_ofctrl(struct controller *c)
     }
 }
 
+/* Runs the verification of delivery paths.  A changed verdict changes
+ * sessions' states (and may let Chassis.cfg advance), so it makes another
+ * pass at once. */
+static void
+controller_run_paths(struct controller *c)
+{
+    uint64_t seqno = path_verify_get_seqno(c->paths);
+
+    vswitchd_client_run(c->vswitchd);
+    path_verify_run(c->paths);
+    if (seqno != path_verify_get_seqno(c->paths)) {
+        poll_immediate_wake();
+    }
+}
+
 /* One pass of the main loop. */
 static void
 controller_run(struct controller *c, struct unixctl_server *unixctl)
@@ -420,6 +462,7 @@ controller_run(struct controller *c, struct unixctl_server *unixctl)
         controller_reconcile(c, ovs_txn, tm_txn);
     }
     controller_run_ofctrl(c);
+    controller_run_paths(c);
     unixctl_server_run(unixctl);
     memory_run();
     if (memory_should_report()) {
@@ -438,13 +481,12 @@ static void
 controller_wait(struct controller *c, struct unixctl_server *unixctl)
 {
     ofctrl_wait(c->ofctrl);
+    vswitchd_client_wait(c->vswitchd);
+    path_verify_wait(c->paths);
     unixctl_server_wait(unixctl);
     memory_wait();
     if (c->have_plan) {
         poll_timer_wait_until(c->next_stats);
-    }
-    if (c->plan.pending || !c->ovs_done) {
-        poll_timer_wait(100);
     }
 }
 
@@ -455,7 +497,8 @@ main(int argc, char *argv[])
     struct controller c;
 
     ovs_cmdl_proctitle_init(argc, argv);
-    set_program_name(argv[0]);
+    /* tmirror's version for -V and the "version" unixctl command alike. */
+    ovs_set_program_name(argv[0], "(tmirror) " TMIRROR_VERSION);
     service_start(&argc, &argv);
     parse_options(argc, argv);
     fatal_ignore_sigpipe();
@@ -530,7 +573,7 @@ parse_options(int argc, char *argv[])
             usage();
 
         case 'V':
-            printf("%s (tmirror) %s\n", program_name, TMIRROR_VERSION);
+            fputs(ovs_get_program_version(), stdout);
             exit(EXIT_SUCCESS);
 
         case OPT_UNIXCTL:
@@ -612,6 +655,7 @@ tmirror_show_cmd(struct unixctl_conn *conn, int argc OVS_UNUSED,
                    : c->vs.bridge_owned ? "created by tmirror"
                    : "created by the operator"));
     ofctrl_format_status(c->ofctrl, &s);
+    path_verify_format(c->paths, &s);
     ds_put_format(&s, "  cfg: wanted %"PRId64", in datapath %"PRId64"\n",
                   c->tm_cfg, ofctrl_get_installed_cfg(c->ofctrl));
     ds_put_cstr(&s, "capacity (Mirror rows per bridge, at most 32):\n");

@@ -132,6 +132,10 @@ struct vs_ctx {
     struct hmapx keep;                  /* Owned rows still wanted. */
     struct hmapx deleted;               /* Rows deleted by this call. */
     bool dirty;                         /* A difference was found. */
+    bool may_create;                    /* New ports may be inserted:
+                                         * ovs-vswitchd has applied every
+                                         * earlier change (cur_cfg). */
+    bool deferred;                      /* Something waits for that. */
 };
 
 /* The outcome of comparing one row with its desired state. */
@@ -162,6 +166,8 @@ vswitch_sync_register(struct ovsdb_idl *idl)
     ovsdb_idl_add_table(idl, &ovsrec_table_open_vswitch);
     ovsdb_idl_add_column(idl, &ovsrec_open_vswitch_col_bridges);
     ovsdb_idl_add_column(idl, &ovsrec_open_vswitch_col_external_ids);
+    ovsdb_idl_add_column(idl, &ovsrec_open_vswitch_col_cur_cfg);
+    ovsdb_idl_add_column(idl, &ovsrec_open_vswitch_col_next_cfg);
 
     ovsdb_idl_add_table(idl, &ovsrec_table_bridge);
     ovsdb_idl_add_column(idl, &ovsrec_bridge_col_name);
@@ -228,6 +234,10 @@ vs_result_destroy(struct vs_result *r)
     }
     free(r->captures);
     free(r->tunnel_ofports);
+    for (size_t i = 0; i < r->n_tunnels; i++) {
+        free(r->tunnel_errors[i]);
+    }
+    free(r->tunnel_errors);
     for (size_t i = 0; i < r->n_capacity; i++) {
         free(r->capacity[i].bridge);
     }
@@ -371,6 +381,8 @@ vs_ctx_init(struct vs_ctx *ctx, struct ovsdb_idl *idl,
     ctx->txn = txn;
     ctx->cfg = cfg;
     ctx->ovs = ovsrec_open_vswitch_first(idl);
+    ctx->may_create = (txn && ctx->ovs
+                       && ctx->ovs->cur_cfg >= ctx->ovs->next_cfg);
     shash_init(&ctx->ports);
     shash_init(&ctx->ifaces);
     shash_init(&ctx->sources);
@@ -684,8 +696,22 @@ vs_ensure_port(struct vs_ctx *ctx, const struct ovsrec_bridge *br,
                 ? VS_ROW_CHANGED : VS_ROW_OK);
     }
     if (loc) {
-        VLOG_INFO_RL(&change_rl, "replacing port %s (was on bridge %s)",
-                     spec->name, loc->br->name);
+        /* Deleting a port and adding one of the same name in one
+         * transaction leaves ovs-vswitchd with a patch port whose peer no
+         * longer points back at it: nothing crosses it, although the
+         * database looks right.  So the old port goes now (it is not kept,
+         * so it is deleted as stale) and the new one comes once
+         * ovs-vswitchd has applied the deletion. */
+        VLOG_INFO_RL(&change_rl, "replacing port %s (was on bridge %s): "
+                     "deleting it first", spec->name, loc->br->name);
+        ctx->deferred = true;
+        return VS_ROW_CHANGED;
+    }
+    if (!ctx->may_create) {
+        /* ovs-vswitchd has not applied everything written so far, which
+         * may include the deletion of a port of this name. */
+        ctx->deferred = true;
+        return VS_ROW_CHANGED;
     }
     if (vs_may_write(ctx)) {
         *portp = vs_insert_port(ctx, br, spec);
@@ -965,11 +991,14 @@ vs_capture_set(struct vs_capture_result *res, enum vs_capture_state state,
 }
 
 /* Returns the state of a capture whose rows are all in place, from the
- * ofports that ovs-vswitchd assigned to its two patch interfaces. */
+ * ofports that ovs-vswitchd assigned to its two patch interfaces.
+ * 'applied' says whether ovs-vswitchd has applied every change written so
+ * far: then a missing ofport will not come by itself. */
 static void
 vs_capture_check_ofports(struct vs_capture_result *res,
                          const struct ovsrec_interface *src_iface,
-                         const struct ovsrec_interface *mir_iface)
+                         const struct ovsrec_interface *mir_iface,
+                         bool applied)
 {
     const struct ovsrec_interface *ifaces[2] = { src_iface, mir_iface };
 
@@ -980,6 +1009,13 @@ vs_capture_check_ofports(struct vs_capture_result *res,
                            "ovs-vswitchd could not add interface %s: %s",
                            ifaces[i]->name,
                            ifaces[i]->error ? ifaces[i]->error : "no reason");
+            return;
+        } else if (!ofport && applied) {
+            vs_capture_set(res, VS_CAPTURE_ERROR,
+                           "ovs-vswitchd applied the configuration but gave "
+                           "interface %s no OpenFlow port number%s%s",
+                           ifaces[i]->name, ifaces[i]->error ? ": " : "",
+                           ifaces[i]->error ? ifaces[i]->error : "");
             return;
         } else if (!ofport) {
             vs_capture_set(res, VS_CAPTURE_PENDING,
@@ -1054,7 +1090,8 @@ vs_capture_ensure(struct vs_ctx *ctx, const struct vs_loc *src,
          * copies and reset the session's counters).  The caller does not
          * claim the configuration until ovs-vswitchd has applied the
          * change. */
-        vs_capture_check_ofports(res, src_iface, mir_iface);
+        vs_capture_check_ofports(res, src_iface, mir_iface,
+                                 ctx->may_create);
     }
     free(error);
     smap_destroy(&src_spec.options);
@@ -1262,8 +1299,50 @@ vs_tunnel_spec(const struct vs_ctx *ctx, const struct vs_tunnel_req *req,
     return true;
 }
 
+/* Returns the index of an earlier request in 'reqs[0..i)' that needs the
+ * same tunnel port as 'reqs[i]', or -1. */
+static int
+vs_tunnel_same_as(const struct vs_ctx *ctx, const struct vs_tunnel_req *reqs,
+                  size_t i, const char *name)
+{
+    for (size_t j = 0; j < i; j++) {
+        struct vs_port_spec spec;
+        if (vs_tunnel_spec(ctx, &reqs[j], &spec)) {
+            bool same = !strcmp(spec.name, name);
+            free(CONST_CAST(char *, spec.name));
+            smap_destroy(&spec.options);
+            if (same) {
+                return j;
+            }
+        }
+    }
+    return -1;
+}
+
+/* Returns why the tunnel port 'name' with Interface 'iface' (NULL if not
+ * created yet) cannot be used, or NULL if it can be or may soon be.
+ * 'state' is what vs_ensure_port() said about it. */
+static char *
+vs_tunnel_check(const struct vs_ctx *ctx, const char *name,
+                const struct ovsrec_interface *iface,
+                enum vs_row_state state)
+{
+    int64_t ofport = vs_iface_ofport(iface);
+    if (ofport < 0) {
+        return xasprintf("ovs-vswitchd could not add tunnel port %s: %s",
+                         name, iface->error ? iface->error : "no reason");
+    }
+    if (!ofport && iface && state == VS_ROW_OK && ctx->may_create) {
+        return xasprintf("ovs-vswitchd applied the configuration but gave "
+                         "tunnel port %s no OpenFlow port number%s%s", name,
+                         iface->error ? ": " : "",
+                         iface->error ? iface->error : "");
+    }
+    return NULL;
+}
+
 /* Creates or repairs the tunnel ports on the mirror bridge and fills in
- * their ofports. */
+ * their ofports, or why they cannot be used. */
 static void
 vs_tunnels_run(struct vs_ctx *ctx, const struct vs_tunnel_req *reqs,
                size_t n_reqs, struct vs_result *result)
@@ -1271,33 +1350,40 @@ vs_tunnels_run(struct vs_ctx *ctx, const struct vs_tunnel_req *reqs,
     for (size_t i = 0; i < n_reqs; i++) {
         struct vs_port_spec spec;
         const struct ovsrec_interface *iface = NULL;
+        const struct ovsrec_port *port;
         char *error = NULL;
 
         result->tunnel_ofports[i] = OFPP_NONE;
-        if (!ctx->mbr || ctx->cfg->cleanup
-            || !vs_tunnel_spec(ctx, &reqs[i], &spec)) {
+        result->tunnel_errors[i] = NULL;
+        if (!ctx->mbr || ctx->cfg->cleanup) {
+            continue;
+        }
+        if (!vs_tunnel_spec(ctx, &reqs[i], &spec)) {
+            result->tunnel_errors[i] = xasprintf(
+                "tunnel encap \"%s\" with dst_port %d is not supported",
+                reqs[i].encap ? reqs[i].encap : "", reqs[i].dst_port);
             continue;
         }
 
-        const struct vs_loc *loc = shash_find_data(&ctx->ports, spec.name);
-        if (sset_contains(&ctx->new_names, spec.name)) {
-            /* Same port as an earlier request, created by this call. */
-        } else if (loc && loc->br == ctx->mbr
-                   && hmapx_contains(&ctx->keep, loc->port)) {
-            /* Same port as an earlier request. */
-            iface = loc->port->n_interfaces ? loc->port->interfaces[0] : NULL;
+        int same = vs_tunnel_same_as(ctx, reqs, i, spec.name);
+        if (same >= 0) {
+            result->tunnel_ofports[i] = result->tunnel_ofports[same];
+            result->tunnel_errors[i]
+                = nullable_xstrdup(result->tunnel_errors[same]);
         } else {
-            const struct ovsrec_port *port;
-            vs_ensure_port(ctx, ctx->mbr, &spec, &port, &iface, &error);
+            enum vs_row_state state = vs_ensure_port(ctx, ctx->mbr, &spec,
+                                                     &port, &iface, &error);
+            if (!error) {
+                error = vs_tunnel_check(ctx, spec.name, iface, state);
+            }
+            if (error) {
+                VLOG_WARN_RL(&warn_rl, "%s", error);
+                result->tunnel_errors[i] = error;
+            } else if (vs_iface_ofport(iface) > 0) {
+                result->tunnel_ofports[i]
+                    = u16_to_ofp(vs_iface_ofport(iface));
+            }
         }
-        if (vs_iface_ofport(iface) > 0) {
-            result->tunnel_ofports[i] = u16_to_ofp(vs_iface_ofport(iface));
-        } else if (vs_iface_ofport(iface) < 0) {
-            VLOG_WARN_RL(&warn_rl, "ovs-vswitchd could not add tunnel port "
-                         "%s: %s", spec.name,
-                         iface->error ? iface->error : "no reason");
-        }
-        free(error);
         free(CONST_CAST(char *, spec.name));
         smap_destroy(&spec.options);
     }
@@ -1339,6 +1425,8 @@ vswitch_sync_run(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
     result->n_tunnels = n_tunnels;
     result->tunnel_ofports = xmalloc(n_tunnels
                                      * sizeof *result->tunnel_ofports);
+    result->tunnel_errors = xcalloc(n_tunnels ? n_tunnels : 1,
+                                    sizeof *result->tunnel_errors);
     for (size_t i = 0; i < n_captures; i++) {
         result->captures[i].mirror_ofport = OFPP_NONE;
     }
@@ -1369,6 +1457,12 @@ vswitch_sync_run(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
     result->bridge_owned = result->bridge_ready
                            && vs_owned(&ctx.mbr->external_ids);
     result->changed = ctx.dirty && txn;
+    result->deferred = ctx.deferred;
+    if (result->changed && ctx.ovs) {
+        /* ovs-vswitchd sets cur_cfg to this once it has applied it. */
+        ovsdb_idl_txn_increment(txn, &ctx.ovs->header_,
+                                &ovsrec_open_vswitch_col_next_cfg, false);
+    }
     vs_capacity_fill(&ctx, result);
     vs_ctx_destroy(&ctx);
 }

@@ -89,11 +89,16 @@ struct vs_result {
     struct vs_capture_result *captures;     /* One per request. */
     size_t n_captures;
     ofp_port_t *tunnel_ofports; /* One per tunnel request; OFPP_NONE
-                                 * while pending. */
+                                 * while pending or on error. */
+    char **tunnel_errors;       /* One per tunnel request: NULL, or why the
+                                 * port cannot be used (owned strings). */
     size_t n_tunnels;
     struct vs_bridge_capacity *capacity;    /* One per bridge with sources. */
     size_t n_capacity;
     bool changed;               /* This call wrote something into 'txn'. */
+    bool deferred;              /* Some rows can only be written once
+                                 * ovs-vswitchd has applied the changes
+                                 * made so far (Open_vSwitch cur_cfg). */
 };
 
 /* Registers the Open_vSwitch columns this module reads and writes with
@@ -101,8 +106,13 @@ struct vs_result {
 void vswitch_sync_register(struct ovsdb_idl *ovs_idl);
 
 /* Compares the database with what 'cfg', 'captures' and 'tunnels' call for
- * and, when 'txn' is nonnull, writes the differences into it.  Fills in
- * 'result' (free it with vs_result_destroy()). */
+ * and, when 'txn' is nonnull, writes the differences into it, incrementing
+ * Open_vSwitch next_cfg so that ovs-vswitchd's cur_cfg tells when it has
+ * applied them.  A port is never deleted and re-created under the same name
+ * before ovs-vswitchd has applied the deletion, and new ports are only
+ * inserted once it has applied every earlier change (result->deferred says
+ * that something waits for that).  Fills in 'result' (free it with
+ * vs_result_destroy()). */
 void vswitch_sync_run(struct ovsdb_idl *ovs_idl, struct ovsdb_idl_txn *txn,
                       const struct vs_config *cfg,
                       const struct vs_capture_req *captures, size_t n_captures,

@@ -8,7 +8,8 @@ UNIT_TESTS = \
 	tests/test-flow-table \
 	tests/test-filter-compile \
 	tests/test-pipeline \
-	tests/test-session-counters
+	tests/test-session-counters \
+	tests/test-path-verify
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -37,6 +38,10 @@ tests_test_flow_table_LDADD = $(CONTROLLER_UNIT_LDADD)
 tests_test_session_counters_SOURCES = tests/test-session-counters.c
 tests_test_session_counters_CFLAGS = $(UNIT_CFLAGS)
 tests_test_session_counters_LDADD = $(CONTROLLER_UNIT_LDADD)
+
+tests_test_path_verify_SOURCES = tests/test-path-verify.c
+tests_test_path_verify_CFLAGS = $(UNIT_CFLAGS)
+tests_test_path_verify_LDADD = $(CONTROLLER_UNIT_LDADD)
 
 tests_test_filter_compile_SOURCES = tests/test-filter-compile.c
 tests_test_filter_compile_CFLAGS = $(UNIT_CFLAGS)
@@ -77,6 +82,7 @@ TESTSUITE_AT = \
 	tests/controller-semantics.at \
 	tests/controller-robustness.at \
 	tests/controller-multihost.at \
+	tests/controller-trust.at \
 	tests/tmirror-ctl.at \
 	tests/vswitch-sync.at \
 	tests/ofctrl.at \

@@ -19,16 +19,63 @@
 
 /* Updates the totals of 'uuid' and checks them. */
 static void
-update_expect(struct session_counters *sc, const struct uuid *uuid,
-              uint64_t flow_packets, int64_t row_packets,
-              uint64_t want_packets)
+update_expect__(struct session_counters *sc, const struct uuid *uuid,
+                uint64_t flow_packets, int64_t row_packets, bool count,
+                uint64_t want_packets)
 {
     uint64_t packets, bytes;
     session_counters_update(sc, uuid, flow_packets, flow_packets * 100,
                             row_packets, row_packets < 0 ? -1
-                            : row_packets * 100, &packets, &bytes);
+                            : row_packets * 100, count, false, &packets,
+                            &bytes);
     assert_int_equal(packets, want_packets);
     assert_int_equal(bytes, want_packets * 100);
+}
+
+/* Updates the totals of an active session and checks them. */
+static void
+update_expect(struct session_counters *sc, const struct uuid *uuid,
+              uint64_t flow_packets, int64_t row_packets,
+              uint64_t want_packets)
+{
+    update_expect__(sc, uuid, flow_packets, row_packets, true, want_packets);
+}
+
+static void
+test_not_counted_unless_active(void **state OVS_UNUSED)
+{
+    struct session_counters sc;
+    struct uuid u, v;
+    uuid_generate(&u);
+    uuid_generate(&v);
+    session_counters_init(&sc);
+    update_expect(&sc, &u, 10, -1, 10);
+    /* Its path failed: the flows go on matching, nothing leaves. */
+    update_expect__(&sc, &u, 15, 10, false, 10);
+    update_expect__(&sc, &u, 16, 10, false, 10);
+    /* Active again: only what came since counts. */
+    update_expect(&sc, &u, 18, 10, 12);
+    /* First seen while failing: the row's totals, not the flows'. */
+    update_expect__(&sc, &v, 40, 3, false, 3);
+    update_expect__(&sc, &v, 41, -1, false, 3);
+    session_counters_destroy(&sc);
+}
+
+static void
+test_first_look_trusts_active_row(void **state OVS_UNUSED)
+{
+    struct session_counters sc;
+    struct uuid u;
+    uint64_t packets, bytes;
+    uuid_generate(&u);
+    session_counters_init(&sc);
+    /* The controller restarted; the row said active with 1 copy, the flows
+     * went on mirroring: 4.  Not active yet here, but the 3 copies left. */
+    session_counters_update(&sc, &u, 4, 400, 1, 100, false, true, &packets,
+                            &bytes);
+    assert_int_equal(packets, 4);
+    assert_int_equal(bytes, 400);
+    session_counters_destroy(&sc);
 }
 
 static void
@@ -110,6 +157,8 @@ main(void)
         cmocka_unit_test(test_flow_restart_is_folded_in),
         cmocka_unit_test(test_resume_from_row_after_restart),
         cmocka_unit_test(test_sweep_forgets_unseen),
+        cmocka_unit_test(test_not_counted_unless_active),
+        cmocka_unit_test(test_first_look_trusts_active_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
