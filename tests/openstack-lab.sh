@@ -238,7 +238,9 @@ os_error () {
 # why it skips (in the log) when the schema has them.
 os_fan_out_skip () {
     if os_fan_out; then
-        echo "skipped: $TMIRROR_SCHEMA has Filter_Rule.vlan and Session.independent, so the driver maps vlan_filter and fan-out instead of refusing them"
+        echo "skipped: $TMIRROR_SCHEMA has Filter_Rule.vlan and" \
+             "Session.independent, so the driver maps vlan_filter and" \
+             "fan-out instead of refusing them"
         return 0
     fi
     return 1

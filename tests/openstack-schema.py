@@ -9,12 +9,14 @@ Neutron's alembic migrations cannot run on SQLite (they ALTER constraints)
 and Debian's python3-neutron-taas ships none, so the tables come from the
 SQLAlchemy models, as Neutron's own unit tests make them."""
 
+import importlib
 import sys
 
-import sqlalchemy as sa
 from neutron.db.migration.models import head
-import neutron_taas.db.taas_db  # noqa: F401 (registers the TaaS tables)
+import sqlalchemy as sa
 
+# Importing TaaS's models registers its tables with Neutron's metadata.
+importlib.import_module('neutron_taas.db.taas_db')
 engine = sa.create_engine(sys.argv[1])
 head.get_metadata().create_all(engine)
 print('created %d tables' % len(sa.inspect(engine).get_table_names()))

@@ -41,6 +41,23 @@ def tagged(rows, match):
     return sorted(found, key=lambda r: (getattr(r, 'name', ''), str(r.uuid)))
 
 
+class TagIndex(object):
+    """The rows of one table by (external_ids key, value), so that a pass
+    over many resources finds each one's rows without scanning them all."""
+
+    def __init__(self, rows):
+        self._index = {}
+        for row in rows:
+            for pair in row.external_ids.items():
+                self._index.setdefault(pair, []).append(row)
+
+    def find(self, match):
+        """Like tagged(), within the indexed rows."""
+        pairs = sorted(match.items())
+        rows = self._index.get(pairs[0], [])
+        return tagged(rows, dict(pairs[1:]))
+
+
 def is_owned(row):
     """Whether the driver made 'row' (it carries a Neutron resource tag)."""
     return any(t in row.external_ids for t in mapping.OWNER_TAGS)

@@ -75,35 +75,60 @@ class Snapshot(object):
                 return
 
 
-def _target_differs(tables, spec):
-    """Whether the Target of 'spec' is missing or differs from it."""
-    rows = commands.tagged(tables['Target'].rows.values(), spec.match)
-    return not rows or commands.columns_differ(rows[0], spec.columns)
+class Differences(object):
+    """Which resources' rows are missing or differ from their mapping, read
+    in one pass over the IDL (under its lock)."""
+
+    def __init__(self, tables, specs):
+        self._targets = commands.TagIndex(tables['Target'].rows.values())
+        self._sessions = commands.TagIndex(tables['Session'].rows.values())
+        self.keys = {key for key, (target, sessions) in specs.items()
+                     if self._differs(target, sessions)}
+
+    def _differs(self, target, sessions):
+        """Whether a resource's target or sessions differ (a tap mirror's
+        sessions are all its own: one too many differs too)."""
+        if target is not None and self._target_differs(target):
+            return True
+        if target is not None and sessions:
+            if len(self._sessions.find(target.match)) != len(sessions):
+                return True
+        return any(self._session_differs(s) for s in sessions)
+
+    def _target_differs(self, spec):
+        rows = self._targets.find(spec.match)
+        return not rows or commands.columns_differ(rows[0], spec.columns)
+
+    def _session_differs(self, spec):
+        rows = self._sessions.find(spec.match)
+        if not rows:
+            return True
+        row = rows[0]
+        targets = self._targets.find(spec.target_match)
+        if not targets or getattr(row.target, 'uuid', None) != \
+                targets[0].uuid:
+            return True
+        vni = commands.optional(row.vni)
+        if row.source != spec.source or vni is None or \
+                (spec.vni is not None and vni != spec.vni):
+            return True
+        if commands.columns_differ(row, spec.session):
+            return True
+        filt = row.filter
+        if filt is None or commands.columns_differ(filt, spec.filter):
+            return True
+        have = sorted(commands.rule_key(r) for r in filt.rules)
+        return have != sorted(commands.rule_key(r) for r in spec.rules)
 
 
-def _session_differs(tables, spec, fan_out):
-    """Whether the Session of 'spec', its target, filter or rules are
-    missing or differ from it."""
-    rows = commands.tagged(tables['Session'].rows.values(), spec.match)
-    if not rows:
-        return True
-    row = rows[0]
-    targets = commands.tagged(tables['Target'].rows.values(),
-                              spec.target_match)
-    if not targets or row.target is None or row.target.uuid != \
-            targets[0].uuid:
-        return True
-    if row.source != spec.source or commands.optional(row.vni) is None:
-        return True
-    if spec.vni is not None and commands.optional(row.vni) != spec.vni:
-        return True
-    if commands.columns_differ(row, spec.session):
-        return True
-    filt = row.filter
-    if filt is None or commands.columns_differ(filt, spec.filter):
-        return True
-    have = sorted(commands.rule_key(r) for r in filt.rules)
-    return have != sorted(commands.rule_key(r) for r in spec.rules)
+def _mapped(kind, res, fan_out):
+    """(TargetSpec or None, [SessionSpec]) of a resource; raises
+    mapping.InvalidResource."""
+    if kind == 'service':
+        return mapping.tap_service_target(res), []
+    if kind == 'flow':
+        return None, [mapping.tap_flow_session(res, fan_out)]
+    return mapping.tap_mirror_rows(res, fan_out)
 
 
 class Synchronizer(object):
@@ -144,51 +169,68 @@ class Synchronizer(object):
     def _run(self, summary):
         """The pass itself (see the module's comment)."""
         ctx = n_context.get_admin_context()
-        fan_out = self._writer.db.features.fan_out
-        has_flows = hasattr(self._plugin, 'get_tap_flows')
-        has_mirrors = hasattr(self._plugin, 'get_tap_mirrors')
-        services = flows = mirrors = {}
-        if has_flows:
-            services = {s['id']: s for s in
-                        self._plugin.get_tap_services(ctx)}
-            flows = {f['id']: f for f in self._plugin.get_tap_flows(ctx)}
-        if has_mirrors:
-            mirrors = {m['id']: m for m in
-                       self._plugin.get_tap_mirrors(ctx)}
+        known = {'service': {}, 'flow': {}, 'mirror': {}}
+        if hasattr(self._plugin, 'get_tap_flows'):
+            known['service'] = {s['id']: s for s in
+                                self._plugin.get_tap_services(ctx)}
+            known['flow'] = {f['id']: f for f in
+                             self._plugin.get_tap_flows(ctx)}
+        if hasattr(self._plugin, 'get_tap_mirrors'):
+            known['mirror'] = {m['id']: m for m in
+                               self._plugin.get_tap_mirrors(ctx)}
         now = time.monotonic()
         seen = set()
+        failed = self._repair(known, now, seen, summary)
+        self._delete_orphans(known, now, seen, summary)
+        # Discrepancies that went away start again from zero.
+        for key in list(self._first_seen):
+            if key not in seen:
+                del self._first_seen[key]
+        if hasattr(self._plugin, 'get_tap_flows'):
+            self._copy_status(ctx, known, failed, summary)
 
-        # 1. Repairs, tap services before the flows that point at them.
+    def _repair(self, known, now, seen, summary):
+        """Rewrites the rows of the resources whose rows are missing or
+        differ, tap services before the flows that point at them.  Returns
+        {key: reason} of the resources that cannot be written."""
+        fan_out = self._writer.db.features.fan_out
         failed = {}
-        for kind, resources in (('service', services), ('flow', flows),
-                                ('mirror', mirrors)):
-            for rid, res in sorted(resources.items()):
+        specs = {}
+        for kind in ('service', 'flow', 'mirror'):
+            for rid, res in known[kind].items():
                 key = (kind, rid)
                 if res.get('status') == tm_status.PENDING_DELETE or \
                         self._writer.is_busy(key):
                     continue
                 try:
-                    differs = self._differs(kind, res, fan_out)
-                except Exception as e:  # noqa: a mapping refusal
+                    specs[key] = _mapped(kind, res, fan_out)
+                except mapping.InvalidResource as e:
                     failed[key] = str(e)
-                    continue
-                if differs and self._lasted(('repair',) + key, now, seen):
-                    try:
-                        self._ensure(kind, res)
-                        summary['repaired'] += 1
-                        LOG.warning('tmirror sync: repaired the '
-                                    'Traffic_Mirror rows of tap %s %s',
-                                    kind, rid)
-                    except Exception as e:  # noqa: reported as ERROR
-                        failed[key] = str(e)
-                        LOG.warning('tmirror sync: cannot repair tap %s '
-                                    '%s: %s', kind, rid, e)
+        differing = self._writer.db.read(
+            lambda tables: Differences(tables, specs)).keys
+        order = {'service': 0, 'flow': 1, 'mirror': 2}
+        for key in sorted(differing, key=lambda k: (order[k[0]], k[1])):
+            kind, rid = key
+            if not self._lasted(('repair',) + key, now, seen):
+                continue
+            try:
+                self._ensure(kind, known[kind][rid])
+                summary['repaired'] += 1
+                LOG.warning('tmirror sync: repaired the Traffic_Mirror rows '
+                            'of tap %s %s', kind, rid)
+            except Exception as e:  # noqa: reported as ERROR
+                failed[key] = str(e)
+                LOG.warning('tmirror sync: cannot repair tap %s %s: %s',
+                            kind, rid, e)
+        return failed
 
-        # 2. Orphans.
+    def _delete_orphans(self, known, now, seen, summary):
+        """Deletes the rows tagged with a resource of this plugin's kinds
+        that Neutron does not have."""
+        scope = {'service': hasattr(self._plugin, 'get_tap_flows'),
+                 'mirror': hasattr(self._plugin, 'get_tap_mirrors')}
+        scope['flow'] = scope['service']
         snap = self._writer.db.read(Snapshot)
-        known = {'service': services, 'flow': flows, 'mirror': mirrors}
-        scope = {'service': has_flows, 'flow': has_flows,
-                 'mirror': has_mirrors}
         for kind, rid in sorted(snap.orphan_keys):
             key = (kind, rid)
             if not scope[kind] or rid in known[kind] or \
@@ -201,51 +243,26 @@ class Synchronizer(object):
                             'of tap %s %s, which Neutron does not have',
                             kind, rid)
 
-        # Discrepancies that went away start again from zero.
-        for key in list(self._first_seen):
-            if key not in seen:
-                del self._first_seen[key]
-
-        # 3. Status.
-        if has_flows:
-            snap = self._writer.db.read(Snapshot)
-            for rid, res in services.items():
-                st, reason = tm_status.service_status(
-                    snap.bindings.get(res['port_id']))
-                summary['status'] += self._set_status(
-                    ctx, 'service', res, st, reason)
-            for rid, res in flows.items():
-                key = ('flow', rid)
-                if key in failed:
-                    st, reason = tm_status.ERROR, failed[key]
-                else:
-                    rows = snap.sessions.get(key, [])
-                    st, reason = tm_status.sessions_status(
-                        [(r.name, snap.reports.get(r.uuid, []))
-                         for r in rows])
-                summary['status'] += self._set_status(ctx, 'flow', res, st,
-                                                      reason)
-
-    def _differs(self, kind, res, fan_out):
-        """Whether the rows of a resource are missing or differ."""
-        writer = self._writer
-
-        def check(tables):
-            if kind == 'service':
-                return _target_differs(tables,
-                                       mapping.tap_service_target(res))
-            if kind == 'flow':
-                return _session_differs(
-                    tables, mapping.tap_flow_session(res, fan_out), fan_out)
-            target, sessions = mapping.tap_mirror_rows(res, fan_out)
-            if _target_differs(tables, target):
-                return True
-            tagged = commands.tagged(tables['Session'].rows.values(),
-                                     target.match)
-            return len(tagged) != len(sessions) or any(
-                _session_differs(tables, s, fan_out) for s in sessions)
-
-        return writer.db.read(check)
+    def _copy_status(self, ctx, known, failed, summary):
+        """Sets the status of tap services and flows from what the
+        hypervisors report (status.py); a flow that cannot be written is
+        ERROR."""
+        snap = self._writer.db.read(Snapshot)
+        for res in known['service'].values():
+            st, reason = tm_status.service_status(
+                snap.bindings.get(res['port_id']))
+            summary['status'] += self._set_status(ctx, 'service', res, st,
+                                                  reason)
+        for rid, res in known['flow'].items():
+            key = ('flow', rid)
+            if key in failed:
+                st, reason = tm_status.ERROR, failed[key]
+            else:
+                st, reason = tm_status.sessions_status(
+                    [(r.name, snap.reports.get(r.uuid, []))
+                     for r in snap.sessions.get(key, [])])
+            summary['status'] += self._set_status(ctx, 'flow', res, st,
+                                                  reason)
 
     def _ensure(self, kind, res):
         """Rewrites the rows of a resource."""

@@ -35,7 +35,7 @@ def _tool(name):
 def schema_json(fan_out=False, vni_index=False):
     """tmirror's schema, optionally with the columns of the driver's
     fan_out switch (Filter_Rule.vlan, Session.independent) and with the
-    unique VNI index that a later schema has."""
+    VNI of a later schema: required, 1 to 16777215, unique."""
     with open(SCHEMA) as f:
         schema = json.load(f)
     schema.pop('cksum', None)
@@ -45,7 +45,12 @@ def schema_json(fan_out=False, vni_index=False):
             'type': {'key': 'string', 'min': 0, 'max': 1}}
         tables['Session']['columns']['independent'] = {'type': 'boolean'}
     if vni_index:
-        tables['Session']['indexes'].append(['vni'])
+        session = tables['Session']
+        session['columns']['vni'] = {
+            'type': {'key': {'type': 'integer', 'minInteger': 1,
+                             'maxInteger': 16777215}}}
+        if ['vni'] not in session['indexes']:
+            session['indexes'].append(['vni'])
     return schema
 
 

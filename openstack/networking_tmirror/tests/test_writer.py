@@ -309,6 +309,22 @@ def test_a_lost_race_for_a_session_number_is_retried(server, writer,
     assert s['taas-flow-tf-2']['session_number'] == 2
 
 
+def test_a_required_unique_vni_schema_works(make_server, make_db):
+    server = make_server(vni_index=True)
+    writer = tm_writer.TaasWriter(make_db(server.remote))
+    writer.ensure_service(service())
+    writer.ensure_flow(flow(1, 'IN'))
+    writer.ensure_flow(flow(1, 'IN'))
+    writer.ensure_mirror(mirror({'OUT': 77}, port='vm-2'))
+    writer.ensure_mirror(mirror({'OUT': 77}, port='vm-2'))
+    s = by_name(server, 'Session')
+    assert isinstance(s['taas-flow-tf-1']['vni'], int)
+    assert s['taas-mirror-tm-1-out']['vni'] == 77
+    assert len(s) == 2
+    with pytest.raises(tm_exc.TrafficMirrorRefused):
+        writer.ensure_mirror(mirror({'IN': 77}, n=2, port='vm-3'))
+
+
 def test_a_lost_race_for_a_vni_is_retried(make_server, make_db, monkeypatch):
     server = make_server(vni_index=True)
     writer = tm_writer.TaasWriter(make_db(server.remote))
