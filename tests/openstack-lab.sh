@@ -88,7 +88,7 @@ os_neutron_start () {
             echo "neutron-server up on $url after $i tries"
             return 0
         fi
-        if ! kill -0 "$(cat "$nd/server.pid")" 2>/dev/null; then
+        if ! os_alive "$(cat "$nd/server.pid")"; then
             echo "neutron-server died:"; tail -30 "$nd/server.out"
             return 1
         fi
@@ -96,6 +96,12 @@ os_neutron_start () {
     done
     echo "neutron-server did not answer on $url within 120 s"
     return 1
+}
+
+# os_alive PID: whether process PID runs (a zombie, which kill -0 still
+# finds, does not).
+os_alive () {
+    test -r "/proc/$1/stat" && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat"
 }
 
 # os_neutron_stop: stops the neutron-server of ./neutron (its process group:

@@ -14,6 +14,7 @@ failed attempt.
 
 import errno
 import os
+import ssl
 import threading
 import time
 
@@ -113,8 +114,12 @@ def fetch_schema(remote, timeout):
 
     Returns the schema as JSON, or raises Unavailable saying why."""
     deadline = ovs.timeval.msec() + timeout * 1000
-    error, strm = ovs.stream.Stream.open_block(ovs.stream.Stream.open(remote),
-                                               timeout * 1000)
+    try:
+        error, strm = ovs.stream.Stream.open_block(
+            ovs.stream.Stream.open(remote), timeout * 1000)
+    except (OSError, ssl.SSLError) as e:
+        # Python's ssl raises where OVS's streams return an errno.
+        raise Unavailable('%s: %s' % (remote, e))
     if error:
         raise Unavailable('%s: %s' % (remote, os.strerror(error)))
     rpc = ovs.jsonrpc.Connection(strm)

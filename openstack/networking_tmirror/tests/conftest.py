@@ -6,6 +6,7 @@
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -54,10 +55,35 @@ def schema_json(fan_out=False, vni_index=False):
     return schema
 
 
-class Server(object):
-    """One ovsdb-server serving a Traffic_Mirror database in 'directory'."""
+def make_pki(directory):
+    """A CA and, signed by it, a key and certificate for 'server' and for
+    'client', with openssl, in 'directory'.  Returns {name: path}."""
+    def run(*args):
+        subprocess.check_call(('openssl',) + args, cwd=directory,
+                              stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
 
-    def __init__(self, directory, schema):
+    ec = ('-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
+          '-nodes')
+    run('req', '-x509', *ec, '-keyout', 'ca-key.pem', '-out', 'ca-cert.pem',
+        '-days', '2', '-subj', '/CN=tmirror-test-ca')
+    for name in ('server', 'client'):
+        run('req', *ec, '-keyout', name + '-key.pem', '-out',
+            name + '-req.pem', '-subj', '/CN=' + name)
+        run('x509', '-req', '-in', name + '-req.pem', '-CA', 'ca-cert.pem',
+            '-CAkey', 'ca-key.pem', '-CAcreateserial', '-days', '2',
+            '-out', name + '-cert.pem')
+    return {n: os.path.join(directory, n + '.pem') for n in (
+        'ca-cert', 'server-key', 'server-cert', 'client-key',
+        'client-cert')}
+
+
+class Server(object):
+    """One ovsdb-server serving a Traffic_Mirror database in 'directory'
+    on a Unix socket and, with 'ssl', also over SSL on 127.0.0.1 (its
+    remote in 'ssl_remote', the certificates in 'pki')."""
+
+    def __init__(self, directory, schema, ssl=False):
         self.dir = directory
         self.socket = os.path.join(directory, 'tm.sock')
         self.remote = 'unix:' + self.socket
@@ -67,16 +93,37 @@ class Server(object):
         db = os.path.join(directory, 'tm.db')
         subprocess.check_call([_tool('ovsdb-tool'), 'create', db, path])
         self.pidfile = os.path.join(directory, 'ovsdb-server.pid')
-        subprocess.check_call([
-            _tool('ovsdb-server'), db, '--detach', '--no-chdir',
-            '--pidfile=' + self.pidfile,
-            '--unixctl=' + os.path.join(directory, 'ovsdb-server.ctl'),
-            '--log-file=' + os.path.join(directory, 'ovsdb-server.log'),
-            '-vconsole:off', '--remote=punix:' + self.socket])
+        log = os.path.join(directory, 'ovsdb-server.log')
+        args = [_tool('ovsdb-server'), db, '--detach', '--no-chdir',
+                '--pidfile=' + self.pidfile,
+                '--unixctl=' + os.path.join(directory, 'ovsdb-server.ctl'),
+                '--log-file=' + log, '-vconsole:off',
+                '--remote=punix:' + self.socket]
+        if ssl:
+            self.pki = make_pki(directory)
+            args += ['--private-key=' + self.pki['server-key'],
+                     '--certificate=' + self.pki['server-cert'],
+                     '--ca-cert=' + self.pki['ca-cert'],
+                     '--remote=pssl:0:127.0.0.1']
+        subprocess.check_call(args)
         deadline = time.time() + 30
         while not os.path.exists(self.socket):
             if time.time() > deadline:
                 raise RuntimeError('ovsdb-server did not start')
+            time.sleep(0.05)
+        if ssl:
+            self.ssl_remote = 'ssl:127.0.0.1:%d' % self._port(log, deadline)
+
+    @staticmethod
+    def _port(log, deadline):
+        """The port ovsdb-server says, in its log, that it listens on."""
+        while True:
+            with open(log) as f:
+                m = re.search(r'listening on port ([0-9]+)', f.read())
+            if m:
+                return int(m.group(1))
+            if time.time() > deadline:
+                raise RuntimeError('ovsdb-server does not listen for SSL')
             time.sleep(0.05)
 
     def transact(self, *ops):
@@ -110,10 +157,10 @@ def make_server():
     servers = []
     dirs = []
 
-    def make(**variant):
+    def make(ssl=False, **variant):
         d = tempfile.mkdtemp(prefix='tm-unit-')
         dirs.append(d)
-        servers.append(Server(d, schema_json(**variant)))
+        servers.append(Server(d, schema_json(**variant), ssl))
         return servers[-1]
 
     yield make
@@ -134,8 +181,8 @@ def make_db():
     """A factory of TrafficMirrorDb connections, closed at the end."""
     dbs = []
 
-    def make(remote, timeout=5):
-        settings = config.Settings([remote], timeout, 0, None)
+    def make(remote, timeout=5, ssl_files=None):
+        settings = config.Settings([remote], timeout, 0, ssl_files)
         dbs.append(tm_db.TrafficMirrorDb(settings))
         return dbs[-1]
 

@@ -373,3 +373,28 @@ def test_conftest_schema_variant_is_the_tree_schema_plus_columns():
     assert 'vlan' not in plain['tables']['Filter_Rule']['columns']
     assert 'vlan' in both['tables']['Filter_Rule']['columns']
     assert ['vni'] in both['tables']['Session']['indexes']
+
+
+def test_ssl_with_the_configured_files(make_server, make_db):
+    server = make_server(ssl=True)
+    pki = server.pki
+    files = {'private_key': pki['client-key'],
+             'certificate': pki['client-cert'], 'ca_cert': pki['ca-cert']}
+    writer = tm_writer.TaasWriter(make_db(server.ssl_remote,
+                                          ssl_files=files))
+    writer.ensure_service(service())
+    assert sorted(by_name(server, 'Target')) == ['taas-service-ts-1']
+
+
+def test_ssl_with_a_foreign_ca_is_unavailable(make_server, make_db):
+    server = make_server(ssl=True)
+    other = make_server(ssl=True)
+    files = {'private_key': server.pki['client-key'],
+             'certificate': server.pki['client-cert'],
+             'ca_cert': other.pki['ca-cert']}
+    writer = tm_writer.TaasWriter(make_db(server.ssl_remote, timeout=2,
+                                          ssl_files=files))
+    with pytest.raises(tm_exc.TrafficMirrorUnavailable) as e:
+        writer.ensure_service(service())
+    assert server.ssl_remote in str(e.value)
+    assert server.rows('Target') == []
