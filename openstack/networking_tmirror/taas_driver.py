@@ -72,13 +72,13 @@ class TmirrorTaasDriver(service_drivers.TaasBaseDriver):
                  type(service_plugin).__name__, self._db.where,
                  self._settings.sync_interval)
 
-    # The periodic sync runs in the process that spawned neutron-server's
-    # workers, once they are forked (an IDL must not cross a fork); a
-    # process that never sees AFTER_SPAWN (an API under uWSGI) starts it at
-    # its first driver call.
+    # The periodic sync runs in the process that spawned the workers of
+    # neutron-server (or of neutron-rpc-server, next to an API under
+    # uWSGI), once they are forked: an IDL must not cross a fork, and one
+    # sync per server is enough.  API workers connect on their first call.
 
     def _after_spawn(self, resource, event, trigger, payload=None):
-        """Starts the periodic sync after neutron-server forked."""
+        """Starts the periodic sync after the workers are forked."""
         self._start_sync()
 
     def _start_sync(self):
@@ -105,7 +105,6 @@ class TmirrorTaasDriver(service_drivers.TaasBaseDriver):
 
     def create_tap_service_precommit(self, context):
         """Refuses an appliance port that is on no host."""
-        self._start_sync()
         ts = context.tap_service
         self._bound_port(context, ts['port_id'], 'Tap service port')
 
@@ -117,7 +116,6 @@ class TmirrorTaasDriver(service_drivers.TaasBaseDriver):
 
     def delete_tap_service_precommit(self, context):
         """An ACTIVE tap service: deletes its rows, then the Neutron row."""
-        self._start_sync()
         ts = context.tap_service
         with self._writer.busy(('service', ts['id'])):
             self._writer.delete_service(ts['id'])
@@ -126,7 +124,6 @@ class TmirrorTaasDriver(service_drivers.TaasBaseDriver):
 
     def delete_tap_service_postcommit(self, context):
         """A tap service Neutron has deleted: deletes its rows."""
-        self._start_sync()
         ts = context.tap_service
         with self._writer.busy(('service', ts['id'])):
             self._writer.delete_service(ts['id'])
@@ -136,7 +133,6 @@ class TmirrorTaasDriver(service_drivers.TaasBaseDriver):
     def create_tap_flow_precommit(self, context):
         """Refuses a source port that does not exist or is on no host, and
         a tap flow this Traffic_Mirror schema cannot express."""
-        self._start_sync()
         tf = context.tap_flow
         self._bound_port(context, tf['source_port'], 'Tap flow source port')
         self._writer.flow_spec(tf)
@@ -149,7 +145,6 @@ class TmirrorTaasDriver(service_drivers.TaasBaseDriver):
 
     def delete_tap_flow_precommit(self, context):
         """An ACTIVE tap flow: deletes its rows, then the Neutron row."""
-        self._start_sync()
         tf = context.tap_flow
         with self._writer.busy(('flow', tf['id'])):
             self._writer.delete_flow(tf['id'])
@@ -158,7 +153,6 @@ class TmirrorTaasDriver(service_drivers.TaasBaseDriver):
 
     def delete_tap_flow_postcommit(self, context):
         """A tap flow Neutron has deleted: deletes its rows."""
-        self._start_sync()
         tf = context.tap_flow
         with self._writer.busy(('flow', tf['id'])):
             self._writer.delete_flow(tf['id'])
@@ -169,7 +163,6 @@ class TmirrorTaasDriver(service_drivers.TaasBaseDriver):
     def create_tap_mirror_precommit(self, context):
         """Refuses a port on no host or a mirror this schema cannot express;
         writes the mirror's Target and Sessions."""
-        self._start_sync()
         tm = context.tap_mirror
         self._bound_port(context, tm['port_id'], 'Tap mirror port')
         with self._writer.busy(('mirror', tm['id'])):
@@ -180,7 +173,6 @@ class TmirrorTaasDriver(service_drivers.TaasBaseDriver):
 
     def delete_tap_mirror_precommit(self, context):
         """Deletes the tap mirror's rows."""
-        self._start_sync()
         tm = context.tap_mirror
         with self._writer.busy(('mirror', tm['id'])):
             self._writer.delete_mirror(tm['id'])

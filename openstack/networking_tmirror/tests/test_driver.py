@@ -218,3 +218,25 @@ def test_the_database_down_is_a_503_that_names_it(tmirror_conf, tmp_path):
 def test_no_sync_loop_when_turned_off(driver):
     driver._start_sync()
     assert driver._loop is None
+
+
+def test_the_sync_starts_once_the_workers_are_forked(server, tmirror_conf):
+    from neutron_lib.callbacks import events
+    from neutron_lib.callbacks import registry
+    from neutron_lib.callbacks import resources
+    tmirror_conf(ovsdb_connection=server.remote, timeout=3, sync_interval=60)
+    d = taas_driver.TmirrorTaasDriver(Plugin())
+    try:
+        ctx = Context(d.service_plugin, tap_service=service())
+        d.service_plugin.add_port('app-1')
+        d.create_tap_service_precommit(ctx)
+        assert d._loop is None
+        registry.publish(resources.PROCESS, events.AFTER_SPAWN, None)
+        loop = d._loop
+        assert loop is not None
+        registry.publish(resources.PROCESS, events.AFTER_SPAWN, None)
+        assert d._loop is loop
+    finally:
+        if d._loop is not None:
+            d._loop.stop()
+        d._db.close()
