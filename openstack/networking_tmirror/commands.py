@@ -24,13 +24,8 @@ _random = random.SystemRandom()
 
 
 class Refused(Exception):
-    """A change the database's current contents do not allow; str() says
-    which rows and why.  'kind' says how Neutron should report it: 'conflict'
-    (409) or 'bad' (400)."""
-
-    def __init__(self, message, kind='conflict'):
-        super().__init__(message)
-        self.kind = kind
+    """A change the database's current contents do not allow (Neutron
+    reports it as a conflict); str() says which rows and why."""
 
 
 def tagged(rows, match):
@@ -153,12 +148,12 @@ class EnsureSessions(command.BaseCommand):
         self.fan_out = fan_out
 
     def run_idl(self, txn):
-        tables = self.api.tables
-        sessions = list(tables['Session'].rows.values())
-        used_vnis = {optional(s.vni) for s in sessions}
-        used_numbers = {}
+        sessions = list(self.api.tables['Session'].rows.values())
+        self._used_vnis = {optional(s.vni) for s in sessions}
+        self._used_numbers = {}
         for s in sessions:
-            used_numbers.setdefault(s.source, set()).add(s.session_number)
+            self._used_numbers.setdefault(s.source, set()).add(
+                s.session_number)
         own = set()
         for spec in self.specs:
             own.update(r.uuid for r in tagged(sessions, spec.match))
@@ -170,34 +165,47 @@ class EnsureSessions(command.BaseCommand):
             self._check_vni(spec, row, sessions)
             if not self.fan_out:
                 self._check_overlap(spec, sessions, own)
-            new = row is None
-            if new:
-                row = txn.insert(tables['Session'])
-                row.source = spec.source
-                row.session_number = self._number(spec.source, used_numbers)
-                vni = spec.vni if spec.vni is not None else \
-                    self._pick_vni(used_vnis)
-                used_vnis.add(vni)
-                row.vni = vni
+            if row is None:
+                row = self._insert(txn, spec, target)
             else:
-                if row.source != spec.source:
-                    row.source = spec.source
-                    row.session_number = self._number(spec.source,
-                                                      used_numbers)
-                if spec.vni is not None and optional(row.vni) != spec.vni:
-                    row.vni = spec.vni
-                elif optional(row.vni) is None:
-                    vni = self._pick_vni(used_vnis)
-                    used_vnis.add(vni)
-                    row.vni = vni
-            if new or getattr(row.target, 'uuid', None) != target.uuid:
-                row.target = target
-            _set_columns(row, spec.session, new)
-            filt = self._filter(txn, spec, None if new else row)
-            if new or getattr(row.filter, 'uuid', None) != filt.uuid:
-                row.filter = filt
+                self._update(txn, row, spec, target)
             result.append(row.uuid)
         self.result = result
+
+    def _new_vni(self, spec):
+        """The spec's fixed VNI, or an unused one (then taken)."""
+        vni = spec.vni if spec.vni is not None else \
+            self._pick_vni(self._used_vnis)
+        self._used_vnis.add(vni)
+        return vni
+
+    def _insert(self, txn, spec, target):
+        """A new session for 'spec', with its filter."""
+        row = txn.insert(self.api.tables['Session'])
+        row.source = spec.source
+        row.session_number = self._number(spec.source, self._used_numbers)
+        row.vni = self._new_vni(spec)
+        row.target = target
+        _set_columns(row, spec.session, True)
+        row.filter = self._filter(txn, spec, None)
+        return row
+
+    def _update(self, txn, row, spec, target):
+        """Puts an existing session (and its filter) back to 'spec',
+        keeping its number and VNI when they are still right."""
+        if row.source != spec.source:
+            row.source = spec.source
+            row.session_number = self._number(spec.source,
+                                              self._used_numbers)
+        vni = optional(row.vni)
+        if vni is None or (spec.vni is not None and vni != spec.vni):
+            row.vni = self._new_vni(spec)
+        if getattr(row.target, 'uuid', None) != target.uuid:
+            row.target = target
+        _set_columns(row, spec.session, False)
+        filt = self._filter(txn, spec, row)
+        if getattr(row.filter, 'uuid', None) != filt.uuid:
+            row.filter = filt
 
     def _target(self, spec):
         """The Target row the spec's session points at, or Refused."""

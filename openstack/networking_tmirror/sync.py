@@ -38,16 +38,16 @@ LOG = logging.getLogger(__name__)
 
 class Snapshot(object):
     """What the sync needs from the IDL, read in one go under its lock:
-    the driver's rows by Neutron id, and the status rows."""
+    the keys of the driver's rows, its sessions by Neutron id, and the
+    status rows."""
 
     def __init__(self, tables):
-        self.targets = {}
         self.sessions = {}
         self.orphan_keys = set()
         self.reports = {}
         self.bindings = {}
         for row in tables['Target'].rows.values():
-            self._add(self.targets, row)
+            self._add(None, row)
         for row in tables['Session'].rows.values():
             self._add(self.sessions, row)
         for row in tables['Filter'].rows.values():
@@ -248,6 +248,9 @@ class Synchronizer(object):
         hypervisors report (status.py); a flow that cannot be written is
         ERROR."""
         snap = self._writer.db.read(Snapshot)
+        for key in list(self._reasons):
+            if key[1] not in known[key[0]]:
+                del self._reasons[key]
         for res in known['service'].values():
             st, reason = tm_status.service_status(
                 snap.bindings.get(res['port_id']))

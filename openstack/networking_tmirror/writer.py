@@ -72,8 +72,6 @@ class TaasWriter(object):
             raise tm_exc.TrafficMirrorRefused(reason=str(e))
         except commands.Refused as e:
             LOG.info('tmirror: %s refused: %s', what, e)
-            if e.kind == 'bad':
-                raise n_exc.BadRequest(resource='tap', msg=str(e))
             raise tm_exc.TrafficMirrorRefused(reason=str(e))
 
     @staticmethod
