@@ -8,8 +8,12 @@ bench_bench_pipeline_LDADD = \
 	ovsdb/libtmirror-idl.la \
 	$(OVS_LIBS)
 
+# bench-controller.sh runs a scratch hypervisor (bench-lib.sh) with the
+# programs of this build.
+EXTRA_DIST += bench/bench-controller.sh bench/bench-lib.sh
+
 .PHONY: bench
 bench: bench/bench-pipeline controller/tmirror-controller utilities/tmirror-ctl
 	bench/bench-pipeline 100 3 20 5
-	$(srcdir)/bench/bench-controller.sh 16 50
-EXTRA_DIST += bench/bench-controller.sh
+	TMIRROR_SRCDIR='$(abs_top_srcdir)' TMIRROR_BUILDDIR='$(abs_top_builddir)' \
+		$(SHELL) $(srcdir)/bench/bench-controller.sh 16 50

@@ -14,8 +14,12 @@ noinst_LTLIBRARIES += controller/libtmirror-controller.la
 controller_libtmirror_controller_la_SOURCES = \
 	controller/chassis.c \
 	controller/chassis.h \
+	controller/desired-flows.c \
+	controller/desired-flows.h \
 	controller/filter-compile.c \
 	controller/filter-compile.h \
+	controller/flow-encode.c \
+	controller/flow-encode.h \
 	controller/flow-table.c \
 	controller/flow-table.h \
 	controller/mirror-plan.c \

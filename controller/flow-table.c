@@ -236,7 +236,15 @@ void
 tm_flow_table_copy(struct tm_flow_table *dst, const struct tm_flow_table *src)
 {
     tm_flow_table_clear(dst);
+    tm_flow_table_merge(dst, src);
+}
 
+/* Adds a copy of every flow and group of 'src' to 'dst' (a flow or group
+ * already in 'dst' is replaced, as by tm_flow_table_add()). */
+void
+tm_flow_table_merge(struct tm_flow_table *dst,
+                    const struct tm_flow_table *src)
+{
     const struct tm_flow *f;
     HMAP_FOR_EACH (f, hmap_node, &src->flows) {
         struct minimatch mm;
@@ -278,6 +286,30 @@ tm_flow_table_equal(const struct tm_flow_table *a,
         }
     }
     return true;
+}
+
+/* Returns a 64-bit digest of flow 'f' (its key, cookie and actions). */
+uint64_t
+tm_flow_fingerprint(const struct tm_flow *f)
+{
+    uint32_t basis = ((uint32_t) f->table_id << 16) | f->priority;
+    uint32_t lo = minimatch_hash(&f->match, basis);
+    uint32_t hi = minimatch_hash(&f->match, ~basis);
+
+    lo = hash_bytes(f->ofpacts, f->ofpacts_len,
+                    hash_uint64_basis(f->cookie, lo));
+    hi = hash_bytes(f->ofpacts, f->ofpacts_len,
+                    hash_uint64_basis(f->cookie, hi));
+    return ((uint64_t) hi << 32) | lo;
+}
+
+/* Returns a 64-bit digest of group 'g' (its id and spec). */
+uint64_t
+tm_group_fingerprint(const struct tm_group *g)
+{
+    uint32_t lo = hash_string(g->spec, hash_int(g->group_id, 1));
+    uint32_t hi = hash_string(g->spec, hash_int(g->group_id, 2));
+    return ((uint64_t) hi << 32) | lo;
 }
 
 /* True if 'a' and 'b' have the same cookie and the same actions. */

@@ -90,6 +90,13 @@ struct tm_flow *tm_flow_table_find_flow(const struct tm_flow_table *,
 /* Replaces the contents of 'dst' with a copy of 'src'. */
 void tm_flow_table_copy(struct tm_flow_table *dst,
                         const struct tm_flow_table *src);
+/* Adds a copy of every flow and group of 'src' to 'dst'. */
+void tm_flow_table_merge(struct tm_flow_table *dst,
+                         const struct tm_flow_table *src);
+/* 64-bit digests of a flow (key, cookie, actions) and of a group (id,
+ * spec). */
+uint64_t tm_flow_fingerprint(const struct tm_flow *);
+uint64_t tm_group_fingerprint(const struct tm_group *);
 /* True if both hold the same flows (cookies and actions included) and
  * groups. */
 bool tm_flow_table_equal(const struct tm_flow_table *,

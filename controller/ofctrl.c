@@ -4,21 +4,34 @@
  * Licensed under the Apache License, Version 2.0 (the "License").
  */
 
+/* The OpenFlow connection to the mirror bridge.  See ofctrl.h.
+ *
+ * Per owner (struct owner), ofctrl keeps what is desired and what it
+ * installed, both shared tm_owned sets.  An owner whose two differ is
+ * "pending"; a bundle carries the differences of every pending owner, and
+ * its commit makes what it carried installed.  After a (re)connection the
+ * installed sets are unknown: the first dump is compared with the whole
+ * desired table, and that bundle's commit makes everything installed.  An
+ * audit while synced compares the dump with the installed table and counts
+ * what it has to put back as repairs. */
+
 #include <config.h>
 #include "ofctrl.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bitmap.h"
+#include "controller/desired-flows.h"
+#include "controller/flow-encode.h"
+#include "controller/flow-table.h"
+#include "byte-order.h"
 #include "coverage.h"
 #include "dirs.h"
-#include "flow-table.h"
 #include "hash.h"
-#include "nx-match.h"
 #include "openflow/openflow.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/hmap.h"
+#include "openvswitch/list.h"
 #include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofp-bundle.h"
 #include "openvswitch/ofp-errors.h"
@@ -43,116 +56,122 @@ COVERAGE_DEFINE(ofctrl_bundle_failed);
 COVERAGE_DEFINE(ofctrl_flow_repaired);
 COVERAGE_DEFINE(ofctrl_group_repaired);
 COVERAGE_DEFINE(ofctrl_error);
+COVERAGE_DEFINE(ofctrl_refused);
 
-/* How often the switch's flow table is dumped and compared, in ms. */
-#define OFCTRL_DUMP_INTERVAL 1000
+#define OFCTRL_DEFAULT_AUDIT_INTERVAL 600000
+#define OFCTRL_DEFAULT_CHECK_INTERVAL 10000
+#define OFCTRL_DEFAULT_STATS_INTERVAL 2000
 
 /* The most OpenFlow messages handled in one ofctrl_run(). */
 #define OFCTRL_MAX_RECV 1000
 
 enum ofctrl_state {
     S_DISCONNECTED,             /* No connection to the switch. */
-    S_IDLE,                     /* Waiting for the next dump. */
+    S_IDLE,                     /* Nothing in flight. */
     S_DUMPING,                  /* Flow and group dumps requested. */
     S_ADDING,                   /* Bundle opened and filled; barrier sent. */
     S_COMMITTING,               /* Bundle commit and barrier sent. */
 };
 
-/* One message added to the bundle in flight, for error reports.  'flow'
- * points into 'norm' or 'dumped', which do not change while a bundle is in
- * flight. */
-struct bundle_op {
-    struct hmap_node hmap_node; /* In 'bundle_ops', by xid. */
-    ovs_be32 xid;
-    const char *verb;           /* "add", "modify", "delete". */
-    const struct tm_flow *flow; /* The flow, or NULL for a group. */
-    uint32_t group_id;          /* The group, if 'flow' is NULL. */
+/* One owner of flows, as ofctrl knows it. */
+struct owner {
+    struct hmap_node hmap_node;     /* In 'owners', by tm_owner_key_hash(). */
+    struct tm_owner_key key;
+    uint32_t session_key;
+    struct tm_owned *desired;       /* NULL: wants nothing. */
+    struct tm_owned *installed;     /* NULL: nothing installed. */
+    struct tm_owned *sent;          /* What the bundle in flight carries. */
+    bool in_bundle;                 /* Part of the bundle in flight. */
+    struct tm_owned *refused;       /* A desired set the switch refused. */
+    char *refusal;                  /* The switch's error for it. */
+    bool unsettled;                 /* Counted in its session's
+                                     * 'n_unsettled'. */
+    bool pending;                   /* Counted in 'n_pending'. */
 };
 
-/* A 64-bit digest of a flow (key, cookie and actions) or of a group (id and
- * canonical spec).  Keeping digests instead of copies of confirmed flows
- * saves a struct match (3.4 kB) per flow; a collision could only hide a
- * repair from the log, never skip one. */
-struct fingerprint {
-    struct hmap_node hmap_node; /* In 'installed', by low 32 bits. */
-    uint32_t high;              /* High 32 bits. */
-};
-
-/* Packet and byte counters of one session, summed over its accept flows. */
-struct session_stats {
-    struct hmap_node hmap_node; /* In 'stats', by session key. */
+/* Per session key: how its owners stand, and its counters. */
+struct session {
+    struct hmap_node hmap_node;     /* In 'sessions', by hash_int(key). */
     uint32_t key;
-    uint64_t packets;
-    uint64_t bytes;
+    size_t n_owners;
+    size_t n_unsettled;             /* Owners not installed as desired. */
+    size_t n_refused;
+    const char *refusal;            /* One of its owners' 'refusal'. */
+    size_t n_accepting;             /* Owners with accepting flows. */
+    bool have_stats;
+    uint64_t packets, bytes;
+    ovs_be32 stats_xid;             /* Request in flight, or 0. */
+};
+
+/* One message of the bundle in flight, for error reports. */
+struct bundle_op {
+    struct hmap_node hmap_node;     /* In 'bundle_ops', by xid. */
+    ovs_be32 xid;
+    char *what;                     /* "add table=1, ..." */
+    struct owner *owner;            /* NULL for a whole-table difference. */
 };
 
 struct ofctrl {
-    char *bridge;               /* NULL if none. */
+    char *bridge;                   /* NULL if none. */
     struct rconn *rconn;
-    unsigned int rconn_seqno;   /* Last rconn_get_connection_seqno(). */
-    unsigned int conn_seqno;    /* Connections made so far. */
+    unsigned int rconn_seqno;
+    unsigned int conn_seqno;
     enum ofctrl_state state;
-    long long int next_dump;    /* In S_IDLE, when to dump next. */
-    bool dump_now;              /* Dump as soon as S_IDLE. */
-    bool cleanup;               /* Delete everything ours (cookie-masked). */
+    uint64_t change_seqno;
 
-    /* What the pipeline wants (copy of the last ofctrl_put()). */
-    struct tm_flow_table desired;
+    struct hmap owners;             /* Contains "struct owner"s. */
+    struct hmap sessions;           /* Contains "struct session"s. */
+    size_t n_pending;               /* Owners that need a bundle:
+                                     * owner_is_pending(). */
     int64_t desired_cfg;
-    uint64_t desired_seqno;     /* Bumped when 'desired' changes. */
+    uint64_t desired_seqno;         /* Bumped on every desired change. */
 
-    /* 'desired' normalised as the switch would store it: each flow encoded
-     * and decoded again; group specs in a canonical form. */
-    struct tm_flow_table norm;
-    uint64_t norm_seqno;        /* 'desired_seqno' it was made from, or 0. */
-    int64_t norm_cfg;
-    int norm_version;           /* OpenFlow version it was made for. */
-
-    /* The last dump. */
-    ovs_be32 flow_xid;
-    ovs_be32 group_xid;
-    bool flows_done;
-    bool groups_done;
-    bool dump_failed;
-    struct tm_flow_table dumped;    /* Groups' spec: canonical form. */
-    size_t n_dumped_flows;
-    size_t n_dumped_groups;
-    struct hmap stats;          /* Contains "struct session_stats"s. */
+    /* Dumps. */
+    bool installed_known;           /* False after a (re)connection. */
+    bool audit_requested;
+    long long int audit_interval;
+    long long int next_audit;
+    long long int check_interval;
+    long long int next_check;
+    ovs_be32 check_xid;             /* Aggregate count check in flight. */
+    ovs_be32 flow_xid, group_xid;
+    bool flows_done, groups_done, dump_failed;
+    struct tm_flow_table dumped;
 
     /* The bundle in flight. */
     uint32_t bundle_id;
     ovs_be32 barrier_xid;
-    struct hmap bundle_ops;     /* Contains "struct bundle_op"s. */
+    struct hmap bundle_ops;         /* Contains "struct bundle_op"s. */
     size_t bundle_errors;
-    uint64_t bundle_seqno;      /* 'norm_seqno' the bundle implements. */
+    bool bundle_is_full;            /* From a dump: everything installed. */
+    uint64_t bundle_seqno;          /* 'desired_seqno' it implements. */
     int64_t bundle_cfg;
+    bool bundle_nudge;
+    bool cleanup;
 
     /* What the switch confirmed. */
     int64_t installed_cfg;
-    uint64_t confirmed_seqno;   /* On this connection; 0 if none. */
-    struct hmap installed;      /* "struct fingerprint"s of the flows and
-                                 * groups last confirmed, for telling
-                                 * tampering from intended changes. */
-    uint64_t installed_seqno;
 
-    /* Counters for ofctrl_format_status(). */
-    uint64_t n_dumps;
-    uint64_t n_bundles;
-    uint64_t n_bundles_failed;
-    uint64_t n_flow_mods;
-    uint64_t n_group_mods;
-    uint64_t n_repairs;
-    uint64_t n_errors;
+    /* Revalidation nudges. */
+    bool nudge_requested;
+    uint64_t n_nudges;
+
+    /* Counters. */
+    long long int stats_interval;
+    long long int next_stats;
+    uint64_t stats_seqno;
+
+    /* For ofctrl_format_status(). */
+    uint64_t n_dumps, n_bundles, n_bundles_failed, n_flow_mods;
+    uint64_t n_group_mods, n_repairs, n_errors;
+    size_t n_dumped_flows, n_dumped_groups;
 };
 
 static void ofctrl_reset(struct ofctrl *);
 static void ofctrl_handle_msg(struct ofctrl *, struct ofpbuf *);
-static void ofctrl_start_dump(struct ofctrl *);
-static void ofctrl_dump_complete(struct ofctrl *);
-static void ofctrl_confirm(struct ofctrl *, uint64_t seqno, int64_t cfg);
+static void ofctrl_bundle_committed(struct ofctrl *);
 static void bundle_ops_clear(struct ofctrl *);
-static void fingerprints_clear(struct hmap *);
-static void stats_clear(struct ofctrl *);
+static void owner_settle(struct ofctrl *, struct owner *);
 
 /* Returns the OpenFlow protocol of the current connection. */
 static enum ofputil_protocol
@@ -175,8 +194,8 @@ group_id_is_ours(uint32_t group_id)
     return group_id >= TM_GROUP_BASE && group_id <= TM_GROUP_MAX;
 }
 
-/* Creates an OpenFlow manager, not connected to any bridge yet.  The caller
- * owns it and frees it with ofctrl_destroy(). */
+/* Creates an OpenFlow manager, not connected yet.  The caller frees it
+ * with ofctrl_destroy(). */
 struct ofctrl *
 ofctrl_create(void)
 {
@@ -188,17 +207,29 @@ ofctrl_create(void)
     oc->rconn = rconn_create(0, 1, 0, versions);
     oc->rconn_seqno = rconn_get_connection_seqno(oc->rconn);
     oc->state = S_DISCONNECTED;
-    oc->dump_now = true;
-    tm_flow_table_init(&oc->desired);
+    hmap_init(&oc->owners);
+    hmap_init(&oc->sessions);
+    hmap_init(&oc->bundle_ops);
+    tm_flow_table_init(&oc->dumped);
     oc->desired_cfg = -1;
     oc->desired_seqno = 1;
-    tm_flow_table_init(&oc->norm);
-    tm_flow_table_init(&oc->dumped);
-    hmap_init(&oc->stats);
-    hmap_init(&oc->bundle_ops);
-    hmap_init(&oc->installed);
     oc->installed_cfg = -1;
+    oc->audit_interval = OFCTRL_DEFAULT_AUDIT_INTERVAL;
+    oc->check_interval = OFCTRL_DEFAULT_CHECK_INTERVAL;
+    oc->stats_interval = OFCTRL_DEFAULT_STATS_INTERVAL;
     return oc;
+}
+
+/* Frees an owner's references. */
+static void
+owner_free(struct owner *o)
+{
+    tm_owned_unref(o->desired);
+    tm_owned_unref(o->installed);
+    tm_owned_unref(o->sent);
+    tm_owned_unref(o->refused);
+    free(o->refusal);
+    free(o);
 }
 
 /* Disconnects and frees 'oc' and everything it owns. */
@@ -210,20 +241,313 @@ ofctrl_destroy(struct ofctrl *oc)
     }
     rconn_destroy(oc->rconn);
     free(oc->bridge);
-    tm_flow_table_destroy(&oc->desired);
-    tm_flow_table_destroy(&oc->norm);
-    tm_flow_table_destroy(&oc->dumped);
-    fingerprints_clear(&oc->installed);
-    hmap_destroy(&oc->installed);
-    stats_clear(oc);
-    hmap_destroy(&oc->stats);
     bundle_ops_clear(oc);
     hmap_destroy(&oc->bundle_ops);
+    struct owner *o;
+    HMAP_FOR_EACH_POP (o, hmap_node, &oc->owners) {
+        owner_free(o);
+    }
+    hmap_destroy(&oc->owners);
+    struct session *s;
+    HMAP_FOR_EACH_POP (s, hmap_node, &oc->sessions) {
+        free(s);
+    }
+    hmap_destroy(&oc->sessions);
+    tm_flow_table_destroy(&oc->dumped);
     free(oc);
 }
 
-/* Connects 'oc' to 'bridge''s management socket in ovs_rundir(), or
- * disconnects it if 'bridge' is NULL.  Does nothing if unchanged. */
+/* Sessions. */
+
+/* Returns the session of 'key', or NULL. */
+static struct session *
+session_find(const struct ofctrl *oc, uint32_t key)
+{
+    struct session *s;
+    HMAP_FOR_EACH_WITH_HASH (s, hmap_node, hash_int(key, 0), &oc->sessions) {
+        if (s->key == key) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+/* Returns the session of 'key', creating it if needed. */
+static struct session *
+session_get(struct ofctrl *oc, uint32_t key)
+{
+    struct session *s = session_find(oc, key);
+    if (!s) {
+        s = xzalloc(sizeof *s);
+        s->key = key;
+        hmap_insert(&oc->sessions, &s->hmap_node, hash_int(key, 0));
+    }
+    return s;
+}
+
+/* Frees session 'key' if nothing refers to it any more. */
+static void
+session_gc(struct ofctrl *oc, struct session *s)
+{
+    if (s && !s->n_owners && !s->n_accepting) {
+        hmap_remove(&oc->sessions, &s->hmap_node);
+        free(s);
+    }
+}
+
+/* Adds 'sign' (1 or -1) to the accepting-flow counts of the sessions whose
+ * accepting flows 'set' holds (usually one). */
+static void
+count_accepting(struct ofctrl *oc, const struct tm_owned *set, int sign)
+{
+    if (!set) {
+        return;
+    }
+    uint32_t *keys = NULL;
+    size_t n_keys = 0, allocated = 0;
+    const struct tm_flow *f;
+    HMAP_FOR_EACH (f, hmap_node, &set->table.flows) {
+        if (tm_cookie_get_kind(f->cookie) != TM_COOKIE_ACCEPT) {
+            continue;
+        }
+        uint32_t key = tm_cookie_get_session(f->cookie);
+        bool seen = false;
+        for (size_t i = 0; i < n_keys && !seen; i++) {
+            seen = keys[i] == key;
+        }
+        if (!seen) {
+            if (n_keys >= allocated) {
+                keys = x2nrealloc(keys, &allocated, sizeof *keys);
+            }
+            keys[n_keys++] = key;
+        }
+    }
+    for (size_t i = 0; i < n_keys; i++) {
+        struct session *s = session_get(oc, keys[i]);
+        s->n_accepting += sign;
+        if (!s->n_accepting) {
+            s->have_stats = false;
+            session_gc(oc, s);
+        }
+    }
+    free(keys);
+}
+
+/* Owners. */
+
+/* Returns the owner of 'key', or NULL. */
+static struct owner *
+owner_find(const struct ofctrl *oc, const struct tm_owner_key *key)
+{
+    struct owner *o;
+    HMAP_FOR_EACH_WITH_HASH (o, hmap_node, tm_owner_key_hash(key),
+                             &oc->owners) {
+        if (tm_owner_key_equal(&o->key, key)) {
+            return o;
+        }
+    }
+    return NULL;
+}
+
+/* True if 'o' needs a bundle: what it wants is not what is installed, and
+ * it was not refused. */
+static bool
+owner_is_pending(const struct owner *o)
+{
+    return (o->desired != o->installed
+            && !(o->refused && o->refused == o->desired));
+}
+
+/* Recomputes whether 'o' is settled (installed as desired) and keeps its
+ * session's counts and the pending count in line; frees 'o' when it wants
+ * and holds nothing. */
+static void
+owner_settle(struct ofctrl *oc, struct owner *o)
+{
+    bool unsettled = o->desired != o->installed;
+    struct session *s = o->session_key ? session_get(oc, o->session_key)
+                                       : NULL;
+    if (unsettled != o->unsettled) {
+        if (s) {
+            s->n_unsettled += unsettled ? 1 : -1;
+        }
+        o->unsettled = unsettled;
+    }
+    if (o->refused && o->refused != o->desired) {
+        /* What was refused is no longer wanted. */
+        tm_owned_unref(o->refused);
+        o->refused = NULL;
+        free(o->refusal);
+        o->refusal = NULL;
+        if (s) {
+            s->n_refused--;
+        }
+    }
+    bool pending = owner_is_pending(o);
+    if (pending != o->pending) {
+        oc->n_pending += pending ? 1 : -1;
+        o->pending = pending;
+    }
+    if (!o->desired && !o->installed && !o->in_bundle) {
+        if (s) {
+            s->n_owners--;
+        }
+        hmap_remove(&oc->owners, &o->hmap_node);
+        owner_free(o);
+    }
+    session_gc(oc, s);
+}
+
+/* Returns the owner of 'key', creating it if needed. */
+static struct owner *
+owner_get(struct ofctrl *oc, const struct tm_owner_key *key,
+          uint32_t session_key)
+{
+    struct owner *o = owner_find(oc, key);
+    if (!o) {
+        o = xzalloc(sizeof *o);
+        o->key = *key;
+        o->session_key = session_key;
+        hmap_insert(&oc->owners, &o->hmap_node, tm_owner_key_hash(key));
+        if (session_key) {
+            session_get(oc, session_key)->n_owners++;
+        }
+    }
+    return o;
+}
+
+/* Sets what owner 'key' wants ('set' NULL: nothing; a reference is
+ * taken). */
+static void
+ofctrl_set_desired(struct ofctrl *oc, const struct tm_owner_key *key,
+                   uint32_t session_key, struct tm_owned *set)
+{
+    struct owner *o = set ? owner_get(oc, key, session_key)
+                          : owner_find(oc, key);
+    if (!o) {
+        return;
+    }
+    bool same = tm_owned_same(o->desired, set);
+    if (!same) {
+        count_accepting(oc, o->desired, -1);
+        count_accepting(oc, set, 1);
+        oc->desired_seqno++;
+        poll_immediate_wake();
+    }
+    /* Keep the caller's copy, so that one copy of the flows is resident;
+     * what is installed is that copy too when it has the same contents. */
+    bool installed_same = tm_owned_same(o->installed, set);
+    tm_owned_unref(o->desired);
+    o->desired = set ? tm_owned_ref(set) : NULL;
+    if (installed_same && o->installed != o->desired) {
+        tm_owned_unref(o->installed);
+        o->installed = set ? tm_owned_ref(set) : NULL;
+    }
+    owner_settle(oc, o);
+}
+
+/* Makes 'owned' its owner's desired set. */
+void
+ofctrl_set_owned(struct ofctrl *oc, struct tm_owned *owned)
+{
+    ofctrl_set_desired(oc, &owned->key, owned->session_key, owned);
+}
+
+/* Makes owner 'key' want nothing. */
+void
+ofctrl_remove_owner(struct ofctrl *oc, const struct tm_owner_key *key)
+{
+    ofctrl_set_desired(oc, key, 0, NULL);
+}
+
+/* Records the configuration that the desired flows implement. */
+void
+ofctrl_set_cfg(struct ofctrl *oc, int64_t cfg)
+{
+    oc->desired_cfg = cfg;
+    if (rconn_is_connected(oc->rconn) && oc->installed_known
+        && !oc->n_pending && oc->state == S_IDLE) {
+        /* Nothing to send (refused owners aside: their sessions say so). */
+        oc->installed_cfg = cfg;
+    }
+}
+
+/* Replaces every owner by one holding a copy of 'desired'. */
+void
+ofctrl_put(struct ofctrl *oc, const struct tm_flow_table *desired,
+           int64_t cfg)
+{
+    struct tm_owner_key key = tm_owner_key(TM_OWNER_TABLE, NULL, NULL, false,
+                                           0);
+    struct owner *o, *next;
+    HMAP_FOR_EACH_SAFE (o, next, hmap_node, &oc->owners) {
+        if (!tm_owner_key_equal(&o->key, &key)) {
+            ofctrl_remove_owner(oc, &o->key);
+        }
+    }
+    struct tm_owned *set = tm_owned_create(&key, 0);
+    tm_flow_table_copy(&set->table, desired);
+    tm_owned_seal(set);
+    ofctrl_set_owned(oc, set);
+    tm_owned_unref(set);
+    ofctrl_set_cfg(oc, cfg);
+}
+
+/* Settings. */
+
+/* Asks for a revalidation nudge with the next bundle. */
+void
+ofctrl_request_nudge(struct ofctrl *oc)
+{
+    oc->nudge_requested = true;
+    poll_immediate_wake();
+}
+
+/* Returns the number of nudges committed. */
+uint64_t
+ofctrl_get_nudge_seqno(const struct ofctrl *oc)
+{
+    return oc->n_nudges;
+}
+
+/* Asks for a full dump and comparison as soon as possible. */
+void
+ofctrl_request_audit(struct ofctrl *oc)
+{
+    oc->audit_requested = true;
+    poll_immediate_wake();
+}
+
+/* Sets the interval of the full audit (0: none).  A cheap count of the
+ * installed flows runs more often (every 10 s, or the audit interval if
+ * shorter) and starts a full audit when the count is off. */
+void
+ofctrl_set_audit_interval(struct ofctrl *oc, long long int ms)
+{
+    ms = ms > 0 ? MAX(ms, 100) : 0;
+    if (ms != oc->audit_interval) {
+        oc->audit_interval = ms;
+        oc->check_interval = (ms && ms < OFCTRL_DEFAULT_CHECK_INTERVAL
+                              ? ms : OFCTRL_DEFAULT_CHECK_INTERVAL);
+        oc->next_audit = ms ? time_msec() + ms : LLONG_MAX;
+        oc->next_check = time_msec() + oc->check_interval;
+    }
+}
+
+/* Sets the interval of the counters' refresh. */
+void
+ofctrl_set_stats_interval(struct ofctrl *oc, long long int ms)
+{
+    ms = MAX(ms, 100);
+    if (ms != oc->stats_interval) {
+        oc->stats_interval = ms;
+        oc->next_stats = time_msec() + ms;
+    }
+}
+
+/* Connection. */
+
+/* Connects to 'bridge''s management socket, or disconnects. */
 void
 ofctrl_set_bridge(struct ofctrl *oc, const char *bridge)
 {
@@ -249,43 +573,43 @@ ofctrl_set_bridge(struct ofctrl *oc, const char *bridge)
     ofctrl_reset(oc);
 }
 
-/* Forgets everything that depends on the current connection: requests in
- * flight, the last confirmation and the tampering baseline.  The next
- * connection starts with a dump. */
+/* Forgets what depends on the connection: requests in flight and what is
+ * installed.  The next connection starts with a dump, never a flush. */
 static void
 ofctrl_reset(struct ofctrl *oc)
 {
     oc->state = rconn_is_connected(oc->rconn) ? S_IDLE : S_DISCONNECTED;
-    oc->dump_now = true;
-    oc->flow_xid = oc->group_xid = oc->barrier_xid = 0;
+    oc->installed_known = false;
+    oc->flow_xid = oc->group_xid = oc->barrier_xid = oc->check_xid = 0;
     bundle_ops_clear(oc);
-    oc->confirmed_seqno = 0;
-    fingerprints_clear(&oc->installed);
-    oc->installed_seqno = 0;
+
+    struct owner *o, *next;
+    HMAP_FOR_EACH_SAFE (o, next, hmap_node, &oc->owners) {
+        o->in_bundle = false;
+        tm_owned_unref(o->sent);
+        o->sent = NULL;
+        tm_owned_unref(o->installed);
+        o->installed = NULL;
+        if (o->refused) {
+            /* A new switch may accept it. */
+            tm_owned_unref(o->refused);
+            o->refused = NULL;
+            free(o->refusal);
+            o->refusal = NULL;
+            if (o->session_key) {
+                session_get(oc, o->session_key)->n_refused--;
+            }
+        }
+        owner_settle(oc, o);
+    }
+    struct session *s;
+    HMAP_FOR_EACH (s, hmap_node, &oc->sessions) {
+        s->stats_xid = 0;
+    }
+    oc->change_seqno++;
 }
 
-/* Replaces the desired flows and groups by a copy of 'desired', which
- * implements configuration 'cfg'.  If the table did not change, only 'cfg'
- * is recorded (and confirmed at once if the table already is). */
-void
-ofctrl_put(struct ofctrl *oc, const struct tm_flow_table *desired,
-           int64_t cfg)
-{
-    if (!tm_flow_table_equal(&oc->desired, desired)) {
-        tm_flow_table_copy(&oc->desired, desired);
-        oc->desired_seqno++;
-        oc->dump_now = true;
-        poll_immediate_wake();
-    }
-    oc->desired_cfg = cfg;
-    if (oc->confirmed_seqno == oc->desired_seqno
-        && rconn_is_connected(oc->rconn)) {
-        oc->installed_cfg = cfg;
-    }
-}
-
-/* Notices a new connection or a disconnection, and starts over after
- * either: a new connection begins with a dump, never with a flush. */
+/* Notices a new connection or a disconnection. */
 static void
 ofctrl_check_connection(struct ofctrl *oc)
 {
@@ -300,6 +624,1012 @@ ofctrl_check_connection(struct ofctrl *oc)
             VLOG_INFO("%s: disconnected", rconn_get_target(oc->rconn));
         }
         ofctrl_reset(oc);
+    }
+}
+
+/* Sends 'msg' (consumed) and returns its xid. */
+static ovs_be32
+ofctrl_send(struct ofctrl *oc, struct ofpbuf *msg)
+{
+    const struct ofp_header *oh = msg->data;
+    ovs_be32 xid = oh->xid;
+
+    ofpmsg_update_length(msg);
+    rconn_send(oc->rconn, msg, NULL);
+    return xid;
+}
+
+/* Dumps and audits. */
+
+/* Requests the dump of our flows (by cookie) and of all groups. */
+static void
+ofctrl_start_dump(struct ofctrl *oc)
+{
+    struct ofputil_flow_stats_request fsr = {
+        .aggregate = false,
+        .cookie = htonll(TM_COOKIE_MAGIC),
+        .cookie_mask = htonll(TM_COOKIE_MAGIC_MASK),
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+        .table_id = OFPTT_ALL,
+    };
+    match_init_catchall(&fsr.match);
+
+    COVERAGE_INC(ofctrl_dump);
+    tm_flow_table_clear(&oc->dumped);
+    oc->flows_done = oc->groups_done = oc->dump_failed = false;
+    oc->flow_xid = ofctrl_send(oc, ofputil_encode_flow_stats_request(
+                                   &fsr, ofctrl_protocol(oc)));
+    oc->group_xid = ofctrl_send(oc, ofputil_encode_group_desc_request(
+                                    ofctrl_version(oc), OFPG_ALL));
+    oc->audit_requested = false;
+    oc->next_audit = (oc->audit_interval ? time_msec() + oc->audit_interval
+                      : LLONG_MAX);
+    oc->state = S_DUMPING;
+}
+
+/* Requests the count of our flows (the cheap check between audits). */
+static void
+ofctrl_start_check(struct ofctrl *oc)
+{
+    struct ofputil_flow_stats_request fsr = {
+        .aggregate = true,
+        .cookie = htonll(TM_COOKIE_MAGIC),
+        .cookie_mask = htonll(TM_COOKIE_MAGIC_MASK),
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+        .table_id = OFPTT_ALL,
+    };
+    match_init_catchall(&fsr.match);
+    oc->check_xid = ofctrl_send(oc, ofputil_encode_flow_stats_request(
+                                    &fsr, ofctrl_protocol(oc)));
+    oc->next_check = time_msec() + oc->check_interval;
+}
+
+/* Returns the number of flows installed. */
+static size_t
+installed_flow_count(const struct ofctrl *oc)
+{
+    size_t n = 0;
+    const struct owner *o;
+    HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
+        n += o->installed ? hmap_count(&o->installed->table.flows) : 0;
+    }
+    return n;
+}
+
+/* Handles the reply to the count check: a count that differs from what is
+ * installed means someone changed the table: audit it now. */
+static void
+handle_check_reply(struct ofctrl *oc, const struct ofp_header *oh)
+{
+    struct ofputil_aggregate_stats as;
+    oc->check_xid = 0;
+    if (ofputil_decode_aggregate_stats_reply(&as, oh)) {
+        return;
+    }
+    if (oc->installed_known && !oc->n_pending && oc->state == S_IDLE
+        && as.flow_count != installed_flow_count(oc)) {
+        VLOG_INFO("the mirror bridge holds %"PRIu32" of tmirror's flows, "
+                  "%"PRIuSIZE" expected: auditing", as.flow_count,
+                  installed_flow_count(oc));
+        oc->audit_requested = true;
+    }
+}
+
+/* Decodes the flows in a flow stats reply into 'oc->dumped'. */
+static void
+handle_flow_stats_reply(struct ofctrl *oc, struct ofpbuf *msg)
+{
+    const struct ofp_header *oh = msg->data;
+    bool more = ofpmp_more(oh);
+    struct ofpbuf ofpacts;
+
+    ofpbuf_init(&ofpacts, 0);
+    for (;;) {
+        struct ofputil_flow_stats fs;
+        int retval = ofputil_decode_flow_stats_reply(&fs, msg, false,
+                                                     &ofpacts);
+        if (retval) {
+            if (retval != EOF) {
+                static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+                VLOG_WARN_RL(&rl, "bad flow stats reply: %s",
+                             ofperr_get_name(retval));
+                oc->dump_failed = true;
+                more = false;
+            }
+            break;
+        }
+        uint64_t cookie = ntohll(fs.cookie);
+        if (tm_cookie_is_ours(cookie)) {
+            tm_flow_table_add(&oc->dumped, fs.table_id, fs.priority, cookie,
+                              &fs.match, fs.ofpacts, fs.ofpacts_len);
+        }
+    }
+    ofpbuf_uninit(&ofpacts);
+    if (!more) {
+        oc->flows_done = true;
+    }
+}
+
+/* Decodes the groups in a group description reply into 'oc->dumped',
+ * keeping those in tmirror's range. */
+static void
+handle_group_desc_reply(struct ofctrl *oc, struct ofpbuf *msg)
+{
+    const struct ofp_header *oh = msg->data;
+    bool more = ofpmp_more(oh);
+    enum ofp_version version = oh->version;
+
+    for (;;) {
+        struct ofputil_group_desc gd;
+        int retval = ofputil_decode_group_desc_reply(&gd, msg, version);
+        if (retval) {
+            if (retval != EOF) {
+                static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+                VLOG_WARN_RL(&rl, "bad group description reply: %s",
+                             ofperr_get_name(retval));
+                oc->dump_failed = true;
+                more = false;
+            }
+            break;
+        }
+        if (group_id_is_ours(gd.group_id)) {
+            struct ds s = DS_EMPTY_INITIALIZER;
+            flow_encode_group_canonical(&s, gd.type, &gd.buckets, &gd.props);
+            tm_flow_table_add_group(&oc->dumped, gd.group_id, ds_cstr(&s));
+            ds_destroy(&s);
+        }
+        ofputil_uninit_group_desc(&gd);
+    }
+    if (!more) {
+        oc->groups_done = true;
+    }
+}
+
+/* Bundles. */
+
+/* Frees the descriptions of the bundle's messages. */
+static void
+bundle_ops_clear(struct ofctrl *oc)
+{
+    struct bundle_op *op;
+    HMAP_FOR_EACH_POP (op, hmap_node, &oc->bundle_ops) {
+        free(op->what);
+        free(op);
+    }
+}
+
+/* The messages of a bundle being built, in the order they must be
+ * applied. */
+struct bundle_builder {
+    struct ovs_list group_adds;     /* Group adds and modifies. */
+    struct ovs_list flow_dels;
+    struct ovs_list flow_adds;      /* Flow adds and modifies. */
+    struct ovs_list group_dels;
+    size_t n_flow_mods;
+    size_t n_group_mods;
+};
+
+/* Initializes 'bb' empty. */
+static void
+bundle_builder_init(struct bundle_builder *bb)
+{
+    memset(bb, 0, sizeof *bb);
+    ovs_list_init(&bb->group_adds);
+    ovs_list_init(&bb->flow_dels);
+    ovs_list_init(&bb->flow_adds);
+    ovs_list_init(&bb->group_dels);
+}
+
+/* Appends 'msg' to 'list', remembering what it does ('what', owned) and for
+ * which owner under its xid. */
+static void
+bundle_push(struct ofctrl *oc, struct ovs_list *list, struct ofpbuf *msg,
+            char *what, struct owner *owner)
+{
+    const struct ofp_header *oh = msg->data;
+    struct bundle_op *op = xmalloc(sizeof *op);
+
+    op->xid = oh->xid;
+    op->what = what;
+    op->owner = owner;
+    hmap_insert(&oc->bundle_ops, &op->hmap_node, hash_int(ntohl(op->xid), 0));
+    ovs_list_push_back(list, &msg->list_node);
+    if (VLOG_IS_DBG_ENABLED()) {
+        VLOG_DBG("bundle %"PRIu32": %s", oc->bundle_id + 1, what);
+    }
+}
+
+/* Adds a flow_mod of 'command' for 'f' to 'bb'. */
+static void
+bundle_flow_mod(struct ofctrl *oc, struct bundle_builder *bb,
+                const struct tm_flow *f, uint16_t command,
+                struct owner *owner)
+{
+    const char *verb = (command == OFPFC_ADD ? "add"
+                        : command == OFPFC_MODIFY_STRICT ? "modify"
+                        : "delete");
+    struct ofpbuf *msg = flow_encode_flow_mod(f, command,
+                                              ofctrl_protocol(oc));
+    bundle_push(oc, command == OFPFC_DELETE_STRICT ? &bb->flow_dels
+                : &bb->flow_adds, msg, flow_encode_describe(verb, f), owner);
+    bb->n_flow_mods++;
+}
+
+/* Adds a group_mod of 'command' for group 'group_id' with 'spec' to
+ * 'bb'. */
+static void
+bundle_group_mod(struct ofctrl *oc, struct bundle_builder *bb,
+                 uint32_t group_id, const char *spec, int command,
+                 struct owner *owner)
+{
+    struct ofpbuf *msg = flow_encode_group_mod(group_id, spec, command,
+                                               ofctrl_version(oc));
+    if (!msg) {
+        return;
+    }
+    const char *verb = (command == OFPGC11_ADD ? "add"
+                        : command == OFPGC11_MODIFY ? "modify" : "delete");
+    bundle_push(oc, command == OFPGC11_DELETE ? &bb->group_dels
+                : &bb->group_adds, msg,
+                xasprintf("%s group_id=%"PRIu32, verb, group_id), owner);
+    bb->n_group_mods++;
+}
+
+/* Adds to 'bb' what turns 'old' (NULL: nothing) into 'new' (NULL:
+ * nothing), two sets of one owner. */
+static void
+diff_owner(struct ofctrl *oc, struct bundle_builder *bb, struct owner *o,
+           const struct tm_owned *old, const struct tm_owned *new)
+{
+    struct tm_flow_table empty_table;
+    tm_flow_table_init(&empty_table);
+    const struct tm_flow_table *a = old ? &old->table : &empty_table;
+    const struct tm_flow_table *b = new ? &new->table : &empty_table;
+    const struct tm_flow *f, *g;
+
+    HMAP_FOR_EACH (f, hmap_node, &b->flows) {
+        g = tm_flow_table_find_flow(a, f);
+        if (!g || !tm_flow_same_actions(f, g)) {
+            bundle_flow_mod(oc, bb, f, (!g || g->cookie != f->cookie
+                                        ? OFPFC_ADD : OFPFC_MODIFY_STRICT),
+                            o);
+        }
+    }
+    HMAP_FOR_EACH (g, hmap_node, &a->flows) {
+        if (!tm_flow_table_find_flow(b, g)) {
+            bundle_flow_mod(oc, bb, g, OFPFC_DELETE_STRICT, o);
+        }
+    }
+
+    const struct tm_group *x, *y;
+    HMAP_FOR_EACH (x, hmap_node, &b->groups) {
+        y = tm_flow_table_find_group(a, x->group_id);
+        if (!y || strcmp(x->spec, y->spec)) {
+            bundle_group_mod(oc, bb, x->group_id, x->spec,
+                             y ? OFPGC11_MODIFY : OFPGC11_ADD, o);
+        }
+    }
+    HMAP_FOR_EACH (y, hmap_node, &a->groups) {
+        if (!tm_flow_table_find_group(b, y->group_id)) {
+            bundle_group_mod(oc, bb, y->group_id, "", OFPGC11_DELETE, o);
+        }
+    }
+    tm_flow_table_destroy(&empty_table);
+}
+
+/* Returns the set of 'o' that a dump is compared with: what is installed
+ * (an audit) or what is desired (after a reconnection; what is installed
+ * if the desired set was refused). */
+static const struct tm_owned *
+owner_reference_set(const struct owner *o, bool installed)
+{
+    return (installed || o->refused == o->desired ? o->installed
+            : o->desired);
+}
+
+/* Returns the union of the sets of every owner ('installed' or
+ * 'desired'), normalised for the connection, for comparing with a dump.
+ * Groups are kept in their canonical form. */
+static void
+normalised_union(const struct ofctrl *oc, bool installed,
+                 struct tm_flow_table *out)
+{
+    enum ofputil_protocol protocol = ofctrl_protocol(oc);
+    enum ofp_version version = ofctrl_version(oc);
+    const struct owner *o;
+    HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
+        const struct tm_owned *set = owner_reference_set(o, installed);
+        if (!set) {
+            continue;
+        }
+        if (set->as_dumped) {
+            tm_flow_table_merge(out, &set->table);
+            continue;
+        }
+        const struct tm_flow *f;
+        HMAP_FOR_EACH (f, hmap_node, &set->table.flows) {
+            flow_encode_normalise(f, protocol, out);
+        }
+        const struct tm_group *g;
+        HMAP_FOR_EACH (g, hmap_node, &set->table.groups) {
+            flow_encode_normalise_group(g->group_id, g->spec, version, out);
+        }
+    }
+}
+
+/* Finds the original (unnormalised) flow with the same key as normalised
+ * 'f' among the owners' reference sets, for sending, and its owner. */
+static const struct tm_flow *
+find_reference_flow(const struct ofctrl *oc, const struct tm_flow *f,
+                    bool installed, struct owner **ownerp)
+{
+    struct owner *o;
+    HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
+        const struct tm_owned *set = owner_reference_set(o, installed);
+        const struct tm_flow *d = set ? tm_flow_table_find_flow(&set->table,
+                                                                 f)
+                                      : NULL;
+        if (d) {
+            *ownerp = o;
+            return d;
+        }
+    }
+    *ownerp = NULL;
+    return NULL;
+}
+
+/* Logs and counts a repair. */
+static void
+log_repair(struct ofctrl *oc, const char *what, const char *how)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(10, 20);
+
+    oc->n_repairs++;
+    VLOG_INFO_RL(&rl, "repairing %s: %s", how, what);
+}
+
+/* Adds to 'bb' what turns the dumped table into 'want' (normalised);
+ * 'repairs' says whether differences are tampering (an audit while in
+ * sync) or expected (after a reconnection).  Without 'deletes', what the
+ * dump holds and 'want' does not is left alone (after a reconnection, when
+ * a refused owner may own it). */
+static void
+diff_dump(struct ofctrl *oc, struct bundle_builder *bb,
+          const struct tm_flow_table *want, bool repairs, bool deletes)
+{
+    const struct tm_flow *d, *i;
+    HMAP_FOR_EACH (d, hmap_node, &want->flows) {
+        i = tm_flow_table_find_flow(&oc->dumped, d);
+        if (i && tm_flow_same_actions(d, i)) {
+            continue;
+        }
+        struct owner *owner;
+        const struct tm_flow *orig = find_reference_flow(oc, d, repairs,
+                                                         &owner);
+        if (repairs) {
+            char *what = flow_encode_describe(i ? "changed" : "missing", d);
+            COVERAGE_INC(ofctrl_flow_repaired);
+            log_repair(oc, what, "flow");
+            free(what);
+        }
+        bundle_flow_mod(oc, bb, orig ? orig : d,
+                        (!i || i->cookie != d->cookie
+                         ? OFPFC_ADD : OFPFC_MODIFY_STRICT), owner);
+    }
+    HMAP_FOR_EACH (i, hmap_node, &oc->dumped.flows) {
+        if (deletes && !tm_flow_table_find_flow(want, i)) {
+            if (repairs) {
+                char *what = flow_encode_describe("unexpected", i);
+                COVERAGE_INC(ofctrl_flow_repaired);
+                log_repair(oc, what, "flow");
+                free(what);
+            }
+            bundle_flow_mod(oc, bb, i, OFPFC_DELETE_STRICT, NULL);
+        }
+    }
+
+    const struct tm_group *dg, *ig;
+    HMAP_FOR_EACH (dg, hmap_node, &want->groups) {
+        ig = tm_flow_table_find_group(&oc->dumped, dg->group_id);
+        if (ig && !strcmp(ig->spec, dg->spec)) {
+            continue;
+        }
+        if (repairs) {
+            char *what = xasprintf("group_id=%"PRIu32" %s", dg->group_id,
+                                   ig ? "changed" : "missing");
+            COVERAGE_INC(ofctrl_group_repaired);
+            log_repair(oc, what, "group");
+            free(what);
+        }
+        /* The spec to send is the owner's, not the canonical form. */
+        const struct owner *o;
+        HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
+            const struct tm_owned *set = owner_reference_set(o, repairs);
+            const struct tm_group *g = (set ? tm_flow_table_find_group(
+                                            &set->table, dg->group_id)
+                                        : NULL);
+            if (g) {
+                bundle_group_mod(oc, bb, g->group_id, g->spec,
+                                 ig ? OFPGC11_MODIFY : OFPGC11_ADD,
+                                 CONST_CAST(struct owner *, o));
+                break;
+            }
+        }
+    }
+    HMAP_FOR_EACH (ig, hmap_node, &oc->dumped.groups) {
+        if (deletes && !tm_flow_table_find_group(want, ig->group_id)) {
+            bundle_group_mod(oc, bb, ig->group_id, "", OFPGC11_DELETE, NULL);
+        }
+    }
+}
+
+/* After a reconnection, gives what the dump holds and 'want' does not to
+ * the refused owners (by the session in the cookie, else the first one), as
+ * what they have installed: it may be theirs, so it is neither deleted now
+ * nor counted as tampering later, and it is replaced once they want
+ * something the switch accepts. */
+static void
+adopt_unclaimed(struct ofctrl *oc, const struct tm_flow_table *want)
+{
+    struct owner *first = NULL, *o;
+    HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
+        if (o->refused && !o->installed) {
+            o->installed = tm_owned_create(&o->key, o->session_key);
+            o->installed->as_dumped = true;
+            if (!first) {
+                first = o;
+            }
+        }
+    }
+    if (!first) {
+        return;
+    }
+    const struct tm_flow *f;
+    HMAP_FOR_EACH (f, hmap_node, &oc->dumped.flows) {
+        if (tm_flow_table_find_flow(want, f)) {
+            continue;
+        }
+        struct owner *to = first;
+        uint32_t key = tm_cookie_get_session(f->cookie);
+        HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
+            if (o->refused && o->session_key == key && o->installed) {
+                to = o;
+                break;
+            }
+        }
+        struct match match;
+        minimatch_expand(&f->match, &match);
+        tm_flow_table_add(&to->installed->table, f->table_id, f->priority,
+                          f->cookie, &match, f->ofpacts, f->ofpacts_len);
+    }
+    const struct tm_group *g;
+    HMAP_FOR_EACH (g, hmap_node, &oc->dumped.groups) {
+        if (!tm_flow_table_find_group(want, g->group_id)) {
+            tm_flow_table_add_group(&first->installed->table, g->group_id,
+                                    g->spec);
+        }
+    }
+    HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
+        if (o->refused && o->installed) {
+            tm_owned_seal(o->installed);
+        }
+    }
+}
+
+/* True if some owner's desired set was refused. */
+static bool
+any_refused(const struct ofctrl *oc)
+{
+    const struct owner *o;
+    HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
+        if (o->refused) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Adds to 'bb' the removal of every flow and group tmirror owns. */
+static void
+diff_cleanup(struct ofctrl *oc, struct bundle_builder *bb)
+{
+    if (hmap_count(&oc->dumped.flows)) {
+        struct ofputil_flow_mod fm = {
+            .cookie = htonll(TM_COOKIE_MAGIC),
+            .cookie_mask = htonll(TM_COOKIE_MAGIC_MASK),
+            .new_cookie = OVS_BE64_MAX,
+            .table_id = OFPTT_ALL,
+            .command = OFPFC_DELETE,
+            .buffer_id = UINT32_MAX,
+            .out_port = OFPP_ANY,
+            .out_group = OFPG_ANY,
+        };
+        struct match match;
+
+        match_init_catchall(&match);
+        minimatch_init(&fm.match, &match);
+        struct ofpbuf *msg = ofputil_encode_flow_mod(&fm,
+                                                     ofctrl_protocol(oc));
+        minimatch_destroy(&fm.match);
+        bundle_push(oc, &bb->flow_dels, msg,
+                    xstrdup("delete all flows with tmirror's cookie"), NULL);
+        bb->n_flow_mods++;
+    }
+
+    const struct tm_group *g;
+    HMAP_FOR_EACH (g, hmap_node, &oc->dumped.groups) {
+        bundle_group_mod(oc, bb, g->group_id, "", OFPGC11_DELETE, NULL);
+    }
+}
+
+/* Sends the messages in 'list' as bundle additions. */
+static void
+bundle_send_list(struct ofctrl *oc, struct ovs_list *list, uint16_t flags)
+{
+    struct ofpbuf *msg;
+
+    LIST_FOR_EACH_POP (msg, list_node, list) {
+        struct ofputil_bundle_add_msg bam = {
+            .bundle_id = oc->bundle_id,
+            .flags = flags,
+            .msg = msg->data,
+        };
+        ofpmsg_update_length(msg);
+        ofctrl_send(oc, ofputil_encode_bundle_add(ofctrl_version(oc), &bam));
+        ofpbuf_delete(msg);
+    }
+}
+
+/* Sends a bundle control message of 'type' for the current bundle. */
+static ovs_be32
+bundle_send_ctrl(struct ofctrl *oc, uint16_t type)
+{
+    struct ofputil_bundle_ctrl_msg bc = {
+        .bundle_id = oc->bundle_id,
+        .type = type,
+        .flags = OFPBF_ATOMIC | OFPBF_ORDERED,
+    };
+    return ofctrl_send(oc, ofputil_encode_bundle_ctrl_request(
+                           ofctrl_version(oc), &bc));
+}
+
+/* Opens a bundle with the messages in 'bb' followed by a barrier.  The
+ * commit is sent only when the barrier shows that every message was
+ * accepted. */
+static void
+bundle_send(struct ofctrl *oc, struct bundle_builder *bb)
+{
+    uint16_t flags = OFPBF_ATOMIC | OFPBF_ORDERED;
+
+    oc->bundle_id++;
+    oc->bundle_errors = 0;
+    bundle_send_ctrl(oc, OFPBCT_OPEN_REQUEST);
+    bundle_send_list(oc, &bb->group_adds, flags);
+    bundle_send_list(oc, &bb->flow_dels, flags);
+    bundle_send_list(oc, &bb->flow_adds, flags);
+    bundle_send_list(oc, &bb->group_dels, flags);
+    oc->barrier_xid = ofctrl_send(
+        oc, ofputil_encode_barrier_request(ofctrl_version(oc)));
+    oc->state = S_ADDING;
+
+    oc->n_bundles++;
+    oc->n_flow_mods += bb->n_flow_mods;
+    oc->n_group_mods += bb->n_group_mods;
+    COVERAGE_INC(ofctrl_bundle_sent);
+    VLOG_DBG("bundle %"PRIu32": %"PRIuSIZE" flow mods, %"PRIuSIZE
+             " group mods", oc->bundle_id, bb->n_flow_mods, bb->n_group_mods);
+}
+
+/* Adds the revalidation nudge to 'bb': an owned flow modified to itself
+ * (the default drop if it is installed, else any installed flow). */
+static bool
+bundle_add_nudge(struct ofctrl *oc, struct bundle_builder *bb)
+{
+    const struct owner *o;
+    HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
+        if (o->installed && hmap_count(&o->installed->table.flows)) {
+            const struct tm_flow *f;
+            HMAP_FOR_EACH (f, hmap_node, &o->installed->table.flows) {
+                bundle_flow_mod(oc, bb, f, OFPFC_MODIFY_STRICT, NULL);
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* Marks the owners that 'bb' was built for as in the bundle, with the sets
+ * it carries: their desired sets, or (for a full bundle after a dump) every
+ * owner's. */
+static void
+bundle_mark_owners(struct ofctrl *oc, bool full)
+{
+    struct owner *o;
+    HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
+        if (full || owner_is_pending(o)) {
+            o->in_bundle = true;
+            tm_owned_unref(o->sent);
+            o->sent = (o->refused == o->desired
+                       ? (o->installed ? tm_owned_ref(o->installed) : NULL)
+                       : (o->desired ? tm_owned_ref(o->desired) : NULL));
+        }
+    }
+}
+
+/* Builds and sends a bundle for the pending owners.  Returns false if
+ * there was nothing to send. */
+static bool
+ofctrl_send_pending(struct ofctrl *oc)
+{
+    struct bundle_builder bb;
+    bundle_builder_init(&bb);
+    bundle_ops_clear(oc);
+
+    struct owner *o;
+    HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
+        if (owner_is_pending(o)) {
+            diff_owner(oc, &bb, o, o->installed, o->desired);
+        }
+    }
+    bool nudge = oc->nudge_requested && bundle_add_nudge(oc, &bb);
+    if (!bb.n_flow_mods && !bb.n_group_mods) {
+        /* The pending owners differ only in form. */
+        HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
+            if (owner_is_pending(o)) {
+                tm_owned_unref(o->installed);
+                o->installed = o->desired ? tm_owned_ref(o->desired) : NULL;
+            }
+        }
+        struct owner *next;
+        HMAP_FOR_EACH_SAFE (o, next, hmap_node, &oc->owners) {
+            owner_settle(oc, o);
+        }
+        if (!oc->n_pending) {
+            oc->installed_cfg = oc->desired_cfg;
+        }
+        oc->change_seqno++;
+        return false;
+    }
+    bundle_mark_owners(oc, false);
+    oc->bundle_is_full = false;
+    oc->bundle_nudge = nudge;
+    oc->nudge_requested &= !nudge;
+    oc->bundle_seqno = oc->desired_seqno;
+    oc->bundle_cfg = oc->desired_cfg;
+    bundle_send(oc, &bb);
+    return true;
+}
+
+/* Compares a complete dump with what should be there and sends the
+ * difference. */
+static void
+ofctrl_dump_complete(struct ofctrl *oc)
+{
+    oc->n_dumps++;
+    oc->state = S_IDLE;
+    if (oc->dump_failed) {
+        return;
+    }
+    oc->n_dumped_flows = hmap_count(&oc->dumped.flows);
+    oc->n_dumped_groups = hmap_count(&oc->dumped.groups);
+
+    struct bundle_builder bb;
+    bundle_builder_init(&bb);
+    bundle_ops_clear(oc);
+    bool repairs = oc->installed_known;
+    if (oc->cleanup) {
+        diff_cleanup(oc, &bb);
+    } else {
+        /* After a reconnection the switch should end up with what is
+         * desired; in an audit, with what is installed (pending changes
+         * follow in their own bundle). */
+        struct tm_flow_table want;
+        tm_flow_table_init(&want);
+        normalised_union(oc, repairs, &want);
+        bool refused = !repairs && any_refused(oc);
+        if (refused) {
+            adopt_unclaimed(oc, &want);
+        }
+        diff_dump(oc, &bb, &want, repairs, !refused);
+        tm_flow_table_destroy(&want);
+    }
+    tm_flow_table_clear(&oc->dumped);
+
+    if (!bb.n_flow_mods && !bb.n_group_mods) {
+        if (!oc->cleanup && !repairs) {
+            bundle_mark_owners(oc, true);
+            oc->bundle_seqno = oc->desired_seqno;
+            oc->bundle_cfg = oc->desired_cfg;
+            oc->bundle_is_full = true;
+            oc->bundle_nudge = false;
+            /* Nothing to send: as if committed. */
+            oc->state = S_COMMITTING;
+            oc->bundle_errors = 0;
+            ofctrl_bundle_committed(oc);
+        } else if (oc->cleanup) {
+            oc->installed_known = true;
+        }
+        return;
+    }
+    if (!oc->cleanup && !repairs) {
+        bundle_mark_owners(oc, true);
+    }
+    oc->bundle_is_full = !repairs && !oc->cleanup;
+    oc->bundle_nudge = false;
+    oc->bundle_seqno = oc->desired_seqno;
+    oc->bundle_cfg = oc->desired_cfg;
+    bundle_send(oc, &bb);
+}
+
+/* Called when the barrier after the bundle's messages returns: commits the
+ * bundle if the switch accepted every message, otherwise discards it and
+ * sets aside the owners whose messages were refused. */
+static void
+ofctrl_bundle_added(struct ofctrl *oc)
+{
+    if (!oc->bundle_errors) {
+        bundle_send_ctrl(oc, OFPBCT_COMMIT_REQUEST);
+        oc->barrier_xid = ofctrl_send(
+            oc, ofputil_encode_barrier_request(ofctrl_version(oc)));
+        oc->state = S_COMMITTING;
+        return;
+    }
+
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    VLOG_WARN_RL(&rl, "bundle %"PRIu32": %"PRIuSIZE" message(s) refused, "
+                 "discarded (the switch is unchanged)", oc->bundle_id,
+                 oc->bundle_errors);
+    bundle_send_ctrl(oc, OFPBCT_DISCARD_REQUEST);
+    oc->n_bundles_failed++;
+    COVERAGE_INC(ofctrl_bundle_failed);
+
+    struct owner *o, *next;
+    HMAP_FOR_EACH_SAFE (o, next, hmap_node, &oc->owners) {
+        o->in_bundle = false;
+        tm_owned_unref(o->sent);
+        o->sent = NULL;
+        owner_settle(oc, o);
+    }
+    bundle_ops_clear(oc);
+    oc->state = S_IDLE;
+    oc->change_seqno++;
+}
+
+/* Called when the barrier after the commit returns: what the bundle carried
+ * is installed. */
+static void
+ofctrl_bundle_committed(struct ofctrl *oc)
+{
+    struct owner *o, *next;
+    if (oc->bundle_errors) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+        VLOG_WARN_RL(&rl, "bundle %"PRIu32": commit failed (the switch is "
+                     "unchanged); retrying", oc->bundle_id);
+        oc->n_bundles_failed++;
+        COVERAGE_INC(ofctrl_bundle_failed);
+    } else if (oc->cleanup) {
+        HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
+            tm_owned_unref(o->installed);
+            o->installed = NULL;
+        }
+        oc->installed_known = true;
+    } else {
+        HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
+            if (o->in_bundle) {
+                tm_owned_unref(o->installed);
+                o->installed = o->sent;
+                o->sent = NULL;
+            }
+        }
+        if (oc->bundle_is_full) {
+            oc->installed_known = true;
+        }
+        if (oc->bundle_nudge) {
+            oc->n_nudges++;
+        }
+    }
+    HMAP_FOR_EACH_SAFE (o, next, hmap_node, &oc->owners) {
+        o->in_bundle = false;
+        tm_owned_unref(o->sent);
+        o->sent = NULL;
+        owner_settle(oc, o);
+    }
+    if (!oc->bundle_errors && oc->installed_known && !oc->n_pending) {
+        /* Everything desired is installed, but for refused owners, whose
+         * sessions report it. */
+        oc->installed_cfg = oc->desired_cfg;
+    }
+    bundle_ops_clear(oc);
+    oc->state = S_IDLE;
+    oc->change_seqno++;
+}
+
+/* Records the switch's error 'name' for the owner of bundle message
+ * 'xid'. */
+static void
+bundle_refuse(struct ofctrl *oc, ovs_be32 xid, const char *name)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(10, 20);
+    struct bundle_op *op;
+    HMAP_FOR_EACH_WITH_HASH (op, hmap_node, hash_int(ntohl(xid), 0),
+                             &oc->bundle_ops) {
+        if (op->xid != xid) {
+            continue;
+        }
+        VLOG_WARN_RL(&rl, "bundle %"PRIu32": %s: %s", oc->bundle_id, name,
+                     op->what);
+        struct owner *o = op->owner;
+        if (o && o->in_bundle && o->sent && o->sent == o->desired
+            && !o->refused) {
+            COVERAGE_INC(ofctrl_refused);
+            o->refused = tm_owned_ref(o->desired);
+            o->refusal = xasprintf("the switch refused a flow (%s): %s",
+                                   name, op->what);
+            if (o->session_key) {
+                struct session *s = session_get(oc, o->session_key);
+                s->n_refused++;
+                s->refusal = o->refusal;
+            }
+        }
+        return;
+    }
+    VLOG_WARN_RL(&rl, "bundle %"PRIu32": %s: bundle control", oc->bundle_id,
+                 name);
+}
+
+/* Handles an OpenFlow error reply. */
+static void
+handle_error(struct ofctrl *oc, const struct ofp_header *oh)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(10, 20);
+    enum ofperr error = ofperr_decode_msg(oh, NULL);
+    const char *name = error ? ofperr_get_name(error) : "unknown error";
+
+    oc->n_errors++;
+    COVERAGE_INC(ofctrl_error);
+    if (oc->state == S_DUMPING
+        && (oh->xid == oc->flow_xid || oh->xid == oc->group_xid)) {
+        VLOG_WARN_RL(&rl, "dump request refused: %s", name);
+        oc->dump_failed = true;
+        if (oh->xid == oc->flow_xid) {
+            oc->flows_done = true;
+        } else {
+            oc->groups_done = true;
+        }
+    } else if (oc->state == S_ADDING || oc->state == S_COMMITTING) {
+        oc->bundle_errors++;
+        bundle_refuse(oc, oh->xid, name);
+    } else {
+        VLOG_WARN_RL(&rl, "unexpected OpenFlow error: %s", name);
+    }
+}
+
+/* Counters. */
+
+/* Sends one aggregate request per session with accepting flows. */
+static void
+ofctrl_request_stats(struct ofctrl *oc)
+{
+    struct session *s;
+    HMAP_FOR_EACH (s, hmap_node, &oc->sessions) {
+        if (!s->n_accepting || s->stats_xid) {
+            continue;
+        }
+        struct ofputil_flow_stats_request fsr = {
+            .aggregate = true,
+            .cookie = htonll(tm_cookie(TM_COOKIE_ACCEPT, s->key)),
+            .cookie_mask = OVS_BE64_MAX,
+            .out_port = OFPP_ANY,
+            .out_group = OFPG_ANY,
+            .table_id = OFPTT_ALL,
+        };
+        match_init_catchall(&fsr.match);
+        s->stats_xid = ofctrl_send(oc, ofputil_encode_flow_stats_request(
+                                       &fsr, ofctrl_protocol(oc)));
+    }
+    oc->next_stats = time_msec() + oc->stats_interval;
+}
+
+/* Handles an aggregate reply: the count check, or a session's counters. */
+static void
+handle_aggregate_reply(struct ofctrl *oc, const struct ofp_header *oh)
+{
+    if (oc->check_xid && oh->xid == oc->check_xid) {
+        handle_check_reply(oc, oh);
+        return;
+    }
+    struct session *s;
+    HMAP_FOR_EACH (s, hmap_node, &oc->sessions) {
+        if (s->stats_xid && s->stats_xid == oh->xid) {
+            struct ofputil_aggregate_stats as;
+            s->stats_xid = 0;
+            if (!ofputil_decode_aggregate_stats_reply(&as, oh)) {
+                s->packets = as.packet_count != UINT64_MAX
+                             ? as.packet_count : 0;
+                s->bytes = as.byte_count != UINT64_MAX ? as.byte_count : 0;
+                s->have_stats = true;
+                oc->stats_seqno++;
+            }
+            return;
+        }
+    }
+}
+
+/* Main loop. */
+
+/* Dispatches one message received from the switch. */
+static void
+ofctrl_handle_msg(struct ofctrl *oc, struct ofpbuf *msg)
+{
+    const struct ofp_header *oh = msg->data;
+    enum ofptype type;
+
+    if (ofptype_decode(&type, oh)) {
+        return;
+    }
+
+    switch (type) {
+    case OFPTYPE_ECHO_REQUEST:
+        rconn_send(oc->rconn, ofputil_encode_echo_reply(oh), NULL);
+        break;
+
+    case OFPTYPE_ERROR:
+        handle_error(oc, oh);
+        break;
+
+    case OFPTYPE_FLOW_STATS_REPLY:
+        if (oc->state == S_DUMPING && oh->xid == oc->flow_xid) {
+            handle_flow_stats_reply(oc, msg);
+        }
+        break;
+
+    case OFPTYPE_AGGREGATE_STATS_REPLY:
+        handle_aggregate_reply(oc, oh);
+        break;
+
+    case OFPTYPE_GROUP_DESC_STATS_REPLY:
+        if (oc->state == S_DUMPING && oh->xid == oc->group_xid) {
+            handle_group_desc_reply(oc, msg);
+        }
+        break;
+
+    case OFPTYPE_BARRIER_REPLY:
+        if (oh->xid == oc->barrier_xid) {
+            if (oc->state == S_ADDING) {
+                ofctrl_bundle_added(oc);
+            } else if (oc->state == S_COMMITTING) {
+                ofctrl_bundle_committed(oc);
+            }
+        }
+        break;
+
+    default:
+        break;
+    }
+
+    if (oc->state == S_DUMPING && oc->flows_done && oc->groups_done) {
+        ofctrl_dump_complete(oc);
+    }
+}
+
+/* Starts what is due in S_IDLE: a dump, a bundle, a check. */
+static void
+ofctrl_run_idle(struct ofctrl *oc)
+{
+    long long int now = time_msec();
+    if (!oc->installed_known || oc->audit_requested || oc->cleanup
+        || (oc->audit_interval && now >= oc->next_audit && !oc->n_pending)) {
+        ofctrl_start_dump(oc);
+    } else if (oc->n_pending || oc->nudge_requested) {
+        if (!ofctrl_send_pending(oc) && oc->nudge_requested) {
+            oc->nudge_requested = false;    /* Nothing installed to nudge. */
+            oc->n_nudges++;
+        }
+    } else if (oc->check_interval && now >= oc->next_check
+               && !oc->check_xid) {
+        ofctrl_start_check(oc);
     }
 }
 
@@ -331,9 +1661,11 @@ ofctrl_run(struct ofctrl *oc)
         return;
     }
 
-    if (oc->state == S_IDLE
-        && (oc->dump_now || time_msec() >= oc->next_dump)) {
-        ofctrl_start_dump(oc);
+    if (oc->state == S_IDLE) {
+        ofctrl_run_idle(oc);
+    }
+    if (time_msec() >= oc->next_stats) {
+        ofctrl_request_stats(oc);
     }
 }
 
@@ -343,24 +1675,46 @@ ofctrl_wait(struct ofctrl *oc)
 {
     rconn_run_wait(oc->rconn);
     rconn_recv_wait(oc->rconn);
+    if (!rconn_is_connected(oc->rconn)) {
+        return;
+    }
     if (oc->state == S_IDLE) {
-        if (oc->dump_now) {
+        if (!oc->installed_known || oc->audit_requested || oc->n_pending
+            || oc->nudge_requested) {
             poll_immediate_wake();
-        } else {
-            poll_timer_wait_until(oc->next_dump);
         }
+        if (oc->audit_interval) {
+            poll_timer_wait_until(oc->next_audit);
+        }
+        if (oc->check_interval) {
+            poll_timer_wait_until(oc->next_check);
+        }
+    }
+    if (!hmap_is_empty(&oc->sessions)) {
+        poll_timer_wait_until(oc->next_stats);
     }
 }
 
-/* True while connected and the switch has confirmed the last ofctrl_put(). */
+/* Queries. */
+
+/* True while connected and everything desired is installed. */
 bool
 ofctrl_is_synced(const struct ofctrl *oc)
 {
-    return (rconn_is_connected(oc->rconn)
-            && oc->confirmed_seqno == oc->desired_seqno);
+    if (!rconn_is_connected(oc->rconn) || !oc->installed_known
+        || oc->state != S_IDLE || oc->n_pending) {
+        return false;
+    }
+    const struct owner *o;
+    HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
+        if (o->refused) {
+            return false;
+        }
+    }
+    return true;
 }
 
-/* Returns the 'cfg' of the last ofctrl_put() the switch confirmed, or -1. */
+/* Returns the 'cfg' last confirmed, or -1. */
 int64_t
 ofctrl_get_installed_cfg(const struct ofctrl *oc)
 {
@@ -374,129 +1728,63 @@ ofctrl_is_connected(const struct ofctrl *oc)
     return rconn_is_connected(oc->rconn);
 }
 
-/* Returns the number of connections made to the switch so far. */
+/* Returns the number of connections made so far. */
 unsigned int
 ofctrl_get_connection_seqno(const struct ofctrl *oc)
 {
     return oc->conn_seqno;
 }
 
-/* Returns the 64-bit digest of flow 'f'. */
-static uint64_t
-flow_fingerprint(const struct tm_flow *f)
+/* Returns a number that changes with what the switch holds. */
+uint64_t
+ofctrl_get_change_seqno(const struct ofctrl *oc)
 {
-    uint32_t basis = ((uint32_t) f->table_id << 16) | f->priority;
-    uint32_t lo = minimatch_hash(&f->match, basis);
-    uint32_t hi = minimatch_hash(&f->match, ~basis);
-
-    lo = hash_bytes(f->ofpacts, f->ofpacts_len, hash_uint64_basis(f->cookie,
-                                                                  lo));
-    hi = hash_bytes(f->ofpacts, f->ofpacts_len, hash_uint64_basis(f->cookie,
-                                                                  hi));
-    return ((uint64_t) hi << 32) | lo;
+    return oc->change_seqno;
 }
 
-/* Returns the 64-bit digest of group 'g'. */
-static uint64_t
-group_fingerprint(const struct tm_group *g)
+/* True if every owner of 'session_key' is installed as desired. */
+bool
+ofctrl_session_installed(const struct ofctrl *oc, uint32_t session_key)
 {
-    uint32_t lo = hash_string(g->spec, hash_int(g->group_id, 1));
-    uint32_t hi = hash_string(g->spec, hash_int(g->group_id, 2));
-    return ((uint64_t) hi << 32) | lo;
+    const struct session *s = session_find(oc, session_key);
+    return (rconn_is_connected(oc->rconn) && oc->installed_known
+            && (!s || (!s->n_unsettled && !s->n_refused)));
 }
 
-/* True if 'fingerprints' contains 'fp'. */
-static bool
-fingerprint_contains(const struct hmap *fingerprints, uint64_t fp)
+/* Returns why an owner of 'session_key' was refused, or NULL. */
+const char *
+ofctrl_session_refused(const struct ofctrl *oc, uint32_t session_key)
 {
-    const struct fingerprint *node;
-    HMAP_FOR_EACH_WITH_HASH (node, hmap_node, (uint32_t) fp, fingerprints) {
-        if (node->high == fp >> 32) {
-            return true;
-        }
+    const struct session *s = session_find(oc, session_key);
+    if (!s || !s->n_refused) {
+        return NULL;
     }
-    return false;
-}
-
-/* Adds 'fp' to 'fingerprints'. */
-static void
-fingerprint_add(struct hmap *fingerprints, uint64_t fp)
-{
-    if (!fingerprint_contains(fingerprints, fp)) {
-        struct fingerprint *node = xmalloc(sizeof *node);
-        node->high = fp >> 32;
-        hmap_insert(fingerprints, &node->hmap_node, (uint32_t) fp);
-    }
-}
-
-/* Frees every fingerprint in 'fingerprints'. */
-static void
-fingerprints_clear(struct hmap *fingerprints)
-{
-    struct fingerprint *node;
-    HMAP_FOR_EACH_POP (node, hmap_node, fingerprints) {
-        free(node);
-    }
-}
-
-/* Frees the per-session statistics. */
-static void
-stats_clear(struct ofctrl *oc)
-{
-    struct session_stats *ss;
-    HMAP_FOR_EACH_POP (ss, hmap_node, &oc->stats) {
-        free(ss);
-    }
-}
-
-/* Returns the statistics of 'key', or NULL. */
-static struct session_stats *
-stats_find(const struct ofctrl *oc, uint32_t key)
-{
-    struct session_stats *ss;
-    HMAP_FOR_EACH_WITH_HASH (ss, hmap_node, hash_int(key, 0), &oc->stats) {
-        if (ss->key == key) {
-            return ss;
+    const struct owner *o;
+    HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
+        if (o->session_key == session_key && o->refusal) {
+            return o->refusal;
         }
     }
     return NULL;
 }
 
-/* Recomputes the per-session statistics from the dumped flows. */
-static void
-stats_update(struct ofctrl *oc)
-{
-    const struct tm_flow *f;
-
-    stats_clear(oc);
-    HMAP_FOR_EACH (f, hmap_node, &oc->dumped.flows) {
-        if (tm_cookie_get_kind(f->cookie) != TM_COOKIE_ACCEPT) {
-            continue;
-        }
-        uint32_t key = tm_cookie_get_session(f->cookie);
-        struct session_stats *ss = stats_find(oc, key);
-        if (!ss) {
-            ss = xzalloc(sizeof *ss);
-            ss->key = key;
-            hmap_insert(&oc->stats, &ss->hmap_node, hash_int(key, 0));
-        }
-        ss->packets += f->n_packets;
-        ss->bytes += f->n_bytes;
-    }
-}
-
-/* Stores in '*packets' and '*bytes' the counters of the accepting flows of
- * 'session_key' in the last dump.  Returns false (and zeros) if it had
- * none. */
+/* Returns the counters of 'session_key'. */
 bool
 ofctrl_get_session_stats(const struct ofctrl *oc, uint32_t session_key,
                          uint64_t *packets, uint64_t *bytes)
 {
-    const struct session_stats *ss = stats_find(oc, session_key);
+    const struct session *s = session_find(oc, session_key);
+    bool ok = s && s->n_accepting && s->have_stats;
+    *packets = ok ? s->packets : 0;
+    *bytes = ok ? s->bytes : 0;
+    return s && s->n_accepting;
+}
 
-    *packets = ss ? ss->packets : 0;
-    *bytes = ss ? ss->bytes : 0;
-    return ss != NULL;
+/* Returns a number that changes when counters arrive. */
+uint64_t
+ofctrl_get_stats_seqno(const struct ofctrl *oc)
+{
+    return oc->stats_seqno;
 }
 
 static const char *
@@ -516,6 +1804,16 @@ ofctrl_state_name(enum ofctrl_state state)
 void
 ofctrl_format_status(const struct ofctrl *oc, struct ds *s)
 {
+    size_t n_desired_flows = 0, n_desired_groups = 0, n_refused = 0;
+    const struct owner *o;
+    HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
+        if (o->desired) {
+            n_desired_flows += hmap_count(&o->desired->table.flows);
+            n_desired_groups += hmap_count(&o->desired->table.groups);
+        }
+        n_refused += o->refused != NULL;
+    }
+
     ds_put_format(s, "OpenFlow: %s", oc->bridge ? oc->bridge : "(no bridge)");
     if (rconn_is_connected(oc->rconn)) {
         ds_put_format(s, " connected (%s), connection %u\n",
@@ -532,8 +1830,7 @@ ofctrl_format_status(const struct ofctrl *oc, struct ds *s)
                   oc->installed_cfg, oc->desired_cfg);
     ds_put_format(s, "  desired: %"PRIuSIZE" flows, %"PRIuSIZE" groups; "
                   "last dump: %"PRIuSIZE" flows, %"PRIuSIZE" groups\n",
-                  hmap_count(&oc->desired.flows),
-                  hmap_count(&oc->desired.groups),
+                  n_desired_flows, n_desired_groups,
                   oc->n_dumped_flows, oc->n_dumped_groups);
     ds_put_format(s, "  dumps: %"PRIu64", bundles: %"PRIu64
                   " (failed: %"PRIu64"), flow mods: %"PRIu64
@@ -542,849 +1839,54 @@ ofctrl_format_status(const struct ofctrl *oc, struct ds *s)
                   oc->n_dumps, oc->n_bundles, oc->n_bundles_failed,
                   oc->n_flow_mods, oc->n_group_mods, oc->n_repairs,
                   oc->n_errors);
+    if (n_refused || oc->n_pending) {
+        ds_put_format(s, "  owners: %"PRIuSIZE", pending: %"PRIuSIZE
+                      ", refused: %"PRIuSIZE"\n", hmap_count(&oc->owners),
+                      oc->n_pending, n_refused);
+    }
 }
 
-/* Sends 'msg' (consumed) and returns its xid. */
-static ovs_be32
-ofctrl_send(struct ofctrl *oc, struct ofpbuf *msg)
+/* Appends the installed flows, sorted. */
+void
+ofctrl_format_installed(const struct ofctrl *oc, struct ds *s)
 {
-    const struct ofp_header *oh = msg->data;
-    ovs_be32 xid = oh->xid;
-
-    ofpmsg_update_length(msg);
-    rconn_send(oc->rconn, msg, NULL);
-    return xid;
-}
-
-/* Requests the dump of our flows (by cookie) and of all groups. */
-static void
-ofctrl_start_dump(struct ofctrl *oc)
-{
-    struct ofputil_flow_stats_request fsr = {
-        .aggregate = false,
-        .cookie = htonll(TM_COOKIE_MAGIC),
-        .cookie_mask = htonll(TM_COOKIE_MAGIC_MASK),
-        .out_port = OFPP_ANY,
-        .out_group = OFPG_ANY,
-        .table_id = OFPTT_ALL,
-    };
-    match_init_catchall(&fsr.match);
-
-    COVERAGE_INC(ofctrl_dump);
-    tm_flow_table_clear(&oc->dumped);
-    oc->flows_done = oc->groups_done = oc->dump_failed = false;
-    oc->flow_xid = ofctrl_send(oc, ofputil_encode_flow_stats_request(
-                                   &fsr, ofctrl_protocol(oc)));
-    oc->group_xid = ofctrl_send(oc, ofputil_encode_group_desc_request(
-                                    ofctrl_version(oc), OFPG_ALL));
-    oc->dump_now = false;
-    oc->state = S_DUMPING;
-}
-
-/* Returns to S_IDLE and schedules the next dump. */
-static void
-ofctrl_go_idle(struct ofctrl *oc)
-{
-    oc->state = S_IDLE;
-    oc->next_dump = time_msec() + OFCTRL_DUMP_INTERVAL;
-}
-
-/* Appends 'gd''s type, properties and buckets to 's' in a canonical form
- * that does not depend on bucket ids, so that a desired group and a dumped
- * one compare equal as strings when they behave the same. */
-static void
-format_group_canonical(struct ds *s, uint8_t type,
-                       const struct ovs_list *buckets,
-                       const struct ofputil_group_props *props)
-{
-    const struct ofputil_bucket *bucket;
-
-    ds_put_format(s, "type=%"PRIu8, type);
-    if (props->selection_method[0]) {
-        ds_put_format(s, ",selection_method=%s,selection_method_param=%"
-                      PRIu64, props->selection_method,
-                      props->selection_method_param);
-        if (bitmap_count1(props->fields.used.bm, MFF_N_IDS)) {
-            ds_put_cstr(s, ",fields(");
-            oxm_format_field_array(s, &props->fields);
-            ds_put_char(s, ')');
+    struct tm_flow_table all;
+    tm_flow_table_init(&all);
+    const struct owner *o;
+    HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
+        if (o->installed) {
+            tm_flow_table_merge(&all, &o->installed->table);
         }
     }
-    LIST_FOR_EACH (bucket, list_node, buckets) {
-        struct ofpact_format_params fp = { .s = s };
-
-        ds_put_format(s, ",bucket=weight:%"PRIu16",watch_port:%"PRIu32
-                      ",watch_group:%"PRIu32",actions=", bucket->weight,
-                      ofp_to_u16(bucket->watch_port), bucket->watch_group);
-        ofpacts_format(bucket->ofpacts, bucket->ofpacts_len, &fp);
-    }
+    tm_flow_table_format(&all, s);
+    tm_flow_table_destroy(&all);
 }
 
-/* Parses desired group 'group_id' with 'spec' into 'gm' for 'command'.
- * Returns false, after logging why, if 'spec' is invalid. */
-static bool
-parse_group(uint32_t group_id, const char *spec, int command,
-            struct ofputil_group_mod *gm)
-{
-    enum ofputil_protocol usable;
-    char *s = xasprintf("group_id=%"PRIu32"%s%s", group_id,
-                        spec[0] ? "," : "", spec);
-    char *error = parse_ofp_group_mod_str(gm, command, s, NULL, NULL,
-                                          &usable);
-    if (error) {
-        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
-        VLOG_ERR_RL(&rl, "desired group %"PRIu32": invalid spec \"%s\": %s",
-                    group_id, spec, error);
-        free(error);
-        free(s);
-        return false;
-    }
-    free(s);
-    return true;
-}
-
-/* Normalises one desired flow for the connection's protocol: encodes it as
- * a flow_mod and decodes it back, so that its match and actions are what
- * the switch will report.  Adds the result to 'oc->norm'. */
-static void
-normalise_flow(struct ofctrl *oc, const struct tm_flow *f,
-               enum ofputil_protocol protocol)
-{
-    struct ofputil_flow_mod fm = {
-        .priority = f->priority,
-        .new_cookie = htonll(f->cookie),
-        .table_id = f->table_id,
-        .command = OFPFC_ADD,
-        .buffer_id = UINT32_MAX,
-        .out_port = OFPP_ANY,
-        .out_group = OFPG_ANY,
-        .ofpacts = f->ofpacts,
-        .ofpacts_len = f->ofpacts_len,
-    };
-    fm.match = f->match;        /* Borrowed: encoding only reads it. */
-    struct ofpbuf *msg = ofputil_encode_flow_mod(&fm, protocol);
-    ofpmsg_update_length(msg);
-
-    struct ofputil_flow_mod back;
-    struct ofpbuf ofpacts;
-    ofpbuf_init(&ofpacts, 0);
-    enum ofperr error = ofputil_decode_flow_mod(&back, msg->data, protocol,
-                                                NULL, NULL, &ofpacts,
-                                                OFPP_MAX, 255);
-    if (error) {
-        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
-        if (!VLOG_DROP_ERR(&rl)) {
-            char *m = minimatch_to_string(&f->match, NULL,
-                                          OFP_DEFAULT_PRIORITY);
-            VLOG_ERR("desired flow table=%"PRIu8", priority=%"PRIu16", %s "
-                     "cannot be encoded (%s): not installed",
-                     f->table_id, f->priority, m, ofperr_get_name(error));
-            free(m);
-        }
-    } else {
-        struct match match;
-        minimatch_expand(&back.match, &match);
-        minimatch_destroy(&back.match);
-        tm_flow_table_add(&oc->norm, back.table_id, back.priority,
-                          f->cookie, &match, back.ofpacts,
-                          back.ofpacts_len);
-    }
-    ofpbuf_uninit(&ofpacts);
-    ofpbuf_delete(msg);
-}
-
-/* Normalises one desired group: parses, encodes and decodes it, and adds
- * its canonical form to 'oc->norm'. */
-static void
-normalise_group(struct ofctrl *oc, const struct tm_group *g,
-                enum ofp_version version)
-{
-    struct ofputil_group_mod gm;
-
-    if (!parse_group(g->group_id, g->spec, OFPGC11_ADD, &gm)) {
-        return;
-    }
-    struct ofpbuf *msg = ofputil_encode_group_mod(version, &gm, NULL, -1);
-    ofpmsg_update_length(msg);
-    ofputil_uninit_group_mod(&gm);
-
-    struct ofputil_group_mod back;
-    enum ofperr error = ofputil_decode_group_mod(msg->data, &back);
-    if (error) {
-        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
-        VLOG_ERR_RL(&rl, "desired group %"PRIu32" \"%s\" cannot be encoded "
-                    "(%s): not installed", g->group_id, g->spec,
-                    ofperr_get_name(error));
-    } else {
-        struct ds s = DS_EMPTY_INITIALIZER;
-        format_group_canonical(&s, back.type, &back.buckets, &back.props);
-        tm_flow_table_add_group(&oc->norm, g->group_id, ds_cstr(&s));
-        ds_destroy(&s);
-        ofputil_uninit_group_mod(&back);
-    }
-    ofpbuf_delete(msg);
-
-    if (!group_id_is_ours(g->group_id)) {
-        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
-        VLOG_WARN_RL(&rl, "desired group id %"PRIu32" is outside tmirror's "
-                     "range %"PRIu32"..%"PRIu32, g->group_id,
-                     TM_GROUP_BASE, TM_GROUP_MAX);
-    }
-}
-
-/* Brings 'oc->norm' up to date with 'oc->desired' for the current
- * connection's OpenFlow version. */
-static void
-ofctrl_normalise(struct ofctrl *oc)
-{
-    enum ofp_version version = ofctrl_version(oc);
-
-    if (oc->norm_seqno == oc->desired_seqno && oc->norm_version == version) {
-        oc->norm_cfg = oc->desired_cfg;
-        return;
-    }
-
-    enum ofputil_protocol protocol = ofctrl_protocol(oc);
-    tm_flow_table_clear(&oc->norm);
-
-    const struct tm_flow *f;
-    HMAP_FOR_EACH (f, hmap_node, &oc->desired.flows) {
-        normalise_flow(oc, f, protocol);
-    }
-    const struct tm_group *g;
-    HMAP_FOR_EACH (g, hmap_node, &oc->desired.groups) {
-        normalise_group(oc, g, version);
-    }
-    oc->norm_seqno = oc->desired_seqno;
-    oc->norm_cfg = oc->desired_cfg;
-    oc->norm_version = version;
-}
-
-/* Decodes the flows in a flow stats reply into 'oc->dumped'. */
-static void
-handle_flow_stats_reply(struct ofctrl *oc, struct ofpbuf *msg)
-{
-    const struct ofp_header *oh = msg->data;
-    bool more = ofpmp_more(oh);
-    struct ofpbuf ofpacts;
-
-    ofpbuf_init(&ofpacts, 0);
-    for (;;) {
-        struct ofputil_flow_stats fs;
-        int retval = ofputil_decode_flow_stats_reply(&fs, msg, false,
-                                                     &ofpacts);
-        if (retval) {
-            if (retval != EOF) {
-                static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
-                VLOG_WARN_RL(&rl, "bad flow stats reply: %s",
-                             ofperr_get_name(retval));
-                oc->dump_failed = true;
-                more = false;
-            }
-            break;
-        }
-
-        uint64_t cookie = ntohll(fs.cookie);
-        if (!tm_cookie_is_ours(cookie)) {
-            continue;
-        }
-        struct tm_flow *f = tm_flow_table_add(&oc->dumped, fs.table_id,
-                                              fs.priority, cookie, &fs.match,
-                                              fs.ofpacts, fs.ofpacts_len);
-        f->n_packets = fs.packet_count != UINT64_MAX ? fs.packet_count : 0;
-        f->n_bytes = fs.byte_count != UINT64_MAX ? fs.byte_count : 0;
-    }
-    ofpbuf_uninit(&ofpacts);
-    if (!more) {
-        oc->flows_done = true;
-    }
-}
-
-/* Decodes the groups in a group description reply into 'oc->dumped',
- * keeping those tmirror owns or wants. */
-static void
-handle_group_desc_reply(struct ofctrl *oc, struct ofpbuf *msg)
-{
-    const struct ofp_header *oh = msg->data;
-    bool more = ofpmp_more(oh);
-    enum ofp_version version = oh->version;
-
-    for (;;) {
-        struct ofputil_group_desc gd;
-        int retval = ofputil_decode_group_desc_reply(&gd, msg, version);
-        if (retval) {
-            if (retval != EOF) {
-                static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
-                VLOG_WARN_RL(&rl, "bad group description reply: %s",
-                             ofperr_get_name(retval));
-                oc->dump_failed = true;
-                more = false;
-            }
-            break;
-        }
-        if (group_id_is_ours(gd.group_id)
-            || tm_flow_table_find_group(&oc->desired, gd.group_id)) {
-            struct ds s = DS_EMPTY_INITIALIZER;
-            format_group_canonical(&s, gd.type, &gd.buckets, &gd.props);
-            tm_flow_table_add_group(&oc->dumped, gd.group_id, ds_cstr(&s));
-            ds_destroy(&s);
-        }
-        ofputil_uninit_group_desc(&gd);
-    }
-    if (!more) {
-        oc->groups_done = true;
-    }
-}
-
-/* Frees the descriptions of the bundle's messages. */
-static void
-bundle_ops_clear(struct ofctrl *oc)
-{
-    struct bundle_op *op;
-    HMAP_FOR_EACH_POP (op, hmap_node, &oc->bundle_ops) {
-        free(op);
-    }
-}
-
-static char *describe_flow(const char *verb, const struct tm_flow *);
-
-/* Returns a description of bundle message 'xid' (to be freed), or NULL. */
-static char *
-bundle_op_describe(const struct ofctrl *oc, ovs_be32 xid)
-{
-    struct bundle_op *op;
-    HMAP_FOR_EACH_WITH_HASH (op, hmap_node, hash_int(ntohl(xid), 0),
-                             &oc->bundle_ops) {
-        if (op->xid == xid) {
-            return (op->flow ? describe_flow(op->verb, op->flow)
-                    : op->group_id ? xasprintf("%s group_id=%"PRIu32,
-                                               op->verb, op->group_id)
-                    : xstrdup(op->verb));
-        }
-    }
-    return NULL;
-}
-
-/* The messages of a bundle being built, in the order they must be
- * applied. */
-struct bundle_builder {
-    struct ovs_list group_adds;     /* Group adds and modifies. */
-    struct ovs_list flow_dels;
-    struct ovs_list flow_adds;      /* Flow adds and modifies. */
-    struct ovs_list group_dels;
-    size_t n_flow_mods;
-    size_t n_group_mods;
-};
-
-/* Appends 'msg' to 'list', remembering what it does under its xid for
- * error reports. */
-static void
-bundle_push(struct ofctrl *oc, struct ovs_list *list, struct ofpbuf *msg,
-            const char *verb, const struct tm_flow *flow, uint32_t group_id)
-{
-    const struct ofp_header *oh = msg->data;
-    struct bundle_op *op = xmalloc(sizeof *op);
-
-    op->xid = oh->xid;
-    op->verb = verb;
-    op->flow = flow;
-    op->group_id = group_id;
-    hmap_insert(&oc->bundle_ops, &op->hmap_node, hash_int(ntohl(op->xid), 0));
-    ovs_list_push_back(list, &msg->list_node);
-}
-
-/* Returns a description of 'f' for logs, prefixed by 'verb'. */
-static char *
-describe_flow(const char *verb, const struct tm_flow *f)
-{
-    struct ds s = DS_EMPTY_INITIALIZER;
-    struct ofpact_format_params fp = { .s = &s };
-
-    ds_put_format(&s, "%s table=%"PRIu8", priority=%"PRIu16", cookie=%#"
-                  PRIx64", ", verb, f->table_id, f->priority, f->cookie);
-    size_t length = s.length;
-    minimatch_format(&f->match, NULL, NULL, &s, OFP_DEFAULT_PRIORITY);
-    if (s.length > length) {
-        ds_put_char(&s, ' ');
-    }
-    ds_put_cstr(&s, "actions=");
-    ofpacts_format(f->ofpacts, f->ofpacts_len, &fp);
-    return ds_steal_cstr(&s);
-}
-
-/* Adds a flow_mod of 'command' for flow 'f' to the bundle. */
-static void
-bundle_flow_mod(struct ofctrl *oc, struct bundle_builder *bb,
-                const struct tm_flow *f, uint16_t command)
-{
-    struct ofputil_flow_mod fm = {
-        .priority = f->priority,
-        .table_id = f->table_id,
-        .command = command,
-        .buffer_id = UINT32_MAX,
-        .out_port = OFPP_ANY,
-        .out_group = OFPG_ANY,
-    };
-    const char *verb;
-    struct ovs_list *list;
-
-    if (command == OFPFC_ADD) {
-        fm.new_cookie = htonll(f->cookie);
-        fm.ofpacts = f->ofpacts;
-        fm.ofpacts_len = f->ofpacts_len;
-        verb = "add";
-        list = &bb->flow_adds;
-    } else if (command == OFPFC_MODIFY_STRICT) {
-        fm.cookie = htonll(f->cookie);
-        fm.cookie_mask = OVS_BE64_MAX;
-        fm.new_cookie = OVS_BE64_MAX;
-        fm.ofpacts = f->ofpacts;
-        fm.ofpacts_len = f->ofpacts_len;
-        verb = "modify";
-        list = &bb->flow_adds;
-    } else {
-        fm.cookie = htonll(f->cookie);
-        fm.cookie_mask = OVS_BE64_MAX;
-        fm.new_cookie = OVS_BE64_MAX;
-        verb = "delete";
-        list = &bb->flow_dels;
-    }
-    fm.match = f->match;        /* Borrowed: encoding only reads it. */
-    struct ofpbuf *msg = ofputil_encode_flow_mod(&fm, ofctrl_protocol(oc));
-    bundle_push(oc, list, msg, verb, f, 0);
-    bb->n_flow_mods++;
-    if (VLOG_IS_DBG_ENABLED()) {
-        char *what = describe_flow(verb, f);
-        VLOG_DBG("bundle %"PRIu32": %s", oc->bundle_id + 1, what);
-        free(what);
-    }
-}
-
-/* Adds a group_mod of 'command' for group 'group_id' to the bundle, with
- * the desired spec of that group for adds and modifies. */
-static void
-bundle_group_mod(struct ofctrl *oc, struct bundle_builder *bb,
-                 uint32_t group_id, int command)
-{
-    const struct tm_group *g = tm_flow_table_find_group(&oc->desired,
-                                                        group_id);
-    struct ofputil_group_mod gm;
-
-    if (!parse_group(group_id, command == OFPGC11_DELETE ? "" : g->spec,
-                     command, &gm)) {
-        return;
-    }
-    struct ofpbuf *msg = ofputil_encode_group_mod(ofctrl_version(oc), &gm,
-                                                  NULL, -1);
-    ofputil_uninit_group_mod(&gm);
-
-    const char *verb = (command == OFPGC11_ADD ? "add"
-                        : command == OFPGC11_MODIFY ? "modify" : "delete");
-    bundle_push(oc, command == OFPGC11_DELETE ? &bb->group_dels
-                : &bb->group_adds, msg, verb, NULL, group_id);
-    VLOG_DBG("bundle %"PRIu32": %s group_id=%"PRIu32, oc->bundle_id + 1,
-             verb, group_id);
-    bb->n_group_mods++;
-}
-
-/* Logs and counts a repair of something the switch had confirmed. */
-static void
-log_repair(struct ofctrl *oc, const char *what, const char *how)
-{
-    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(10, 20);
-
-    oc->n_repairs++;
-    VLOG_INFO_RL(&rl, "repairing %s: %s", how, what);
-}
-
-/* Adds to 'bb' what turns the dumped flows into the normalised desired
- * ones. */
-static void
-diff_flows(struct ofctrl *oc, struct bundle_builder *bb)
-{
-    const struct tm_flow *d, *i;
-
-    HMAP_FOR_EACH (d, hmap_node, &oc->norm.flows) {
-        i = tm_flow_table_find_flow(&oc->dumped, d);
-        if (i && tm_flow_same_actions(d, i)) {
-            continue;
-        }
-
-        if (fingerprint_contains(&oc->installed, flow_fingerprint(d))) {
-            char *what = describe_flow(i ? "changed" : "missing", d);
-            COVERAGE_INC(ofctrl_flow_repaired);
-            log_repair(oc, what, "flow");
-            free(what);
-        }
-
-        bundle_flow_mod(oc, bb, d, (!i || i->cookie != d->cookie
-                                    ? OFPFC_ADD : OFPFC_MODIFY_STRICT));
-    }
-
-    HMAP_FOR_EACH (i, hmap_node, &oc->dumped.flows) {
-        if (!tm_flow_table_find_flow(&oc->norm, i)) {
-            if (oc->installed_seqno
-                && !fingerprint_contains(&oc->installed,
-                                         flow_fingerprint(i))) {
-                char *what = describe_flow("unexpected", i);
-                COVERAGE_INC(ofctrl_flow_repaired);
-                log_repair(oc, what, "flow");
-                free(what);
-            }
-            bundle_flow_mod(oc, bb, i, OFPFC_DELETE_STRICT);
-        }
-    }
-}
-
-/* Adds to 'bb' what turns the dumped groups into the desired ones. */
-static void
-diff_groups(struct ofctrl *oc, struct bundle_builder *bb)
-{
-    const struct tm_group *d, *i;
-
-    HMAP_FOR_EACH (d, hmap_node, &oc->norm.groups) {
-        i = tm_flow_table_find_group(&oc->dumped, d->group_id);
-        if (i && !strcmp(i->spec, d->spec)) {
-            continue;
-        }
-
-        if (fingerprint_contains(&oc->installed, group_fingerprint(d))) {
-            char *what = xasprintf("group_id=%"PRIu32" %s", d->group_id,
-                                   i ? "changed" : "missing");
-            COVERAGE_INC(ofctrl_group_repaired);
-            log_repair(oc, what, "group");
-            free(what);
-        }
-        bundle_group_mod(oc, bb, d->group_id,
-                         i ? OFPGC11_MODIFY : OFPGC11_ADD);
-    }
-
-    HMAP_FOR_EACH (i, hmap_node, &oc->dumped.groups) {
-        if (!tm_flow_table_find_group(&oc->norm, i->group_id)) {
-            bundle_group_mod(oc, bb, i->group_id, OFPGC11_DELETE);
-        }
-    }
-}
-
-/* Adds to 'bb' the removal of every flow and group tmirror owns. */
-static void
-diff_cleanup(struct ofctrl *oc, struct bundle_builder *bb)
-{
-    if (hmap_count(&oc->dumped.flows)) {
-        struct ofputil_flow_mod fm = {
-            .cookie = htonll(TM_COOKIE_MAGIC),
-            .cookie_mask = htonll(TM_COOKIE_MAGIC_MASK),
-            .new_cookie = OVS_BE64_MAX,
-            .table_id = OFPTT_ALL,
-            .command = OFPFC_DELETE,
-            .buffer_id = UINT32_MAX,
-            .out_port = OFPP_ANY,
-            .out_group = OFPG_ANY,
-        };
-        struct match match;
-
-        match_init_catchall(&match);
-        minimatch_init(&fm.match, &match);
-        struct ofpbuf *msg = ofputil_encode_flow_mod(&fm,
-                                                     ofctrl_protocol(oc));
-        minimatch_destroy(&fm.match);
-        bundle_push(oc, &bb->flow_dels, msg,
-                    "delete all flows with tmirror's cookie", NULL, 0);
-        bb->n_flow_mods++;
-    }
-
-    const struct tm_group *i;
-    HMAP_FOR_EACH (i, hmap_node, &oc->dumped.groups) {
-        if (group_id_is_ours(i->group_id)) {
-            bundle_group_mod(oc, bb, i->group_id, OFPGC11_DELETE);
-        }
-    }
-}
-
-/* Sends the messages in 'list' as bundle additions. */
-static void
-bundle_send_list(struct ofctrl *oc, struct ovs_list *list, uint16_t flags)
-{
-    struct ofpbuf *msg;
-
-    LIST_FOR_EACH_POP (msg, list_node, list) {
-        struct ofputil_bundle_add_msg bam = {
-            .bundle_id = oc->bundle_id,
-            .flags = flags,
-            .msg = msg->data,
-        };
-        ofpmsg_update_length(msg);
-        ofctrl_send(oc, ofputil_encode_bundle_add(ofctrl_version(oc), &bam));
-        ofpbuf_delete(msg);
-    }
-}
-
-/* Sends a bundle control message of 'type' for the current bundle, and
- * returns its xid. */
-static ovs_be32
-bundle_send_ctrl(struct ofctrl *oc, uint16_t type)
-{
-    struct ofputil_bundle_ctrl_msg bc = {
-        .bundle_id = oc->bundle_id,
-        .type = type,
-        .flags = OFPBF_ATOMIC | OFPBF_ORDERED,
-    };
-    return ofctrl_send(oc, ofputil_encode_bundle_ctrl_request(
-                           ofctrl_version(oc), &bc));
-}
-
-/* Opens a bundle with the messages in 'bb' followed by a barrier.  The
- * commit is sent only when the barrier shows that every message was
- * accepted (ofctrl_bundle_added()). */
-static void
-bundle_send(struct ofctrl *oc, struct bundle_builder *bb)
-{
-    uint16_t flags = OFPBF_ATOMIC | OFPBF_ORDERED;
-
-    oc->bundle_id++;
-    oc->bundle_errors = 0;
-    bundle_send_ctrl(oc, OFPBCT_OPEN_REQUEST);
-    bundle_send_list(oc, &bb->group_adds, flags);
-    bundle_send_list(oc, &bb->flow_dels, flags);
-    bundle_send_list(oc, &bb->flow_adds, flags);
-    bundle_send_list(oc, &bb->group_dels, flags);
-    oc->barrier_xid = ofctrl_send(
-        oc, ofputil_encode_barrier_request(ofctrl_version(oc)));
-    oc->state = S_ADDING;
-
-    oc->n_bundles++;
-    oc->n_flow_mods += bb->n_flow_mods;
-    oc->n_group_mods += bb->n_group_mods;
-    COVERAGE_INC(ofctrl_bundle_sent);
-    VLOG_DBG("bundle %"PRIu32": %"PRIuSIZE" flow mods, %"PRIuSIZE
-             " group mods", oc->bundle_id, bb->n_flow_mods, bb->n_group_mods);
-}
-
-/* Records that the switch holds the desired table 'seqno' that implements
- * 'cfg'. */
-static void
-ofctrl_confirm(struct ofctrl *oc, uint64_t seqno, int64_t cfg)
-{
-    oc->confirmed_seqno = seqno;
-    oc->installed_cfg = seqno == oc->desired_seqno ? oc->desired_cfg : cfg;
-    if (oc->installed_seqno != seqno && seqno == oc->norm_seqno) {
-        const struct tm_flow *f;
-        const struct tm_group *g;
-
-        fingerprints_clear(&oc->installed);
-        HMAP_FOR_EACH (f, hmap_node, &oc->norm.flows) {
-            fingerprint_add(&oc->installed, flow_fingerprint(f));
-        }
-        HMAP_FOR_EACH (g, hmap_node, &oc->norm.groups) {
-            fingerprint_add(&oc->installed, group_fingerprint(g));
-        }
-        oc->installed_seqno = seqno;
-    }
-}
-
-/* Records that the switch holds nothing of ours any more, as desired
- * during a cleanup. */
-static void
-ofctrl_cleanup_done(struct ofctrl *oc)
-{
-    fingerprints_clear(&oc->installed);
-    oc->installed_seqno = 0;
-    oc->confirmed_seqno = oc->desired_seqno;
-}
-
-/* Compares a complete dump with the desired table and sends the
- * difference, or confirms the desired table if there is none. */
-static void
-ofctrl_dump_complete(struct ofctrl *oc)
-{
-    oc->n_dumps++;
-    if (oc->dump_failed) {
-        ofctrl_go_idle(oc);
-        return;
-    }
-    oc->n_dumped_flows = hmap_count(&oc->dumped.flows);
-    oc->n_dumped_groups = hmap_count(&oc->dumped.groups);
-    stats_update(oc);
-
-    struct bundle_builder bb = { .n_flow_mods = 0 };
-    ovs_list_init(&bb.group_adds);
-    ovs_list_init(&bb.flow_dels);
-    ovs_list_init(&bb.flow_adds);
-    ovs_list_init(&bb.group_dels);
-
-    bundle_ops_clear(oc);
-    if (oc->cleanup) {
-        diff_cleanup(oc, &bb);
-    } else {
-        ofctrl_normalise(oc);
-        diff_flows(oc, &bb);
-        diff_groups(oc, &bb);
-    }
-
-    if (!bb.n_flow_mods && !bb.n_group_mods) {
-        if (!oc->cleanup) {
-            ofctrl_confirm(oc, oc->norm_seqno, oc->norm_cfg);
-        } else {
-            ofctrl_cleanup_done(oc);
-        }
-        ofctrl_go_idle(oc);
-        return;
-    }
-    oc->bundle_seqno = oc->cleanup ? 0 : oc->norm_seqno;
-    oc->bundle_cfg = oc->norm_cfg;
-    bundle_send(oc, &bb);
-}
-
-/* Called when the barrier after the bundle's messages returns: commits the
- * bundle if the switch accepted every message, otherwise discards it. */
-static void
-ofctrl_bundle_added(struct ofctrl *oc)
-{
-    if (oc->bundle_errors) {
-        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
-        VLOG_WARN_RL(&rl, "bundle %"PRIu32": %"PRIuSIZE" message(s) refused, "
-                     "discarded (the switch is unchanged); retrying",
-                     oc->bundle_id, oc->bundle_errors);
-        bundle_send_ctrl(oc, OFPBCT_DISCARD_REQUEST);
-        oc->n_bundles_failed++;
-        COVERAGE_INC(ofctrl_bundle_failed);
-        ofctrl_go_idle(oc);
-        return;
-    }
-    bundle_send_ctrl(oc, OFPBCT_COMMIT_REQUEST);
-    oc->barrier_xid = ofctrl_send(
-        oc, ofputil_encode_barrier_request(ofctrl_version(oc)));
-    oc->state = S_COMMITTING;
-}
-
-/* Called when the barrier after the commit returns. */
-static void
-ofctrl_bundle_committed(struct ofctrl *oc)
-{
-    if (oc->bundle_errors) {
-        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
-        VLOG_WARN_RL(&rl, "bundle %"PRIu32": commit failed (the switch is "
-                     "unchanged); retrying", oc->bundle_id);
-        oc->n_bundles_failed++;
-        COVERAGE_INC(ofctrl_bundle_failed);
-    } else if (oc->bundle_seqno) {
-        ofctrl_confirm(oc, oc->bundle_seqno, oc->bundle_cfg);
-    } else {
-        ofctrl_cleanup_done(oc);
-    }
-    bundle_ops_clear(oc);
-    ofctrl_go_idle(oc);
-}
-
-/* Handles an OpenFlow error reply. */
-static void
-handle_error(struct ofctrl *oc, const struct ofp_header *oh)
-{
-    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(10, 20);
-    enum ofperr error = ofperr_decode_msg(oh, NULL);
-    const char *name = error ? ofperr_get_name(error) : "unknown error";
-
-    oc->n_errors++;
-    COVERAGE_INC(ofctrl_error);
-    if (oc->state == S_DUMPING
-        && (oh->xid == oc->flow_xid || oh->xid == oc->group_xid)) {
-        VLOG_WARN_RL(&rl, "dump request refused: %s", name);
-        oc->dump_failed = true;
-        if (oh->xid == oc->flow_xid) {
-            oc->flows_done = true;
-        } else {
-            oc->groups_done = true;
-        }
-    } else if (oc->state == S_ADDING || oc->state == S_COMMITTING) {
-        oc->bundle_errors++;
-        if (!VLOG_DROP_WARN(&rl)) {
-            char *what = bundle_op_describe(oc, oh->xid);
-            VLOG_WARN("bundle %"PRIu32": %s: %s", oc->bundle_id, name,
-                      what ? what : "bundle control");
-            free(what);
-        }
-    } else {
-        VLOG_WARN_RL(&rl, "unexpected OpenFlow error: %s", name);
-    }
-}
-
-/* Dispatches one message received from the switch. */
-static void
-ofctrl_handle_msg(struct ofctrl *oc, struct ofpbuf *msg)
-{
-    const struct ofp_header *oh = msg->data;
-    enum ofptype type;
-
-    if (ofptype_decode(&type, oh)) {
-        return;
-    }
-
-    switch (type) {
-    case OFPTYPE_ECHO_REQUEST:
-        rconn_send(oc->rconn, ofputil_encode_echo_reply(oh), NULL);
-        break;
-
-    case OFPTYPE_ERROR:
-        handle_error(oc, oh);
-        break;
-
-    case OFPTYPE_FLOW_STATS_REPLY:
-        if (oc->state == S_DUMPING && oh->xid == oc->flow_xid) {
-            handle_flow_stats_reply(oc, msg);
-        }
-        break;
-
-    case OFPTYPE_GROUP_DESC_STATS_REPLY:
-        if (oc->state == S_DUMPING && oh->xid == oc->group_xid) {
-            handle_group_desc_reply(oc, msg);
-        }
-        break;
-
-    case OFPTYPE_BARRIER_REPLY:
-        if (oh->xid == oc->barrier_xid) {
-            if (oc->state == S_ADDING) {
-                ofctrl_bundle_added(oc);
-            } else if (oc->state == S_COMMITTING) {
-                ofctrl_bundle_committed(oc);
-            }
-        }
-        break;
-
-    default:
-        break;
-    }
-
-    if (oc->state == S_DUMPING && oc->flows_done && oc->groups_done) {
-        ofctrl_dump_complete(oc);
-    }
-}
-
-/* Removes every flow (by cookie) and group (by id range) that tmirror owns
- * on the bridge, and waits up to 'timeout_ms' for the switch to confirm.
- * Afterwards the desired table is empty. */
+/* Removes every flow and group tmirror owns on the bridge and waits up to
+ * 'timeout_ms' for the switch to confirm.  Afterwards nothing is desired. */
 void
 ofctrl_cleanup(struct ofctrl *oc, int timeout_ms)
 {
     long long int deadline = time_msec() + timeout_ms;
-    struct tm_flow_table empty;
 
-    tm_flow_table_init(&empty);
-    ofctrl_put(oc, &empty, oc->desired_cfg);
-    tm_flow_table_destroy(&empty);
+    struct owner *o, *next;
+    HMAP_FOR_EACH_SAFE (o, next, hmap_node, &oc->owners) {
+        ofctrl_remove_owner(oc, &o->key);
+    }
     oc->cleanup = true;
-    oc->confirmed_seqno = 0;
-    oc->dump_now = true;
-
+    oc->installed_known = false;
+    bool done = false;
     while (time_msec() < deadline) {
         ofctrl_run(oc);
-        if (oc->state == S_IDLE && ofctrl_is_synced(oc)) {
+        if (oc->state == S_IDLE && oc->installed_known) {
+            done = true;
             break;
         }
         ofctrl_wait(oc);
         poll_timer_wait_until(deadline);
         poll_block();
     }
-    if (!ofctrl_is_synced(oc)) {
+    if (!done) {
         VLOG_WARN("cleanup of the mirror bridge not confirmed within %d ms",
                   timeout_ms);
     }

@@ -57,6 +57,8 @@ COVERAGE_DEFINE(controller_run);
 #define STATS_INTERVAL_MS 2000
 #define DEFAULT_BRIDGE "br-mirror"
 #define DEFAULT_VERIFY_INTERVAL 10000
+#define DEFAULT_AUDIT_INTERVAL 600000
+#define DEFAULT_STATS_INTERVAL 2000
 
 /* Settings read from the local Open_vSwitch row's external_ids. */
 struct controller_config {
@@ -69,6 +71,8 @@ struct controller_config {
                                  * pin the tunnel ports' local_ip to
                                  * encap_ip. */
     int verify_interval;        /* tmirror-verify-interval, in ms. */
+    int audit_interval;         /* tmirror-audit-interval, in ms. */
+    int stats_interval;         /* tmirror-stats-interval, in ms. */
     char hostname[256];
 };
 
@@ -149,6 +153,20 @@ controller_read_config(struct controller *c)
     if (interval != c->cfg.verify_interval) {
         c->cfg.verify_interval = interval;
         path_verify_set_interval(c->paths, interval);
+    }
+    interval = (ids ? smap_get_int(ids, "tmirror-audit-interval",
+                                   DEFAULT_AUDIT_INTERVAL)
+                : DEFAULT_AUDIT_INTERVAL);
+    if (interval != c->cfg.audit_interval) {
+        c->cfg.audit_interval = interval;
+        ofctrl_set_audit_interval(c->ofctrl, interval);
+    }
+    interval = (ids ? smap_get_int(ids, "tmirror-stats-interval",
+                                   DEFAULT_STATS_INTERVAL)
+                : DEFAULT_STATS_INTERVAL);
+    if (interval != c->cfg.stats_interval) {
+        c->cfg.stats_interval = interval;
+        ofctrl_set_stats_interval(c->ofctrl, interval);
     }
     if (replace_string(&c->cfg.remote, remote) && remote[0]) {
         VLOG_INFO("Traffic_Mirror database: %s", remote);

@@ -1,4 +1,7 @@
 # Headers shared by the controller, tmirror-ctl and the tests.
 noinst_HEADERS += \
+	include/tmirror/inc-engine.h \
+	include/tmirror/intent-doc.h \
 	include/tmirror/intent-rows.h \
+	include/tmirror/jpath.h \
 	include/tmirror/validate.h

@@ -4,7 +4,8 @@
 if HAVE_CMOCKA
 UNIT_TESTS = \
 	tests/test-validate \
-	tests/test-ctl-json \
+	tests/test-intent-doc \
+	tests/test-json-clash \
 	tests/test-flow-table \
 	tests/test-filter-compile \
 	tests/test-pipeline \
@@ -20,15 +21,20 @@ tests_test_validate_SOURCES = tests/test-validate.c
 tests_test_validate_CFLAGS = $(UNIT_CFLAGS)
 tests_test_validate_LDADD = $(UNIT_LDADD)
 
-# The document layer of tmirror-ctl export/apply; ctl-json.c also holds the
-# commands, which need ctl-intent.c.
-tests_test_ctl_json_SOURCES = \
-	tests/test-ctl-json.c \
-	utilities/ctl-json.c \
-	utilities/ctl-intent.c
-tests_test_ctl_json_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) \
-	-I$(top_srcdir)/utilities
-tests_test_ctl_json_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
+# The JSON document of tmirror-ctl export/apply (lib/libtmirror-doc.la).
+tests_test_intent_doc_SOURCES = tests/test-intent-doc.c
+tests_test_intent_doc_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS)
+tests_test_intent_doc_LDADD = lib/libtmirror-doc.la $(UNIT_LDADD) \
+	$(JANSSON_LIBS)
+
+# jansson and libopenvswitch in one program (ovs/automake.mk): the jansson
+# half is test-json-clash.c, the OVS half json-clash-ovs.c.
+tests_test_json_clash_SOURCES = \
+	tests/test-json-clash.c \
+	tests/json-clash-ovs.c \
+	tests/json-clash-ovs.h
+tests_test_json_clash_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS)
+tests_test_json_clash_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
 
 tests_test_flow_table_SOURCES = tests/test-flow-table.c
 tests_test_flow_table_CFLAGS = $(UNIT_CFLAGS)
@@ -76,6 +82,7 @@ tests_test_ofctrl_LDADD = \
 TESTSUITE_AT = \
 	tests/testsuite.at \
 	tests/tmirror-macros.at \
+	tests/build.at \
 	tests/schema.at \
 	tests/system-traffic.at \
 	tests/controller.at \

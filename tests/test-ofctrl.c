@@ -261,6 +261,8 @@ main(int argc, char *argv[])
         unixctl_command_register("exit", "", 0, 0, exit_cb, &ctx);
     }
 
+    /* Tampering is repaired by the audit: one a second here. */
+    ofctrl_set_audit_interval(ctx.oc, 1000);
     ofctrl_set_bridge(ctx.oc, argv[optind]);
     long long int start = time_msec();
     ofctrl_put(ctx.oc, &ft, cfg);

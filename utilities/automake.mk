@@ -2,12 +2,16 @@
 bin_PROGRAMS += utilities/tmirror-ctl
 utilities_tmirror_ctl_SOURCES = \
 	utilities/tmirror-ctl.c \
+	utilities/ctl-apply.c \
+	utilities/ctl-apply.h \
+	utilities/ctl-apply-rows.c \
+	utilities/ctl-apply-rows.h \
+	utilities/ctl-export.c \
+	utilities/ctl-export.h \
 	utilities/ctl-intent.c \
-	utilities/ctl-intent.h \
-	utilities/ctl-json.c \
-	utilities/ctl-json.h
-utilities_tmirror_ctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+	utilities/ctl-intent.h
 utilities_tmirror_ctl_LDADD = \
+	lib/libtmirror-doc.la \
 	lib/libtmirror.la \
 	ovsdb/libtmirror-idl.la \
 	$(OVS_LIBS) \

@@ -20,8 +20,9 @@
 #include <string.h>
 
 #include "command-line.h"
+#include "ctl-apply.h"
+#include "ctl-export.h"
 #include "ctl-intent.h"
-#include "ctl-json.h"
 #include "db-ctl-base.h"
 #include "fatal-signal.h"
 #include "openvswitch/dynamic-string.h"
@@ -43,10 +44,6 @@
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(tmirror_ctl);
-
-/* Registers the "export" and "apply" commands (utilities/ctl-json.c).  Weak,
- * so that tmirror-ctl links while that file is being written. */
-void ctl_json_register_commands(void) __attribute__((weak));
 
 /* --db: the database server to contact. */
 static const char *db;
@@ -2192,7 +2189,6 @@ tmctl_cmd_init(void)
     ctl_init(&tmrec_idl_class, tmrec_table_classes, tables, NULL,
              tmctl_exit);
     ctl_register_commands(tmctl_commands);
-    if (ctl_json_register_commands) {
-        ctl_json_register_commands();
-    }
+    ctl_export_register_commands();
+    ctl_apply_register_commands();
 }

@@ -4,9 +4,9 @@
  * Licensed under the Apache License, Version 2.0 (the "License").
  */
 
-/* Unit tests for the document layer of utilities/ctl-json.c: parsing,
- * validation with JSON paths in the messages, canonical formatting.  No
- * database is involved. */
+/* Unit tests for the JSON document (lib/intent-doc.c, lib/intent-doc-parse.c):
+ * parsing, validation with JSON paths in the messages, canonical formatting.
+ * No database is involved. */
 
 #include <config.h>
 
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ctl-json.h"
+#include "tmirror/intent-doc.h"
 #include "util.h"
 
 /* Returns a copy of 'text' with every ' turned into ", so that documents and
@@ -37,18 +37,18 @@ q(const char *text)
 /* Parses 'text' (with ' for ") into 'doc', which it initializes; returns
  * the error, if any. */
 static char *
-parse(const char *text, struct ctl_json_doc *doc)
+parse(const char *text, struct intent_doc *doc)
 {
     char *json = q(text);
-    ctl_json_doc_init(doc);
-    char *error = ctl_json_doc_parse(json, doc);
+    intent_doc_init(doc);
+    char *error = intent_doc_parse(json, doc);
     free(json);
     return error;
 }
 
 /* Asserts that 'text' parses. */
 static void
-check_good(const char *text, struct ctl_json_doc *doc)
+check_good(const char *text, struct intent_doc *doc)
 {
     char *error = parse(text, doc);
     if (error) {
@@ -62,7 +62,7 @@ check_good(const char *text, struct ctl_json_doc *doc)
 static void
 check_error(const char *text, const char *expected)
 {
-    struct ctl_json_doc doc;
+    struct intent_doc doc;
     char *error = parse(text, &doc);
     char *want = q(expected);
     if (!error) {
@@ -75,7 +75,7 @@ check_error(const char *text, const char *expected)
     }
     free(want);
     free(error);
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
 }
 
 /* Asserts that 'text' is refused with a message that starts with 'prefix'
@@ -83,7 +83,7 @@ check_error(const char *text, const char *expected)
 static void
 check_error_prefix(const char *text, const char *prefix)
 {
-    struct ctl_json_doc doc;
+    struct intent_doc doc;
     char *error = parse(text, &doc);
     char *want = q(prefix);
     if (!error) {
@@ -96,7 +96,7 @@ check_error_prefix(const char *text, const char *prefix)
     }
     free(want);
     free(error);
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
 }
 
 #define FILTER "{'name': 'web', 'rules': []}"
@@ -144,7 +144,7 @@ static void
 test_good_document(void **state)
 {
     (void) state;
-    struct ctl_json_doc doc;
+    struct intent_doc doc;
     check_good(full_doc, &doc);
 
     assert_true(doc.has_options);
@@ -153,13 +153,13 @@ test_good_document(void **state)
     assert_string_equal(smap_get(&doc.external_ids, "owner"), "ops");
 
     assert_int_equal(doc.n_filters, 1);
-    const struct ctl_json_filter *f = &doc.filters[0];
+    const struct intent_doc_filter *f = &doc.filters[0];
     assert_string_equal(f->name, "web");
     assert_string_equal(f->description, "http");
     assert_string_equal(smap_get(&f->external_ids, "k"), "v");
     assert_int_equal(f->n_rules, 2);
 
-    const struct ctl_json_rule *r = &f->rules[0];
+    const struct intent_doc_rule *r = &f->rules[0];
     assert_string_equal(r->direction, "ingress");
     assert_int_equal(r->number, 10);
     assert_string_equal(r->action, "accept");
@@ -181,7 +181,7 @@ test_good_document(void **state)
     assert_string_equal(r->description, "");
 
     assert_int_equal(doc.n_targets, 2);
-    const struct ctl_json_target *t = &doc.targets[0];
+    const struct intent_doc_target *t = &doc.targets[0];
     assert_string_equal(t->type, "ip");
     assert_int_equal(t->n_addresses, 2);
     assert_string_equal(t->addresses[0], "192.0.2.10");   /* Sorted. */
@@ -193,7 +193,7 @@ test_good_document(void **state)
     assert_null(t->encap);
 
     assert_int_equal(doc.n_sessions, 2);
-    const struct ctl_json_session *s = &doc.sessions[0];
+    const struct intent_doc_session *s = &doc.sessions[0];
     assert_string_equal(s->target, "ids");
     assert_int_equal(s->vni, 100);
     assert_int_equal(s->packet_length, 128);
@@ -203,7 +203,7 @@ test_good_document(void **state)
     assert_int_equal(s->packet_length, -1);
     assert_true(s->enabled);                  /* The default. */
 
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
 }
 
 /* An empty object is a valid (empty) document; absent TM_Global maps are
@@ -212,12 +212,12 @@ static void
 test_empty_document(void **state)
 {
     (void) state;
-    struct ctl_json_doc doc;
+    struct intent_doc doc;
     check_good("{}", &doc);
     assert_false(doc.has_options);
     assert_false(doc.has_external_ids);
     assert_int_equal(doc.n_filters + doc.n_targets + doc.n_sessions, 0);
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
 }
 
 /* CIDRs are stored in canonical form; bare addresses become host
@@ -226,14 +226,14 @@ static void
 test_cidr_canonical(void **state)
 {
     (void) state;
-    struct ctl_json_doc doc;
+    struct intent_doc doc;
     check_good(DOC_RULE("{'direction': 'egress', 'number': 1, "
                         "'action': 'accept', 'source_cidr': '2001:DB8::/32',"
                         " 'destination_cidr': ''}"), &doc);
     assert_string_equal(doc.filters[0].rules[0].source_cidr,
                         "2001:db8::/32");
     assert_null(doc.filters[0].rules[0].destination_cidr);
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
 }
 
 static const char canonical_text[] =
@@ -320,22 +320,22 @@ static void
 test_format_round_trip(void **state)
 {
     (void) state;
-    struct ctl_json_doc doc;
+    struct intent_doc doc;
     check_good(full_doc, &doc);
-    ctl_json_doc_sort(&doc);
-    char *text = ctl_json_doc_format(&doc);
+    intent_doc_sort(&doc);
+    char *text = intent_doc_format(&doc);
     assert_string_equal(text, canonical_text);
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
 
-    ctl_json_doc_init(&doc);
-    char *error = ctl_json_doc_parse(text, &doc);
+    intent_doc_init(&doc);
+    char *error = intent_doc_parse(text, &doc);
     assert_null(error);
-    ctl_json_doc_sort(&doc);
-    char *again = ctl_json_doc_format(&doc);
+    intent_doc_sort(&doc);
+    char *again = intent_doc_format(&doc);
     assert_string_equal(again, text);
     free(again);
     free(text);
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
 }
 
 /* Sorting orders objects by name and rules by direction (ingress first)
@@ -344,7 +344,7 @@ static void
 test_sort(void **state)
 {
     (void) state;
-    struct ctl_json_doc doc;
+    struct intent_doc doc;
     check_good("{'filters': [{'name': 'z', 'rules': ["
                "  {'direction': 'egress', 'number': 1, 'action': 'accept'},"
                "  {'direction': 'ingress', 'number': 20, 'action': 'accept'},"
@@ -356,17 +356,17 @@ test_sort(void **state)
                "               'filter': 'a', 'number': 2},"
                "              {'name': 'a', 'source': 'v', 'target': 't2',"
                "               'filter': 'z', 'number': 1}]}", &doc);
-    ctl_json_doc_sort(&doc);
+    intent_doc_sort(&doc);
     assert_string_equal(doc.filters[0].name, "a");
     assert_string_equal(doc.filters[1].name, "z");
-    const struct ctl_json_rule *r = doc.filters[1].rules;
+    const struct intent_doc_rule *r = doc.filters[1].rules;
     assert_string_equal(r[0].direction, "ingress");
     assert_int_equal(r[0].number, 3);
     assert_int_equal(r[1].number, 20);
     assert_string_equal(r[2].direction, "egress");
     assert_string_equal(doc.targets[0].name, "t1");
     assert_string_equal(doc.sessions[0].name, "a");
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
 }
 
 /* Options other than dst_port and erspan_ver stay in "options"; a
@@ -375,17 +375,17 @@ static void
 test_target_options(void **state)
 {
     (void) state;
-    struct ctl_json_doc doc;
+    struct intent_doc doc;
     check_good(DOC_TARGET("{'name': 'e', 'type': 'ip', 'encap': 'erspan',"
                           " 'addresses': ['2001:db8::1'],"
                           " 'options': {'erspan_ver': '2'}}"), &doc);
     assert_string_equal(smap_get(&doc.targets[0].options, "erspan_ver"),
                         "2");
-    char *text = ctl_json_doc_format(&doc);
+    char *text = intent_doc_format(&doc);
     assert_non_null(strstr(text, "\"erspan_ver\": 2"));
     assert_null(strstr(text, "\"options\""));
     free(text);
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
 }
 
 /* JSON syntax errors carry the line and column. */
@@ -586,13 +586,13 @@ static void
 test_erspan_vni(void **state)
 {
     (void) state;
-    struct ctl_json_doc doc;
+    struct intent_doc doc;
     const char *good =
         "{'filters': [" FILTER "], 'targets': [{'name': 'ids', "
         "'type': 'ip', 'addresses': ['192.0.2.1'], 'encap': 'erspan'}], "
         "'sessions': [" SESSION(", 'vni': 1023") "]}";
     check_good(good, &doc);
-    ctl_json_doc_destroy(&doc);
+    intent_doc_destroy(&doc);
     check_error_prefix("{'filters': [" FILTER "], 'targets': [{'name': "
                        "'ids', 'type': 'ip', 'addresses': ['192.0.2.1'], "
                        "'encap': 'erspan'}], 'sessions': ["

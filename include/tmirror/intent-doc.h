@@ -4,23 +4,22 @@
  * Licensed under the Apache License, Version 2.0 (the "License").
  */
 
-#ifndef TMIRROR_CTL_JSON_H
-#define TMIRROR_CTL_JSON_H 1
+#ifndef TMIRROR_INTENT_DOC_H
+#define TMIRROR_INTENT_DOC_H 1
 
-/* tmirror-ctl "export" and "apply": the whole configuration as one JSON
- * document (the format is described at the top of ctl-json.c and in
- * tmirror-ctl(8)).
+/* The whole configuration as one JSON document, in memory: what "tmirror-ctl
+ * export" writes and "tmirror-ctl apply" reads (the format is described at
+ * the top of lib/intent-doc.c and in tmirror-ctl(8)).
  *
- * Two layers:
+ * This layer touches no database: intent_doc_parse() reads and validates a
+ * document into plain C structures, refusing a bad one with the JSON path of
+ * the offending value; intent_doc_format() turns one back into canonical,
+ * pretty-printed JSON text.  Building a document from the database and
+ * applying one to it are the callers' business (utilities/ctl-export.c and
+ * utilities/ctl-apply.c for tmirror-ctl).
  *
- *   - A pure one, usable without a database: ctl_json_doc_parse() reads and
- *     validates a document into a 'struct ctl_json_doc', refusing a bad one
- *     with the JSON path of the offending value; ctl_json_doc_format() turns
- *     a document back into canonical, pretty-printed JSON text.
- *
- *   - The tmirror-ctl commands (ctl_json_register_commands()), which build a
- *     document from the IDL ("export") or make the database match one
- *     ("apply"). */
+ * The implementation uses jansson; this header needs neither jansson's nor
+ * OVS's JSON headers, so any program may include it. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,10 +28,10 @@
 #include "smap.h"
 
 /* Document version written by "export" and the only one "apply" accepts. */
-#define CTL_JSON_VERSION 1
+#define INTENT_DOC_VERSION 1
 
 /* One Filter_Rule. */
-struct ctl_json_rule {
+struct intent_doc_rule {
     char *direction;                /* "ingress" or "egress". */
     int64_t number;                 /* rule_number, 1..32766. */
     char *action;                   /* "accept" or "reject". */
@@ -49,16 +48,16 @@ struct ctl_json_rule {
 };
 
 /* One Filter with its rules. */
-struct ctl_json_filter {
+struct intent_doc_filter {
     char *name;
     char *description;              /* Never NULL. */
     struct smap external_ids;
-    struct ctl_json_rule *rules;
+    struct intent_doc_rule *rules;
     size_t n_rules;
 };
 
 /* One Target. */
-struct ctl_json_target {
+struct intent_doc_target {
     char *name;
     char *type;                     /* "port" or "ip". */
     char *port;                     /* iface-id, or NULL. */
@@ -71,7 +70,7 @@ struct ctl_json_target {
 };
 
 /* One Session.  'target' and 'filter' name objects of the same document. */
-struct ctl_json_session {
+struct intent_doc_session {
     char *name;
     char *source;                   /* iface-id. */
     char *target;
@@ -85,39 +84,51 @@ struct ctl_json_session {
 };
 
 /* A whole document.  TM_Global's maps are only applied when present. */
-struct ctl_json_doc {
+struct intent_doc {
     bool has_options;
     struct smap options;            /* TM_Global options. */
     bool has_external_ids;
     struct smap external_ids;       /* TM_Global external_ids. */
 
-    struct ctl_json_filter *filters;
+    struct intent_doc_filter *filters;
     size_t n_filters;
-    struct ctl_json_target *targets;
+    struct intent_doc_target *targets;
     size_t n_targets;
-    struct ctl_json_session *sessions;
+    struct intent_doc_session *sessions;
     size_t n_sessions;
 };
 
-void ctl_json_doc_init(struct ctl_json_doc *);
-void ctl_json_doc_destroy(struct ctl_json_doc *);
+void intent_doc_init(struct intent_doc *);
+void intent_doc_destroy(struct intent_doc *);
+
+/* Initialize one object with no values (descriptions "", a session's
+ * defaults), for a caller that fills a document itself; the document's
+ * intent_doc_destroy() frees them. */
+void intent_doc_rule_init(struct intent_doc_rule *);
+void intent_doc_filter_init(struct intent_doc_filter *);
+void intent_doc_target_init(struct intent_doc_target *);
+void intent_doc_session_init(struct intent_doc_session *);
+
+/* Return the filter or target named 'name' in 'doc', or NULL. */
+const struct intent_doc_filter *intent_doc_find_filter(
+    const struct intent_doc *doc, const char *name);
+const struct intent_doc_target *intent_doc_find_target(
+    const struct intent_doc *doc, const char *name);
 
 /* Parses and validates the JSON text 'text' into 'doc', which the caller has
- * initialized with ctl_json_doc_init() and must destroy in any case.
- * Returns NULL on success, otherwise a malloc()'d message: "line L, column
- * C: ..." for a syntax error, "$.path: ..." for a bad value. */
-char *ctl_json_doc_parse(const char *text, struct ctl_json_doc *doc);
+ * initialized with intent_doc_init() and must destroy in any case.
+ * Returns NULL on success, otherwise a malloc()'d message: "JSON syntax
+ * error at line L, column C: ..." for a syntax error, "$.path: ..." for a
+ * bad value. */
+char *intent_doc_parse(const char *text, struct intent_doc *doc);
 
 /* Sorts 'doc' into canonical order: filters, targets and sessions by name,
  * rules by direction (ingress first) then number, addresses as strings. */
-void ctl_json_doc_sort(struct ctl_json_doc *doc);
+void intent_doc_sort(struct intent_doc *doc);
 
 /* Returns 'doc' as a malloc()'d JSON text: object keys sorted, indented by
  * two spaces, ending in a new-line.  Arrays are written in 'doc''s order
- * (call ctl_json_doc_sort() first for the canonical form). */
-char *ctl_json_doc_format(const struct ctl_json_doc *doc);
+ * (call intent_doc_sort() first for the canonical form). */
+char *intent_doc_format(const struct intent_doc *doc);
 
-/* Registers the "export" and "apply" commands with db-ctl-base. */
-void ctl_json_register_commands(void);
-
-#endif /* utilities/ctl-json.h */
+#endif /* tmirror/intent-doc.h */

@@ -1,0 +1,647 @@
+/*
+ * Copyright (c) 2026 The tmirror authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License").
+ */
+
+/* Parsing and validation of a document (tmirror/intent-doc.h): JSON text to
+ * a 'struct intent_doc', each object checked with the rules of validate.h,
+ * an error naming the JSON path of the offending value.  The format is
+ * described in intent-doc.c. */
+
+#include <config.h>
+
+#include "tmirror/intent-doc.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smap.h"
+#include "tmirror/intent-rows.h"
+#include "tmirror/jpath.h"
+#include "tmirror/validate.h"
+#include "util.h"
+
+/* Orders C strings. */
+static int
+string_cmp(const void *a_, const void *b_)
+{
+    const char *const *a = a_, *const *b = b_;
+    return strcmp(*a, *b);
+}
+
+/* Maps a field name used by validate.h messages to a document key. */
+struct field_map {
+    const char *field;
+    const char *key;
+};
+
+/* Turns a validate.h message "FIELD: ..." about the object at 'path' into
+ * "PATH.KEY: ..." when 'map' knows FIELD, else into "PATH: FIELD: ...".
+ * Frees 'msg'. */
+static char *
+rewrite_error(const char *path, char *msg, const struct field_map *map)
+{
+    const char *colon = strstr(msg, ": ");
+    if (colon) {
+        size_t len = colon - msg;
+        for (const struct field_map *m = map; m->field; m++) {
+            if (strlen(m->field) == len && !strncmp(msg, m->field, len)) {
+                char *error = xasprintf("%s.%s%s", path, m->key, colon);
+                free(msg);
+                return error;
+            }
+        }
+    }
+    return jpath_prefix(path, msg);
+}
+
+/* ---- Rules. ---- */
+
+static const char *const rule_keys[] = {
+    "action", "description", "destination_cidr", "destination_port",
+    "direction", "external_ids", "number", "protocol", "source_cidr",
+    "source_port", NULL,
+};
+
+static const struct field_map rule_fields[] = {
+    {"direction", "direction"},
+    {"rule_number", "number"},
+    {"action", "action"},
+    {"protocol", "protocol"},
+    {"source_cidr", "source_cidr"},
+    {"destination_cidr", "destination_cidr"},
+    {"source_port", "source_port"},
+    {"source_port_from", "source_port"},
+    {"source_port_to", "source_port"},
+    {"destination_port", "destination_port"},
+    {"destination_port_from", "destination_port"},
+    {"destination_port_to", "destination_port"},
+    {"description", "description"},
+    {NULL, NULL},
+};
+
+/* Parses the optional "protocol" of the rule object 'obj' at 'path': a name
+ * or a number. */
+static char *
+parse_protocol(const json_t *obj, const char *path,
+               struct intent_doc_rule *rule)
+{
+    const json_t *value = json_object_get(obj, "protocol");
+    if (!value) {
+        return NULL;
+    }
+
+    char *kpath = jpath_key(path, "protocol");
+    char *error = NULL;
+    int64_t protocol = 0;
+    if (json_is_string(value)) {
+        error = tm_parse_protocol(kpath, json_string_value(value), &protocol);
+    } else if (json_is_integer(value)) {
+        protocol = json_integer_value(value);
+        error = tm_check_int(kpath, protocol, 0, 255);
+    } else {
+        error = jpath_type_error(kpath, "a protocol name or number", value);
+    }
+    if (!error) {
+        rule->has_protocol = true;
+        rule->protocol = protocol;
+    }
+    free(kpath);
+    return error;
+}
+
+/* Parses the optional port or port range 'key' of the rule object 'obj' at
+ * 'path': a number or a string "N" or "N-M". */
+static char *
+parse_port(const json_t *obj, const char *path, const char *key,
+           bool *has, int64_t *from, int64_t *to)
+{
+    const json_t *value = json_object_get(obj, key);
+    if (!value) {
+        return NULL;
+    }
+
+    char *kpath = jpath_key(path, key);
+    char *error = NULL;
+    int64_t f = 0, t = 0;
+    if (json_is_string(value)) {
+        error = tm_parse_port_range(kpath, json_string_value(value), &f, &t);
+    } else if (json_is_integer(value)) {
+        f = t = json_integer_value(value);
+        error = tm_check_int(kpath, f, 0, 65535);
+    } else {
+        error = jpath_type_error(kpath, "a port number or a \"N-M\" range",
+                                 value);
+    }
+    if (!error) {
+        *has = true;
+        *from = f;
+        *to = t;
+    }
+    free(kpath);
+    return error;
+}
+
+/* Parses the optional CIDR 'key' of the rule object 'obj' at 'path' into
+ * '*out' in canonical form ("" means any). */
+static char *
+parse_cidr(const json_t *obj, const char *path, const char *key, char **out)
+{
+    char *s = NULL;
+    char *error = jpath_get_string(obj, path, key, false, &s);
+    if (error || !s || !*s) {
+        free(s);
+        return error;
+    }
+
+    char *kpath = jpath_key(path, key);
+    struct tm_cidr cidr;
+    error = tm_parse_cidr(kpath, s, &cidr);
+    if (!error) {
+        *out = tm_cidr_to_string(&cidr);
+    }
+    free(kpath);
+    free(s);
+    return error;
+}
+
+/* Fills the validate.h view of 'rule'. */
+static void
+rule_to_view(const struct intent_doc_rule *rule, struct tm_rule *view)
+{
+    memset(view, 0, sizeof *view);
+    view->direction = rule->direction;
+    view->rule_number = rule->number;
+    view->action = rule->action;
+    view->has_protocol = rule->has_protocol;
+    view->protocol = rule->protocol;
+    view->source_cidr = rule->source_cidr;
+    view->destination_cidr = rule->destination_cidr;
+    view->has_source_port_from = view->has_source_port_to
+        = rule->has_source_port;
+    view->source_port_from = rule->source_port_from;
+    view->source_port_to = rule->source_port_to;
+    view->has_destination_port_from = view->has_destination_port_to
+        = rule->has_destination_port;
+    view->destination_port_from = rule->destination_port_from;
+    view->destination_port_to = rule->destination_port_to;
+}
+
+/* Parses and validates the rule object 'obj' at 'path' into 'rule'. */
+static char *
+parse_rule(const json_t *obj, const char *path, struct intent_doc_rule *rule)
+{
+    bool has;
+    char *error;
+
+    if ((error = jpath_check_object(obj, path))
+        || (error = jpath_check_keys(obj, path, rule_keys))
+        || (error = jpath_get_string(obj, path, "direction", true,
+                                     &rule->direction))
+        || (error = jpath_get_int(obj, path, "number", true, TM_NUMBER_MIN,
+                                  TM_NUMBER_MAX, &has, &rule->number))
+        || (error = jpath_get_string(obj, path, "action", true, &rule->action))
+        || (error = parse_protocol(obj, path, rule))
+        || (error = parse_cidr(obj, path, "source_cidr",
+                               &rule->source_cidr))
+        || (error = parse_cidr(obj, path, "destination_cidr",
+                               &rule->destination_cidr))
+        || (error = parse_port(obj, path, "source_port",
+                               &rule->has_source_port,
+                               &rule->source_port_from,
+                               &rule->source_port_to))
+        || (error = parse_port(obj, path, "destination_port",
+                               &rule->has_destination_port,
+                               &rule->destination_port_from,
+                               &rule->destination_port_to))
+        || (error = jpath_get_string(obj, path, "description", false,
+                                     &rule->description))
+        || (error = jpath_get_smap(obj, path, "external_ids", NULL,
+                                   &rule->external_ids))) {
+        return error;
+    }
+
+    struct tm_rule view;
+    rule_to_view(rule, &view);
+    error = tm_rule_validate(&view);
+    return error ? rewrite_error(path, error, rule_fields) : NULL;
+}
+
+/* ---- Filters. ---- */
+
+static const char *const filter_keys[] = {
+    "description", "external_ids", "name", "rules", NULL,
+};
+
+/* Refuses a second rule with the same direction and number as an earlier
+ * one in 'filter' (at 'path'). */
+static char *
+check_rule_duplicates(const struct intent_doc_filter *filter, const char *path)
+{
+    for (size_t i = 1; i < filter->n_rules; i++) {
+        const struct intent_doc_rule *r = &filter->rules[i];
+        for (size_t j = 0; j < i; j++) {
+            const struct intent_doc_rule *q = &filter->rules[j];
+            if (r->number == q->number && !strcmp(r->direction,
+                                                  q->direction)) {
+                return xasprintf("%s.rules[%"PRIuSIZE"].number: %s rule "
+                                 "%"PRId64" is already %s.rules[%"PRIuSIZE
+                                 "]", path, i, r->direction, r->number,
+                                 path, j);
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Parses and validates the filter object 'obj' at 'path' into 'filter'. */
+static char *
+parse_filter(const json_t *obj, const char *path,
+             struct intent_doc_filter *filter)
+{
+    const json_t *rules;
+    char *error;
+
+    if ((error = jpath_check_object(obj, path))
+        || (error = jpath_check_keys(obj, path, filter_keys))
+        || (error = jpath_get_string(obj, path, "name", true, &filter->name))
+        || (error = jpath_get_string(obj, path, "description", false,
+                                     &filter->description))
+        || (error = jpath_get_smap(obj, path, "external_ids", NULL,
+                                   &filter->external_ids))
+        || (error = jpath_get_array(obj, path, "rules", &rules))) {
+        return error;
+    }
+
+    size_t n = rules ? json_array_size(rules) : 0;
+    filter->rules = xcalloc(n ? n : 1, sizeof *filter->rules);
+    for (size_t i = 0; i < n; i++) {
+        char *rules_path = jpath_key(path, "rules");
+        char *rpath = jpath_index(rules_path, i);
+        struct intent_doc_rule *rule = &filter->rules[filter->n_rules++];
+        intent_doc_rule_init(rule);
+        error = parse_rule(json_array_get(rules, i), rpath, rule);
+        free(rpath);
+        free(rules_path);
+        if (error) {
+            return error;
+        }
+    }
+    return check_rule_duplicates(filter, path);
+}
+
+/* ---- Targets. ---- */
+
+static const char *const target_keys[] = {
+    "addresses", "description", "dst_port", "encap", "erspan_ver",
+    "external_ids", "name", "options", "port", "type", NULL,
+};
+
+static const struct field_map target_fields[] = {
+    {"name", "name"},
+    {"type", "type"},
+    {"port", "port"},
+    {"addresses", "addresses"},
+    {"encap", "encap"},
+    {"options", "options"},
+    {"options:dst_port", "dst_port"},
+    {"dst_port", "dst_port"},
+    {"options:erspan_ver", "erspan_ver"},
+    {"erspan_ver", "erspan_ver"},
+    {"description", "description"},
+    {NULL, NULL},
+};
+
+/* Parses the "addresses" array of the target object 'obj' at 'path', each
+ * an IP address. */
+static char *
+parse_addresses(const json_t *obj, const char *path,
+                struct intent_doc_target *target)
+{
+    const json_t *array;
+    char *error = jpath_get_array(obj, path, "addresses", &array);
+    if (error || !array) {
+        return error;
+    }
+
+    char *apath = jpath_key(path, "addresses");
+    size_t n = json_array_size(array);
+    target->addresses = xcalloc(n ? n : 1, sizeof *target->addresses);
+    for (size_t i = 0; i < n && !error; i++) {
+        const json_t *value = json_array_get(array, i);
+        char *epath = jpath_index(apath, i);
+        if (!json_is_string(value)) {
+            error = jpath_type_error(epath, "a string", value);
+        } else {
+            error = tm_parse_ip(epath, json_string_value(value), NULL);
+            if (!error) {
+                target->addresses[target->n_addresses++]
+                    = xstrdup(json_string_value(value));
+            }
+        }
+        free(epath);
+    }
+    free(apath);
+    return error;
+}
+
+/* Moves the integer member 'key' of the target object 'obj' at 'path', if
+ * present, into the target's options, refusing it if "options" has it
+ * too. */
+static char *
+parse_target_option(const json_t *obj, const char *path, const char *key,
+                    int64_t min, int64_t max, struct intent_doc_target *target)
+{
+    bool has;
+    int64_t value;
+    char *error = jpath_get_int(obj, path, key, false, min, max, &has, &value);
+    if (error || !has) {
+        return error;
+    }
+    if (smap_get(&target->options, key)) {
+        return xasprintf("%s.options.%s: is also given as %s.%s (give it "
+                         "only once)", path, key, path, key);
+    }
+    smap_add_format(&target->options, key, "%"PRId64, value);
+    return NULL;
+}
+
+/* Fills the validate.h view of 'target'; free the arrays with
+ * tm_target_view_destroy(). */
+static void
+target_to_view(const struct intent_doc_target *target, struct tm_target *view)
+{
+    memset(view, 0, sizeof *view);
+    view->name = target->name;
+    view->type = target->type;
+    view->port = target->port;
+    view->addresses = (const char *const *) target->addresses;
+    view->n_addresses = target->n_addresses;
+    view->encap = target->encap;
+    tm_target_view_set_options(view, &target->options);
+}
+
+/* Parses and validates the target object 'obj' at 'path' into 'target'. */
+static char *
+parse_target(const json_t *obj, const char *path,
+             struct intent_doc_target *target)
+{
+    char *error;
+
+    if ((error = jpath_check_object(obj, path))
+        || (error = jpath_check_keys(obj, path, target_keys))
+        || (error = jpath_get_string(obj, path, "name", true, &target->name))
+        || (error = jpath_get_string(obj, path, "type", true, &target->type))
+        || (error = jpath_get_string(obj, path, "port", false, &target->port))
+        || (error = parse_addresses(obj, path, target))
+        || (error = jpath_get_string(obj, path, "encap", false,
+                                     &target->encap))
+        || (error = jpath_get_smap(obj, path, "options", NULL,
+                                   &target->options))
+        || (error = parse_target_option(obj, path, "dst_port", 1, 65535,
+                                        target))
+        || (error = parse_target_option(obj, path, "erspan_ver", 1, 2,
+                                        target))
+        || (error = jpath_get_string(obj, path, "description", false,
+                                     &target->description))
+        || (error = jpath_get_smap(obj, path, "external_ids", NULL,
+                                   &target->external_ids))) {
+        return error;
+    }
+
+    struct tm_target view;
+    target_to_view(target, &view);
+    error = tm_target_validate(&view);
+    tm_target_view_destroy(&view);
+    if (error) {
+        return rewrite_error(path, error, target_fields);
+    }
+    if (target->n_addresses) {
+        qsort(target->addresses, target->n_addresses,
+              sizeof *target->addresses, string_cmp);
+    }
+    return NULL;
+}
+
+/* ---- Sessions. ---- */
+
+static const char *const session_keys[] = {
+    "description", "enabled", "external_ids", "filter", "name", "number",
+    "packet_length", "source", "target", "vni", NULL,
+};
+
+static const struct field_map session_fields[] = {
+    {"name", "name"},
+    {"source", "source"},
+    {"session_number", "number"},
+    {"vni", "vni"},
+    {"packet_length", "packet_length"},
+    {"description", "description"},
+    {NULL, NULL},
+};
+
+/* Returns the encapsulation that sessions toward 'target' use for the VNI
+ * checks: NULL for a port target. */
+static const char *
+doc_target_encap(const struct intent_doc_target *target)
+{
+    return (target && !strcmp(target->type, "ip")
+            ? tm_target_encap(target->encap) : NULL);
+}
+
+/* Parses and validates the session object 'obj' at 'path' into 'session';
+ * its target and filter must be in 'doc'. */
+static char *
+parse_session(const json_t *obj, const char *path,
+              const struct intent_doc *doc,
+              struct intent_doc_session *session)
+{
+    bool has;
+    char *error;
+
+    if ((error = jpath_check_object(obj, path))
+        || (error = jpath_check_keys(obj, path, session_keys))
+        || (error = jpath_get_string(obj, path, "name", true, &session->name))
+        || (error = jpath_get_string(obj, path, "source", true,
+                                     &session->source))
+        || (error = jpath_get_string(obj, path, "target", true,
+                                     &session->target))
+        || (error = jpath_get_string(obj, path, "filter", true,
+                                     &session->filter))
+        || (error = jpath_get_int(obj, path, "number", true, TM_NUMBER_MIN,
+                                  TM_NUMBER_MAX, &has, &session->number))
+        || (error = jpath_get_int(obj, path, "vni", false, 0, TM_VNI_MAX,
+                                  &has, &session->vni))
+        || (error = jpath_get_int(obj, path, "packet_length", false,
+                                  TM_PACKET_LENGTH_MIN, TM_PACKET_LENGTH_MAX,
+                                  &has, &session->packet_length))
+        || (error = jpath_get_bool(obj, path, "enabled", &session->enabled))
+        || (error = jpath_get_string(obj, path, "description", false,
+                                     &session->description))
+        || (error = jpath_get_smap(obj, path, "external_ids", NULL,
+                                   &session->external_ids))) {
+        return error;
+    }
+
+    const struct intent_doc_target *target
+        = intent_doc_find_target(doc, session->target);
+    if (!target) {
+        return xasprintf("%s.target: \"%s\" is not the name of a target in "
+                         "this document", path, session->target);
+    }
+    if (!intent_doc_find_filter(doc, session->filter)) {
+        return xasprintf("%s.filter: \"%s\" is not the name of a filter in "
+                         "this document", path, session->filter);
+    }
+
+    error = tm_session_validate(session->number, session->vni,
+                                session->packet_length,
+                                doc_target_encap(target));
+    return error ? rewrite_error(path, error, session_fields) : NULL;
+}
+
+/* Refuses a session that repeats the (source, number) or the VNI of an
+ * earlier session of 'doc'; 'i' is its index. */
+static char *
+check_session_duplicates(const struct intent_doc *doc, size_t i)
+{
+    const struct intent_doc_session *s = &doc->sessions[i];
+    for (size_t j = 0; j < i; j++) {
+        const struct intent_doc_session *q = &doc->sessions[j];
+        if (s->number == q->number && !strcmp(s->source, q->source)) {
+            return xasprintf("$.sessions[%"PRIuSIZE"].number: %"PRId64" is "
+                             "already the number of $.sessions[%"PRIuSIZE"] "
+                             "for source \"%s\"", i, s->number, j,
+                             s->source);
+        }
+        if (s->vni >= 0 && s->vni == q->vni) {
+            return xasprintf("$.sessions[%"PRIuSIZE"].vni: %"PRId64" is "
+                             "already the vni of $.sessions[%"PRIuSIZE"]",
+                             i, s->vni, j);
+        }
+    }
+    return NULL;
+}
+
+/* Refuses a name that an earlier element of the same array already has.
+ * 'names' are the 'n' names parsed so far, 'what' the array's key. */
+static char *
+check_name_duplicate(const char *what, char *const *names, size_t stride,
+                     size_t n)
+{
+#define NAME_AT(I) (*(char *const *) ((const char *) names + (I) * stride))
+    const char *name = NAME_AT(n - 1);
+    for (size_t j = 0; j + 1 < n; j++) {
+        if (!strcmp(NAME_AT(j), name)) {
+            return xasprintf("$.%s[%"PRIuSIZE"].name: \"%s\" is already the "
+                             "name of $.%s[%"PRIuSIZE"]", what, n - 1, name,
+                             what, j);
+        }
+    }
+    return NULL;
+#undef NAME_AT
+}
+
+/* ---- The whole document. ---- */
+
+static const char *const doc_keys[] = {
+    "external_ids", "filters", "options", "sessions", "targets", "version",
+    NULL,
+};
+
+/* Parses the array 'key' of the root 'root' with 'parse_one' into the
+ * array '*elems' of '*n' elements of 'size' bytes, initializing each with
+ * 'init' first and checking that names are unique. */
+#define PARSE_ARRAY(ROOT, KEY, ELEMS, N, INIT, PARSE)                       \
+    do {                                                                    \
+        const json_t *array_;                                               \
+        error = jpath_get_array(ROOT, "$", KEY, &array_);                   \
+        size_t n_ = array_ ? json_array_size(array_) : 0;                   \
+        (ELEMS) = xcalloc(n_ ? n_ : 1, sizeof *(ELEMS));                    \
+        for (size_t i_ = 0; !error && i_ < n_; i_++) {                      \
+            char *path_ = xasprintf("$.%s[%"PRIuSIZE"]", KEY, i_);          \
+            INIT(&(ELEMS)[(N)++]);                                          \
+            error = PARSE(json_array_get(array_, i_), path_,                \
+                          &(ELEMS)[i_]);                                    \
+            free(path_);                                                    \
+            if (!error) {                                                   \
+                error = check_name_duplicate(KEY, &(ELEMS)[0].name,         \
+                                             sizeof *(ELEMS), (N));         \
+            }                                                               \
+        }                                                                   \
+    } while (0)
+
+/* Parses a session against the document being parsed ('parse_doc'). */
+static const struct intent_doc *parse_doc;
+static char *
+parse_session_in_doc(const json_t *obj, const char *path,
+                     struct intent_doc_session *session)
+{
+    return parse_session(obj, path, parse_doc, session);
+}
+
+/* Parses the document root 'root' into 'doc'. */
+static char *
+parse_root(const json_t *root, struct intent_doc *doc)
+{
+    char *error;
+    bool has;
+    int64_t version;
+
+    if (!json_is_object(root)) {
+        return jpath_type_error("$", "an object", root);
+    }
+    if ((error = jpath_check_keys(root, "$", doc_keys))
+        || (error = jpath_get_int(root, "$", "version", false, INT64_MIN,
+                                  INT64_MAX, &has, &version))) {
+        return error;
+    }
+    if (has && version != INTENT_DOC_VERSION) {
+        return xasprintf("$.version: %"PRId64" is not supported (expected "
+                         "%d)", version, INTENT_DOC_VERSION);
+    }
+    if ((error = jpath_get_smap(root, "$", "options", &doc->has_options,
+                                &doc->options))
+        || (error = jpath_get_smap(root, "$", "external_ids",
+                                   &doc->has_external_ids,
+                                   &doc->external_ids))) {
+        return error;
+    }
+
+    PARSE_ARRAY(root, "targets", doc->targets, doc->n_targets,
+                intent_doc_target_init, parse_target);
+    if (error) {
+        return error;
+    }
+    PARSE_ARRAY(root, "filters", doc->filters, doc->n_filters,
+                intent_doc_filter_init, parse_filter);
+    if (error) {
+        return error;
+    }
+    parse_doc = doc;
+    PARSE_ARRAY(root, "sessions", doc->sessions, doc->n_sessions,
+                intent_doc_session_init, parse_session_in_doc);
+    parse_doc = NULL;
+    for (size_t i = 1; !error && i < doc->n_sessions; i++) {
+        error = check_session_duplicates(doc, i);
+    }
+    return error;
+}
+
+/* Parses and validates the JSON document 'text' into 'doc'. */
+char *
+intent_doc_parse(const char *text, struct intent_doc *doc)
+{
+    json_error_t jerr;
+    json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        return xasprintf("JSON syntax error at line %d, column %d: %s",
+                         jerr.line, jerr.column, jerr.text);
+    }
+    char *error = parse_root(root, doc);
+    json_decref(root);
+    return error;
+}
