@@ -12,6 +12,7 @@ from neutron_lib import exceptions as n_exc
 import pytest
 
 from networking_tmirror import commands
+from networking_tmirror import config
 from networking_tmirror import exceptions as tm_exc
 from networking_tmirror import tm_db
 from networking_tmirror import writer as tm_writer
@@ -398,3 +399,14 @@ def test_ssl_with_a_foreign_ca_is_unavailable(make_server, make_db):
         writer.ensure_service(service())
     assert server.ssl_remote in str(e.value)
     assert server.rows('Target') == []
+
+
+def test_several_remotes_the_first_that_answers_serves(server, tmp_path):
+    settings = config.Settings(['unix:%s/gone.sock' % tmp_path,
+                                server.remote], 10, 0, None)
+    db = tm_db.TrafficMirrorDb(settings)
+    try:
+        tm_writer.TaasWriter(db).ensure_service(service())
+    finally:
+        db.close()
+    assert sorted(by_name(server, 'Target')) == ['taas-service-ts-1']
