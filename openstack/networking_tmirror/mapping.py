@@ -115,12 +115,14 @@ def _label(kind, resource):
 def parse_vlan_filter(value):
     """Checks a TaaS vlan_filter ("9,18-27": VLAN ids and ranges).
 
-    Returns it without blanks, or raises InvalidResource naming the id or
-    range that is wrong."""
+    Returns it in canonical form (no blanks, decimal numbers without
+    leading zeros, in the order given), or raises InvalidResource naming
+    the id or range that is wrong."""
     text = ''.join(str(value).split())
     if not text:
         raise InvalidResource('tap_flow', 'vlan_filter: "%s" is empty'
                               % value)
+    canonical = []
     for part in text.split(','):
         bounds = part.split('-')
         if len(bounds) > 2 or not all(b.isdigit() for b in bounds):
@@ -137,7 +139,8 @@ def parse_vlan_filter(value):
             raise InvalidResource(
                 'tap_flow', 'vlan_filter: range %s starts above its end'
                 % part)
-    return text
+        canonical.append('-'.join(str(i) for i in ids))
+    return ','.join(canonical)
 
 
 def tap_service_target(tap_service):

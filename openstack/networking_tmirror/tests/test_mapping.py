@@ -91,7 +91,7 @@ def test_tap_flow_bad_direction(direction):
 
 @pytest.mark.parametrize('value, text', [
     ('9', '9'), ('9,18-27', '9,18-27'), (' 0, 4095 ', '0,4095'),
-    ('100-100', '100-100')])
+    ('100-100', '100-100'), ('009,0018-027', '9,18-27')])
 def test_vlan_filter_accepted(value, text):
     assert mapping.parse_vlan_filter(value) == text
 
