@@ -296,6 +296,7 @@ class EnsureSessions(command.BaseCommand):
                 for name, value in rule.items():
                     setattr(r, name, value)
                 r.description = spec.filter['description']
+                r.external_ids = spec.filter['external_ids']
                 rules.append(r)
             filt.rules = rules
         return filt

@@ -92,6 +92,8 @@ def test_service_and_flow_rows(server, writer):
     rules = sorted((r['direction'], r['rule_number'], r['action'])
                    for r in rows(server, 'Filter_Rule'))
     assert rules == [('egress', 10, 'accept'), ('ingress', 10, 'accept')]
+    assert [r['external_ids'] for r in rows(server, 'Filter_Rule')] == \
+        [s['external_ids']] * 2
 
 
 def test_creates_are_idempotent(server, writer):
