@@ -129,11 +129,23 @@ TESTSUITE_AT = \
 	tests/api-ops.at \
 	tests/tmirror-service.at \
 	tests/rbac.at \
-	tests/packages.at
+	tests/packages.at \
+	tests/openstack-taas.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/summarize.sh
 EXTRA_DIST += tests/real-traffic-lab.sh tests/debian-packages.sh
 EXTRA_DIST += tests/api-helpers.sh tests/api-sigv4.py
 CLEANFILES += tests/debian-packages.out
+
+# networking_tmirror's Python unit tests (pytest); summarize.sh counts them.
+TESTS += tests/openstack-unit.sh
+EXTRA_DIST += tests/openstack-unit.sh
+
+# The OpenStack tests: neutron-server's configuration and database, and the
+# shell functions of tests/openstack-taas.at.
+EXTRA_DIST += \
+	tests/openstack-lab.sh \
+	tests/openstack-neutron.conf.in \
+	tests/openstack-schema.py
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 CLEANFILES += tests/testsuite.out tests/testsuite.rc

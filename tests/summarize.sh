@@ -1,6 +1,7 @@
 #!/bin/sh
-# Prints the totals of the unit tests (cmocka, through automake's harness)
-# and of the Autotest suite, as one line "N passed, N failed[, N skipped]".
+# Prints the totals of the unit tests (cmocka and pytest, through automake's
+# harness) and of the Autotest suite, as one line
+# "N passed, N failed[, N skipped]".
 # Exits nonzero when anything failed or when no test ran at all.
 
 cd "$(dirname "$0")/.." || exit 1
@@ -21,6 +22,28 @@ for log in tests/test-*.log; do
     failed=$((failed + ${f:-0}))
     skipped=$((skipped + ${s:-0}))
 done
+
+# pytest (networking_tmirror's unit tests) ends with "N passed, N failed,
+# N skipped, N errors in Ts" (only the counts that are not zero).
+log=tests/openstack-unit.sh.log
+if [ -f "$log" ]; then
+    last=$(grep -E '^=* *[0-9]+ [a-z]+.* in [0-9.]+s' "$log" | tail -1)
+    if [ -z "$last" ]; then
+        echo "summarize: $log has no pytest result: counted as one failure"
+        failed=$((failed + 1))
+    fi
+    count () {
+        echo "$last" | sed -n "s/.*\b\([0-9][0-9]*\) $1.*/\1/p"
+    }
+    p=$(count passed) f=$(count failed) e=$(count error) s=$(count skipped)
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0} + ${e:-0}))
+    skipped=$((skipped + ${s:-0}))
+    if [ -n "$s" ]; then
+        echo "Skipped Python tests ($log says why):"
+        grep -E '^SKIPPED' "$log"
+    fi
+fi
 
 # Autotest prints one line per test: "  N: TITLE   ok|FAILED (f:l)|skipped (f:l)".
 out=tests/testsuite.out
