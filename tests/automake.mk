@@ -67,6 +67,16 @@ tests_test_ofctrl_LDADD = \
 	ovsdb/libtmirror-idl.la \
 	$(OVS_LIBS)
 
+# Driver for tests/capture-tc.at (controller/capture-tc.c on real netdevs
+# in network namespaces).
+noinst_PROGRAMS += tests/test-capture-tc
+tests_test_capture_tc_SOURCES = tests/test-capture-tc.c
+tests_test_capture_tc_LDADD = \
+	controller/libtmirror-controller.la \
+	lib/libtmirror.la \
+	ovsdb/libtmirror-idl.la \
+	$(OVS_LIBS)
+
 # The Autotest suite.
 TESTSUITE_AT = \
 	tests/testsuite.at \
