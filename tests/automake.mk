@@ -83,6 +83,7 @@ TESTSUITE_AT = \
 	tests/tmirror-macros.at \
 	tests/schema.at \
 	tests/system-traffic.at \
+	tests/capture-tc.at \
 	tests/controller.at \
 	tests/controller-semantics.at \
 	tests/controller-robustness.at \
@@ -92,7 +93,7 @@ TESTSUITE_AT = \
 	tests/ofctrl.at \
 	tests/tmirror-ctl-json.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/summarize.sh
-EXTRA_DIST += tests/real-traffic-lab.sh
+EXTRA_DIST += tests/real-traffic-lab.sh tests/capture-tc-lab.sh
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 CLEANFILES += tests/testsuite.out tests/testsuite.rc
