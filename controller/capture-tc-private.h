@@ -28,6 +28,12 @@ struct nln_notifier;
 /* Retry period of a capture whose last operation failed. */
 #define CTC_RETRY_MS 1000
 
+/* How long an "ingress" qdisc must have been gone before tmirror adds a
+ * clsact in its place: ovs-vswitchd (and libvirt) delete and re-add theirs
+ * whenever they reconfigure policing, and a clsact added in between would
+ * make their policing fail. */
+#define CTC_INGRESS_HOLD_MS 5000
+
 /* The action cookie: "tmcp", version, flags, direction, 0. */
 #define CTC_COOKIE_LEN 8
 #define CTC_COOKIE_VERSION 1
@@ -67,6 +73,8 @@ struct ctc_source {
     char *name;
     bool policing;
     int ifindex;                /* At the last pass, 0 if absent. */
+    long long int ingress_seen; /* When an "ingress" qdisc was last seen on
+                                 * 'ifindex', or LLONG_MIN. */
     bool created_qdisc;         /* tmirror added the clsact on 'ifindex'. */
     bool clean;                 /* No tmirror filter left (last pass). */
     bool dirty;                 /* To check at the next run. */

@@ -56,9 +56,14 @@ ctc_filter_is_ours(const struct tcnl_filter *f)
  * the qdisc 'q' at the netdev's ingress handle, whether tc may capture the
  * netdev at all.  Returns NULL or the reason it may not. */
 static char *
-ctc_source_conflict(const struct capture_tc *ctc,
-                    const struct ctc_source *src, const struct tcnl_qdisc *q)
+ctc_source_conflict(const struct capture_tc *ctc, struct ctc_source *src,
+                    const struct tcnl_qdisc *q)
 {
+    long long int now = time_msec();
+
+    if (!strcmp(q->kind, "ingress")) {
+        src->ingress_seen = now;
+    }
     if (ctc->hw_offload) {
         return xstrdup("ovs-vswitchd has other_config:hw-offload=true and "
                        "manages the tc filters of its ports (it flushes "
@@ -72,6 +77,15 @@ ctc_source_conflict(const struct capture_tc *ctc,
         return xasprintf("netdev %s has an ingress qdisc (OVS ingress "
                          "policing, or another program's): capture needs a "
                          "clsact qdisc at the same handle ffff:", src->name);
+    } else if (src->ingress_seen != LLONG_MIN
+               && now - src->ingress_seen < CTC_INGRESS_HOLD_MS) {
+        src->retry_at = MIN(src->retry_at,
+                            src->ingress_seen + CTC_INGRESS_HOLD_MS);
+        return xasprintf("netdev %s had an ingress qdisc %lld ms ago (OVS "
+                         "ingress policing, or another program's, which may "
+                         "add it again): capture waits until it has been "
+                         "gone for %d s", src->name, now - src->ingress_seen,
+                         CTC_INGRESS_HOLD_MS / 1000);
     } else if (q->kind[0] && strcmp(q->kind, "clsact")) {
         return xasprintf("netdev %s has a %s qdisc at handle ffff:",
                          src->name, q->kind);
@@ -536,6 +550,9 @@ ctc_source_run(struct capture_tc *ctc, struct ctc_source *src,
     } else {
         /* A new ifindex means a new netdev: what tmirror had put on the
          * old one went with it, and the pass below puts it back. */
+        if (src->ifindex != link.ifindex) {
+            src->ingress_seen = LLONG_MIN;
+        }
         src->ifindex = link.ifindex;
         ctc_source_tc_run(ctc, src,
                           tcnl_qdisc_find(qdiscs, n_qdiscs, link.ifindex),

@@ -405,6 +405,7 @@ capture_tc_want(struct capture_tc *ctc, const struct capture_tc_spec *spec)
         src = xzalloc(sizeof *src);
         src->name = xstrdup(name);
         src->retry_at = LLONG_MAX;
+        src->ingress_seen = LLONG_MIN;
         hmap_insert(&ctc->sources, &src->node, hash_string(name, 0));
     }
     if (src->policing != spec->policing) {
