@@ -128,6 +128,7 @@ ctc_veth_run(struct capture_tc *ctc, struct ctc_capture *cap, int mtu)
 
     cap->veth_ok = cap->veth_intact = false;
     cap->status.bridge_port_ready = false;
+    cap->status.bridge_ifindex = 0;
     if (cap->spec_error) {
         ctc_set_state(cap, CAPTURE_TC_ERROR, "%s", cap->spec_error);
         return;
@@ -181,5 +182,6 @@ ctc_veth_run(struct capture_tc *ctc, struct ctc_capture *cap, int mtu)
     cap->bridge_ifindex = br.ifindex;
     cap->veth_ok = exists;
     cap->status.bridge_port_ready = exists;
+    cap->status.bridge_ifindex = exists ? br.ifindex : 0;
 }
 

@@ -76,10 +76,13 @@
  *     also removes the stale veths and filters of an earlier run).
  *     capture_tc_unwant() removes one capture between sweeps.
  *   - It adds 'bridge_port' to the mirror bridge (an OVS Port and
- *     Interface of type "system", tmirror-owned) once
- *     capture_tc_get_status()->bridge_port_ready, and uses its ofport as
- *     the in_port of the (source, direction) in table 0, as for the patch
- *     ports of Mirror rows.
+ *     Interface of type "system", tmirror-owned, recording
+ *     capture_tc_get_status()->bridge_ifindex in its external_ids) once
+ *     bridge_port_ready, and uses its ofport as the in_port of the (source,
+ *     direction) in table 0, as for the patch ports of Mirror rows.  When
+ *     bridge_ifindex differs from the recorded one, it deletes the Port and
+ *     adds it again once ovs-vswitchd has applied the deletion (in one
+ *     transaction, ovs-vswitchd would keep reading the old netdev).
  *   - It maps the capture's state to the session's: ACTIVE to active,
  *     PENDING to pending (the message says why), REFUSED to the Mirror-row
  *     fallback (or error with the message when no row is free), ERROR to
@@ -144,6 +147,11 @@ struct capture_tc_status {
     enum capture_tc_state state;
     const char *message;        /* Why it is not ACTIVE, else NULL. */
     bool bridge_port_ready;     /* The veth pair exists and is up. */
+    int bridge_ifindex;         /* Ifindex of 'bridge_port' (0 if none).  It
+                                 * changes when the pair had to be made
+                                 * again: ovs-vswitchd then goes on reading
+                                 * the old netdev until its port is deleted
+                                 * and, in a later transaction, added. */
     unsigned int n_repairs;     /* Times found broken and repaired. */
     long long int missing_ms;   /* Total time broken before repaired. */
     long long int last_gap_ms;  /* Duration of the last such gap. */

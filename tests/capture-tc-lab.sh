@@ -18,9 +18,11 @@
 #            what a test makes it send.
 #
 # As a library (". capture-tc-lab.sh", after real-traffic-lab.sh): tcl_topo,
+# tcl_vm_link,
 # tcl_cleanup, tcl_bridges, tcl_specs, tcl_driver_start, tcl_ctl,
 # tcl_state, tcl_field, tcl_wait_settled, tcl_mirror_ports, tcl_attrib_flows, tcl_flow_counts,
-# tcl_kstats, tcl_table, tcl_inexact, tcl_wait_exact, tcl_ping,
+# tcl_kstats, tcl_table, tcl_inexact, tcl_wait_exact, tcl_wait_stable,
+# tcl_delta, tcl_ping,
 # tcl_send_raw, tcl_pcap_start, tcl_pcap_stop, tcl_frame_hashes, tcl_owned.
 # Functions that write scratch files write them in the current directory.
 # By hand: "capture-tc-lab.sh up DIR N" builds a lab of N VMs in DIR with
@@ -50,6 +52,12 @@ tcl_vm () {
     ip netns add ${RTL_P}v$1 || return 1
     ip -n ${RTL_P}v$1 link set lo up || return 1
     tcl_quiet v$1
+    tcl_vm_link $1
+}
+
+# tcl_vm_link K: the veth pair vmK (in ${RTL_P}hv) <-> eth0 (in ${RTL_P}vK),
+# configured.
+tcl_vm_link () {
     ip -n ${RTL_P}hv link add vm$1 type veth peer name eth0 \
         netns ${RTL_P}v$1 || return 1
     ip -n ${RTL_P}v$1 link set eth0 address `tcl_mac $1` || return 1
@@ -224,28 +232,66 @@ tcl_inexact () {
          $2 != $3 || $4 != 0 || $5 != $6 { print "vm" $0 }' "$1"
 }
 
-# tcl_wait_exact FIRST LAST FILE: waits (30 s at most) until two tcl_table
-# readings in a row are the same and exact, and writes that table to FILE.
-# (OVS updates its flow counters every half second or so, and the VMs' ARP
-# may still probe their neighbours a few seconds after the last ping.)
+# tcl_wait_exact FIRST LAST FILE [BEFORE]: waits (30 s at most) until two
+# tcl_table readings in a row are the same and exact (with BEFORE, an
+# earlier table: until the difference from BEFORE is exact), and writes
+# that table to FILE.  (OVS updates its flow counters every half second or
+# so, and the VMs' ARP may still probe their neighbours a few seconds after
+# the last ping.)
 tcl_wait_exact () {
     i=0
     tcl_table $1 $2 > tcl-t1.tmp
     while :; do
         sleep 0.3
         tcl_table $1 $2 > tcl-t2.tmp
-        if cmp -s tcl-t1.tmp tcl-t2.tmp && test -z "`tcl_inexact tcl-t2.tmp`"; then
+        if test -n "${4-}"; then
+            tcl_delta $4 tcl-t2.tmp > tcl-d.tmp
+        else
+            cp tcl-t2.tmp tcl-d.tmp
+        fi
+        if cmp -s tcl-t1.tmp tcl-t2.tmp && test -z "`tcl_inexact tcl-d.tmp`"; then
+            mv tcl-t2.tmp $3
+            rm -f tcl-t1.tmp tcl-d.tmp
+            return 0
+        fi
+        i=$((i + 1))
+        if test $i -gt 60; then
+            tcl_inexact tcl-d.tmp
+            return 1
+        fi
+        mv tcl-t2.tmp tcl-t1.tmp
+    done
+}
+
+# tcl_wait_stable FIRST LAST FILE: waits (30 s at most) until two tcl_table
+# readings a second apart are the same (OVS has counted every copy it
+# received), and writes that table to FILE.
+tcl_wait_stable () {
+    i=0
+    tcl_table $1 $2 > tcl-t1.tmp
+    while :; do
+        sleep 1
+        tcl_table $1 $2 > tcl-t2.tmp
+        if cmp -s tcl-t1.tmp tcl-t2.tmp; then
             mv tcl-t2.tmp $3
             rm -f tcl-t1.tmp
             return 0
         fi
         i=$((i + 1))
-        if test $i -gt 60; then
-            tcl_inexact tcl-t2.tmp
+        if test $i -gt 30; then
             return 1
         fi
         mv tcl-t2.tmp tcl-t1.tmp
     done
+}
+
+# tcl_delta TABLE1 TABLE2: what changed from TABLE1 to TABLE2 (two
+# tcl_wait_exact tables), in the same format.
+tcl_delta () {
+    awk 'FILENAME == ARGV[1] { for (i = 2; i <= NF; i++) v[$1, i] = $i; next }
+         { printf "%s", $1
+           for (i = 2; i <= NF; i++) printf " %d", $i - v[$1, i]
+           printf "\n" }' "$1" "$2"
 }
 
 # tcl_ping K J COUNT: VM K pings VM J COUNT times; fails unless all replies

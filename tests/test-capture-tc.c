@@ -193,11 +193,12 @@ status_cb(struct unixctl_conn *conn, int argc OVS_UNUSED, const char *argv[],
     }
     char *reply = xasprintf("state=%s repairs=%u missing_ms=%lld "
                             "last_gap_ms=%lld missing=%s packets=%"PRIu64
-                            " bytes=%"PRIu64" bridge_port_ready=%s%s%s",
+                            " bytes=%"PRIu64" bridge_ifindex=%d"
+                            " bridge_port_ready=%s%s%s",
                             capture_tc_state_name(st->state), st->n_repairs,
                             st->missing_ms, st->last_gap_ms,
                             st->missing_since ? "yes" : "no",
-                            st->packets, st->bytes,
+                            st->packets, st->bytes, st->bridge_ifindex,
                             st->bridge_port_ready ? "yes" : "no",
                             st->message ? " message=" : "",
                             st->message ? st->message : "");
