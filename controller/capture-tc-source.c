@@ -247,8 +247,8 @@ ctc_mark_lost(struct ctc_capture *cap, long long int since)
 
 /* Installs or repairs the filter of 'cap' on 'hook' of its source, given
  * the hook's current filters 'hs'.  'since' is when the source was first
- * seen to change. */
-static void
+ * seen to change.  Returns true if the filter is in place. */
+static bool
 ctc_filter_run(struct capture_tc *ctc, struct ctc_capture *cap,
                enum tcnl_hook hook, struct ctc_hook_state *hs,
                long long int since)
@@ -256,7 +256,7 @@ ctc_filter_run(struct capture_tc *ctc, struct ctc_capture *cap,
     struct ctc_source *src = cap->src;
     int cls = ctc_classifier(ctc, cap);
     if (cls < 0) {
-        return;
+        return false;
     }
 
     const struct tcnl_filter *keep = NULL;
@@ -294,7 +294,7 @@ ctc_filter_run(struct capture_tc *ctc, struct ctc_capture *cap,
                       src->name, s);
         free(s);
         ctc_retry(src);
-        return;
+        return false;
     }
     free(errmsg);
 
@@ -305,6 +305,7 @@ ctc_filter_run(struct capture_tc *ctc, struct ctc_capture *cap,
     cap->status.packets = filter_ok ? keep->packets : 0;
     cap->status.bytes = filter_ok ? keep->bytes : 0;
     ctc_set_state(cap, CAPTURE_TC_ACTIVE, NULL);
+    return true;
 }
 
 /* The capture of 'cap' cannot be in place for reason 'msg' in 'state':
@@ -465,20 +466,26 @@ ctc_source_tc_run(struct capture_tc *ctc, struct ctc_source *src,
     free(conflict);
 
     /* The qdisc, then the filters. */
+    bool added_qdisc = false;
     if ((want[0] || want[1]) && !clsact) {
         msg = ctc_qdisc_add(ctc, src);
         if (msg) {
             goto fail;
         }
-        clsact = true;
+        clsact = added_qdisc = true;
     }
+    bool installed = false;
     for (int d = 0; d < 2; d++) {
         if (want[d]) {
-            ctc_filter_run(ctc, src->caps[d], ctc_hook(d), &hooks[d], since);
+            installed |= ctc_filter_run(ctc, src->caps[d], ctc_hook(d),
+                                        &hooks[d], since);
         }
     }
     src->clean = !hooks[0].n_ours && !hooks[1].n_ours;
-    if (!want[0] && !want[1] && clsact && src->clean) {
+    if ((!want[0] && !want[1] && clsact && src->clean)
+        || (added_qdisc && !installed)) {
+        /* In the second case, no filter says that tmirror made the clsact,
+         * which would look like another program's from now on. */
         ctc_qdisc_release(ctc, src, hooks);
     }
     free(hooks[0].filters);
