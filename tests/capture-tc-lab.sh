@@ -23,7 +23,8 @@
 # tcl_state, tcl_field, tcl_wait_settled, tcl_mirror_ports, tcl_attrib_flows, tcl_flow_counts,
 # tcl_kstats, tcl_table, tcl_inexact, tcl_wait_exact, tcl_wait_stable,
 # tcl_delta, tcl_ping,
-# tcl_send_raw, tcl_pcap_start, tcl_pcap_stop, tcl_frame_hashes, tcl_owned.
+# tcl_send_raw, tcl_pcap_start, tcl_pcap_stop, tcl_pcap_drops,
+# tcl_frame_hashes, tcl_owned, tcl_check.
 # Functions that write scratch files write them in the current directory.
 # By hand: "capture-tc-lab.sh up DIR N" builds a lab of N VMs in DIR with
 # every VM captured both ways (put test-capture-tc in PATH), sends traffic
@@ -38,6 +39,23 @@ tcl_mac () {
 # tcl_ip K: VM K's IPv4 address (in 10.251.0.0/16).
 tcl_ip () {
     echo 10.251.$(($1 / 250)).$(($1 % 250 + 1))
+}
+
+# tcl_check PREFIX: prints why this machine cannot run the lab and returns
+# 1, or returns 0.  Like rtl_check, with probe names that PREFIX makes
+# unique (rtl_check's are the same in every group of one testsuite run).
+tcl_check () {
+    if ! err=`ip netns add ${1}probe 2>&1`; then
+        echo "skipped: cannot create network namespaces ($err)"
+        return 1
+    fi
+    if ! err=`ip -n ${1}probe link add pa type veth peer name pb 2>&1`; then
+        ip netns del ${1}probe
+        echo "skipped: cannot create veth pairs ($err)"
+        return 1
+    fi
+    ip netns del ${1}probe
+    return 0
 }
 
 # tcl_quiet NS: no IPv6 in namespace ${RTL_P}NS (no router solicitations,
@@ -320,11 +338,12 @@ for i in range(int(n)):
 }
 
 # tcl_pcap_start NS DEV FILE: tcpdump on DEV in ${RTL_P}NS into FILE (pid in
-# FILE.pid), waiting until it captures.  It stops by itself after 120 s.
+# FILE.pid), with a 16 MB buffer, waiting until it captures.  It stops by
+# itself after 120 s.
 tcl_pcap_start () {
     rm -f "$3" "$3.log" "$3.pid"
     rtl_ns $1 sh -c 'echo $$ > "$3.pid"; exec timeout 120 tcpdump -U -n \
-        --immediate-mode -i "$2" -w "$3"' pc "$1" "$2" "$3" \
+        --immediate-mode -B 16384 -i "$2" -w "$3"' pc "$1" "$2" "$3" \
         > "$3.log" 2>&1 &
     i=0
     while ! grep -q "listening on" "$3.log" 2>/dev/null; do
@@ -350,6 +369,19 @@ tcl_pcap_stop () {
         done
     done
     return 0
+}
+
+# tcl_pcap_drops FILE...: after tcl_pcap_stop, names the captures in which
+# tcpdump itself did not write every frame it was given (its buffer
+# overflowed, say), if any.
+tcl_pcap_drops () {
+    for f; do
+        c=`sed -n 's/^\([0-9]*\) packets\{0,1\} captured$/\1/p' "$f.log"`
+        r=`sed -n 's/^\([0-9]*\) packets\{0,1\} received by filter$/\1/p' "$f.log"`
+        if test -z "$c" || test "$c" != "$r"; then
+            echo "$f: tcpdump captured ${c:-?} of ${r:-?} frames"
+        fi
+    done
 }
 
 # tcl_frame_hashes [DISPLAY-FILTER] FILE...: the MD5 of every frame in the
@@ -396,8 +428,9 @@ if test "${0##*/}" = capture-tc-lab.sh; then
             echo "$0: $dir already holds lab `cat "$dir"/prefix`" >&2
             exit 1
         fi
-        rtl_check || exit 77
-        RTL_P=tc-$$-; echo "$RTL_P $n" > "$dir"/prefix
+        RTL_P=tc-$$-
+        tcl_check $RTL_P || exit 77
+        echo "$RTL_P $n" > "$dir"/prefix
         tcl_topo $RTL_P $n && rtl_ovs_start "$dir" && tcl_bridges $n \
             || exit 1
         tcl_specs 1 $n > "$dir"/specs
