@@ -10,9 +10,10 @@
 /* The rtnetlink requests that tc capture needs, built and parsed with
  * libopenvswitch's netlink helpers (lib/netlink.h, lib/netlink-socket.h,
  * tc_make_request() from lib/tc.h): links (veth pairs, their group, alias,
- * MTU and state), the clsact qdisc, and match-everything filters (cls_matchall,
- * or cls_bpf with the one-instruction classic program "ret #-1") whose one
- * action is "mirred egress mirror dev X continue" with an action cookie.
+ * MTU and state), the clsact qdisc, and match-everything filters
+ * (cls_matchall, or cls_bpf with the one-instruction classic program
+ * "ret #-1") whose one action is "mirred egress mirror dev X continue" with
+ * an action cookie.
  *
  * Requests that change something go through tcnl_transact() on a socket the
  * caller owns, so that the kernel's extended acknowledgement ("Exclusivity

@@ -431,7 +431,9 @@ capture_tc_want(struct capture_tc *ctc, const struct capture_tc_spec *spec)
         cap->tc_port = xstrdup(spec->tc_port ? spec->tc_port : "");
         cap->bridge_port = xstrdup(spec->bridge_port
                                    ? spec->bridge_port : "");
-        ctc_set_state(cap, CAPTURE_TC_PENDING, "not yet reconciled");
+        cap->message = xstrdup("not yet reconciled");
+        cap->status.state = CAPTURE_TC_PENDING;
+        cap->status.message = cap->message;
         sset_find_and_delete(&ctc->doomed, cap->tc_port);
         ctc_mark_dirty(src);
     }

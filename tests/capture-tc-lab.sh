@@ -20,7 +20,8 @@
 # As a library (". capture-tc-lab.sh", after real-traffic-lab.sh): tcl_topo,
 # tcl_vm_link,
 # tcl_cleanup, tcl_bridges, tcl_specs, tcl_driver_start, tcl_ctl,
-# tcl_state, tcl_field, tcl_wait_settled, tcl_mirror_ports, tcl_attrib_flows, tcl_flow_counts,
+# tcl_state, tcl_field, tcl_wait_settled, tcl_mirror_ports,
+# tcl_attrib_flows, tcl_flow_counts,
 # tcl_kstats, tcl_table, tcl_inexact, tcl_wait_exact, tcl_wait_stable,
 # tcl_delta, tcl_ping,
 # tcl_send_raw, tcl_pcap_start, tcl_pcap_stop, tcl_pcap_drops,
@@ -28,8 +29,10 @@
 # Functions that write scratch files write them in the current directory.
 # By hand: "capture-tc-lab.sh up DIR N" builds a lab of N VMs in DIR with
 # every VM captured both ways (put test-capture-tc in PATH), sends traffic
-# and prints the per-VM comparison; "capture-tc-lab.sh down DIR" stops the
-# daemons and removes the namespaces.
+# and prints the per-VM comparison; "capture-tc-lab.sh bench DIR" prints
+# figures (repair latency; copies in TCP bursts, with tc capture and with a
+# Mirror row); "capture-tc-lab.sh down DIR" stops the daemons and removes
+# the namespaces.
 
 # tcl_mac K: VM K's MAC address.
 tcl_mac () {
@@ -39,6 +42,52 @@ tcl_mac () {
 # tcl_ip K: VM K's IPv4 address (in 10.251.0.0/16).
 tcl_ip () {
     echo 10.251.$(($1 / 250)).$(($1 % 250 + 1))
+}
+
+# tcl_bench_repair N: N times, deletes vm1's clsact and waits until
+# tmirror's filter is back on its ingress hook; prints, per run, the gap
+# that the module measured (from the notification to the repair) and the
+# wall-clock time from the deletion to the filter being back as seen by tc
+# (which includes starting tc, about 10 ms).
+tcl_bench_repair () {
+    for i in `seq 1 $1`; do
+        r0=`tcl_field vm1 egress repairs`
+        t0=`date +%s%N`
+        rtl_ns hv tc qdisc del dev vm1 clsact
+        while ! rtl_ns hv tc filter show dev vm1 ingress |
+                grep -q 'cookie 746d6370'; do
+            sleep 0.005
+        done
+        t1=`date +%s%N`
+        while test "`tcl_field vm1 egress repairs`" = $r0; do sleep 0.01; done
+        gap=`tcl_field vm1 egress last_gap_ms`
+        echo "repair $i: module gap $gap ms," \
+             "back in tc after $(( (t1 - t0) / 1000000 )) ms"
+    done
+}
+
+# tcl_bench_burst LABEL RATE: 1 MB over TCP from vm1 to vm2 with vm1's link
+# at RATE ("none": unpaced); prints the frames vm1 sent and received next
+# to the copies that reached br-mirror's counting flows.
+tcl_bench_burst () {
+    rtl_ns v1 tc qdisc del dev eth0 root 2>/dev/null
+    if test $2 != none; then
+        rtl_ns v1 tc qdisc add dev eth0 root tbf rate $2 burst 16kb \
+            latency 200ms
+    fi
+    tcl_wait_stable 1 1 tcl-b0.tmp
+    head -c 1000000 /dev/urandom > tcl-blob.tmp
+    rtl_ns v2 timeout 30 nc -l -d -n `tcl_ip 2` 5001 > /dev/null &
+    while ! rtl_ns v2 ss -ltn | grep -q ':5001 '; do sleep 0.05; done
+    rtl_ns v1 timeout 30 nc -N -n `tcl_ip 2` 5001 < tcl-blob.tmp
+    wait
+    tcl_wait_stable 1 1 tcl-b1.tmp
+    tcl_delta tcl-b0.tmp tcl-b1.tmp | awk -v l="$1" -v r=$2 '$1 == 1 {
+        printf "%s, rate %s: vm1 sent %d, egress copies %d (%.1f%% lost);",
+               l, r, $2, $3, 100 * ($2 - $3) / $2
+        printf " received %d, ingress copies %d (%.1f%% lost)\n",
+               $5, $6, 100 * ($5 - $6) / $5 }'
+    rm -f tcl-b0.tmp tcl-b1.tmp tcl-blob.tmp
 }
 
 # tcl_check PREFIX: prints why this machine cannot run the lab and returns
@@ -108,9 +157,11 @@ tcl_cleanup () {
 # tcl_bridges N: br-int with vm1..vmN and an empty br-mirror, in one
 # transaction.
 tcl_bridges () {
-    set -- $1 "ovs-vsctl --timeout=60 -- add-br br-int -- set bridge br-int datapath_type=netdev"
+    set -- $1 "ovs-vsctl --timeout=60 -- add-br br-int
+               -- set bridge br-int datapath_type=netdev"
     for k in `seq 1 $1`; do
-        set -- $1 "$2 -- add-port br-int vm$k -- set interface vm$k external_ids:iface-id=vm$k"
+        set -- $1 "$2 -- add-port br-int vm$k
+                   -- set interface vm$k external_ids:iface-id=vm$k"
     done
     $2 -- add-br br-mirror -- set bridge br-mirror datapath_type=netdev \
         fail_mode=secure
@@ -417,7 +468,7 @@ if test "${0##*/}" = capture-tc-lab.sh; then
     . "$here"/real-traffic-lab.sh
     cmd=${1-}; dir=${2-}
     if test -z "$cmd" || test -z "$dir"; then
-        echo "usage: $0 up DIR [N] | down DIR" >&2
+        echo "usage: $0 up DIR [N] | bench DIR | down DIR" >&2
         exit 1
     fi
     mkdir -p "$dir"; dir=`cd "$dir" && pwd`
@@ -447,6 +498,50 @@ if test "${0##*/}" = capture-tc-lab.sh; then
         echo "K sent egress-copies bad received ingress-copies broadcast"
         cat table
         echo "lab $RTL_P is up; remove it with: $0 down $dir"
+        ;;
+    bench)
+        # Figures, nothing asserted: repair latency, and copies in TCP
+        # bursts with tc capture and with a Mirror row.
+        RTL_P=tc-$$-
+        tcl_check $RTL_P || exit 77
+        echo "$RTL_P 2" > "$dir"/prefix
+        tcl_topo $RTL_P 2 && rtl_ovs_start "$dir" && tcl_bridges 2 || exit 1
+        tcl_specs 1 1 > "$dir"/specs
+        tcl_driver_start "$dir"/specs && tcl_wait_settled || exit 1
+        tcl_mirror_ports 1 1 || exit 1
+        cd "$dir"
+        tcl_attrib_flows 1 1 flows
+        ovs-ofctl add-flows br-mirror flows
+        tcl_ping 1 2 3
+        tcl_bench_repair ${BENCH_REPAIRS-20}
+        for rate in none 200mbit 50mbit; do
+            for i in 1 2 3; do tcl_bench_burst "tc capture #$i" $rate; done
+        done
+        # The same with a Mirror row: vm1's frames both ways into a patch
+        # port whose peer is br-mirror's counting port for vm1 (in the
+        # flows, in_port tc1-eb stands for both directions: a Mirror row
+        # copies both into one port).
+        tcl_ctl capture/unwant vm1 egress
+        tcl_ctl capture/unwant vm1 ingress
+        tcl_wait_settled
+        ovs-vsctl --timeout=30 -- del-port tc1-ib -- add-port br-int tm-p \
+            -- set interface tm-p type=patch options:peer=tm-pm \
+            -- add-port br-mirror tm-pm \
+            -- set interface tm-pm type=patch options:peer=tm-p \
+            -- --id=@src get port vm1 -- --id=@out get port tm-p \
+            -- --id=@m create mirror name=bench select_src_port=@src \
+               select_dst_port=@src output_port=@out \
+            -- set bridge br-int mirrors=@m > /dev/null
+        ovs-ofctl del-flows br-mirror
+        sed -e "s/in_port=tc1-eb/in_port=tm-pm/" \
+            -e "s/in_port=tc1-ib/in_port=tm-pm/" flows > flows-m
+        ovs-ofctl add-flows br-mirror flows-m
+        for rate in none 200mbit 50mbit; do
+            for i in 1 2 3; do tcl_bench_burst "Mirror row #$i" $rate; done
+        done
+        echo "(with a Mirror row the flows see both directions on one port: the"
+        echo " \"egress copies\" are those with vm1's source MAC, the ingress ones"
+        echo " the rest)"
         ;;
     down)
         set -- `cat "$dir"/prefix`
