@@ -111,7 +111,6 @@ struct capture_tc {
     int cls;                    /* enum tcnl_classifier, or -1. */
 };
 
-
 /* capture-tc.c. */
 struct ctc_capture *ctc_capture_by_port(const struct capture_tc *,
                                         const char *name);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "controller/capture-tc-private.h"
 #include "openvswitch/vlog.h"
+#include "timeval.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(capture_tc_veth);
@@ -45,7 +46,8 @@ ctc_veth_delete(struct capture_tc *ctc, const char *name)
 }
 
 /* Creates the veth pair of 'cap' with MTU 'mtu', turns off its offloads and
- * IPv6 and sets it up.  Returns NULL or an error message. */
+ * IPv6 and sets it up.  Returns NULL or an error message; on error, no pair
+ * is left behind (the next pass makes it again, from the start). */
 static char *
 ctc_veth_create(struct capture_tc *ctc, struct ctc_capture *cap, int mtu)
 {
@@ -84,6 +86,9 @@ ctc_veth_create(struct capture_tc *ctc, struct ctc_capture *cap, int mtu)
         }
     }
     free(alias);
+    if (msg) {
+        ctc_veth_delete(ctc, cap->tc_port);
+    }
     return msg;
 }
 
@@ -170,12 +175,23 @@ ctc_veth_run(struct capture_tc *ctc, struct ctc_capture *cap, int mtu)
     }
 
     if (msg) {
+        if (refused) {
+            /* Not a gap to count: tc cannot capture this until the other
+             * program's netdev goes. */
+            cap->phase = CTC_NEW;
+            cap->status.missing_since = 0;
+        } else {
+            if (cap->phase == CTC_INSTALLED) {
+                cap->phase = CTC_LOST;
+            }
+            if (cap->phase == CTC_LOST && !cap->status.missing_since) {
+                cap->status.missing_since = time_msec();
+            }
+            ctc_retry(cap->src);
+        }
         ctc_set_state(cap, refused ? CAPTURE_TC_REFUSED : CAPTURE_TC_ERROR,
                       "%s", msg);
         free(msg);
-        if (!refused) {
-            ctc_retry(cap->src);
-        }
         return;
     }
     cap->tc_ifindex = tc.ifindex;

@@ -98,8 +98,8 @@ ctc_set_all(struct ctc_source *src, enum capture_tc_state state,
     }
 }
 
-/* Frees 'error' and the kernel's message 'errmsg' after formatting them as
- * "strerror: errmsg" into a new string. */
+/* Returns "STRERROR: ERRMSG" (or "STRERROR" if 'errmsg' is NULL) for 'error'
+ * and the kernel's message 'errmsg', which it frees. */
 char *
 ctc_error_string(int error, char *errmsg)
 {
@@ -109,6 +109,7 @@ ctc_error_string(int error, char *errmsg)
     free(errmsg);
     return s;
 }
+
 /* Finds the source called 'name'. */
 static struct ctc_source *
 ctc_source_find(const struct capture_tc *ctc, const char *name)
@@ -492,6 +493,7 @@ ctc_changed(struct ctc_source *src)
     COVERAGE_INC(capture_tc_change);
     src->changed = true;
 }
+
 /* Deletes the veths of unwanted captures. */
 static void
 ctc_doomed_run(struct capture_tc *ctc)
@@ -511,6 +513,7 @@ ctc_doomed_run(struct capture_tc *ctc)
         }
     }
 }
+
 /* Removes what tmirror owns and no capture wants (with 'everything', all of
  * it).  Returns the number of failures. */
 static int
