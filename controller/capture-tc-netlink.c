@@ -58,11 +58,14 @@ static const struct sock_filter tcnl_match_all_bpf[] = {
     { .code = BPF_RET | BPF_K, .jt = 0, .jf = 0, .k = UINT32_MAX },
 };
 
-/* Sends 'request' and receives the answer with the same sequence number. */
+/* Sends 'request' and receives the answers with the same sequence number,
+ * up to the acknowledgement (NLM_F_ACK is always set, so that the kernel
+ * always answers: it answers some GETs with nothing else). */
 int
 tcnl_transact(struct nl_sock *sock, struct ofpbuf *request,
               struct ofpbuf **replyp, char **errmsgp)
 {
+    struct ofpbuf *reply = NULL;
     uint64_t stub[4096 / 8];
     struct ofpbuf buf;
     uint32_t seq;
@@ -76,6 +79,7 @@ tcnl_transact(struct nl_sock *sock, struct ofpbuf *request,
     }
 
     COVERAGE_INC(tcnl_request);
+    nl_msg_nlmsghdr(request)->nlmsg_flags |= NLM_F_ACK;
     error = nl_sock_send(sock, request, true);
     seq = nl_msg_nlmsghdr(request)->nlmsg_seq;
     ofpbuf_uninit(request);
@@ -98,12 +102,17 @@ tcnl_transact(struct nl_sock *sock, struct ofpbuf *request,
             if (error && errmsgp && msg && msg[0]) {
                 *errmsgp = xstrdup(msg);
             }
-        } else if (replyp) {
-            *replyp = ofpbuf_clone(&buf);
+            break;
+        } else if (!reply) {
+            reply = ofpbuf_clone(&buf);
         }
-        break;
     }
     ofpbuf_uninit(&buf);
+    if (!error && replyp) {
+        *replyp = reply;
+    } else {
+        ofpbuf_delete(reply);
+    }
     return error;
 }
 
@@ -197,7 +206,7 @@ tcnl_link_get(struct nl_sock *sock, const char *name, struct tcnl_link *link)
     nl_msg_put_string(&request, IFLA_IFNAME, name);
     error = tcnl_transact(sock, &request, &reply, NULL);
     if (!error) {
-        if (!tcnl_link_parse(reply, link)) {
+        if (!reply || !tcnl_link_parse(reply, link)) {
             error = EPROTO;
         }
         ofpbuf_delete(reply);

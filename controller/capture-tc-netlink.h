@@ -38,11 +38,12 @@ enum tcnl_hook {
 };
 const char *tcnl_hook_name(enum tcnl_hook);
 
-/* Sends 'request' (an rtnetlink request with NLM_F_ACK, or a GET) on 'sock'
- * and waits for its answer.  Returns 0 or a positive errno value; on error,
- * if 'errmsgp' is nonnull, stores in it the kernel's extended ack message
- * (to free) or NULL.  On success, if 'replyp' is nonnull, stores in it the
- * reply of a GET (to free with ofpbuf_delete()).  Uninitializes 'request'. */
+/* Sends 'request' (an rtnetlink request, to which it adds NLM_F_ACK) on
+ * 'sock' and waits for the kernel's acknowledgement.  Returns 0 or a
+ * positive errno value; on error, if 'errmsgp' is nonnull, stores in it the
+ * kernel's extended ack message (to free) or NULL.  On success, if 'replyp'
+ * is nonnull, stores in it the reply of a GET, or NULL if there was none
+ * (to free with ofpbuf_delete()).  Uninitializes 'request'. */
 int tcnl_transact(struct nl_sock *sock, struct ofpbuf *request,
                   struct ofpbuf **replyp, char **errmsgp);
 
