@@ -130,7 +130,9 @@ struct capture_tc_spec {
     enum capture_tc_dir dir;
     const char *tc_port;        /* Veth end that the copies are sent on. */
     const char *bridge_port;    /* Its peer, for the mirror bridge. */
-    bool policing;              /* The source's Interface has policing. */
+    bool policing;              /* The source's Interface has policing
+                                 * (a property of the source: the last
+                                 * capture_tc_want() for it sets it). */
 };
 
 enum capture_tc_state {
