@@ -24,8 +24,8 @@
 # tcl_attrib_flows, tcl_flow_counts,
 # tcl_kstats, tcl_table, tcl_inexact, tcl_wait_exact, tcl_wait_stable,
 # tcl_delta, tcl_ping,
-# tcl_send_raw, tcl_pcap_start, tcl_pcap_stop, tcl_pcap_drops,
-# tcl_frame_hashes, tcl_owned, tcl_check.
+# tcl_send_raw, tcl_pcap_start, tcl_pcap_stop, tcl_pcap_drops, tcl_frames,
+# tcl_hashes, tcl_vlans, tcl_owned, tcl_check.
 # Functions that write scratch files write them in the current directory.
 # By hand: "capture-tc-lab.sh up DIR N" builds a lab of N VMs in DIR with
 # every VM captured both ways (put test-capture-tc in PATH), sends traffic
@@ -435,16 +435,34 @@ tcl_pcap_drops () {
     done
 }
 
-# tcl_frame_hashes [DISPLAY-FILTER] FILE...: the MD5 of every frame in the
-# captures FILE... (that match DISPLAY-FILTER if the first argument starts
-# with "-Y"), sorted: equal outputs mean byte-identical multisets of frames.
-tcl_frame_hashes () {
-    filter=
-    case $1 in -Y) filter=$2; shift 2 ;; esac
+# tcl_frames FILE...: decodes each capture FILE (with one tshark each:
+# tshark takes a while to start) into FILE.txt, one line per frame:
+#   MD5 ETH-SRC ETH-DST VLAN-ID VLAN-ETHERTYPE IP-PROTOCOL
+# ("-" for a field the frame does not have).  Equal sorted MD5 columns mean
+# byte-identical multisets of frames.
+tcl_frames () {
     for f; do
-        tshark -r "$f" ${filter:+-Y "$filter"} -o frame.generate_md5_hash:TRUE \
-            -T fields -e frame.md5_hash 2>/dev/null
-    done | LC_ALL=C sort
+        tshark -r "$f" -o frame.generate_md5_hash:TRUE -T fields \
+            -E separator=, -E occurrence=f -e frame.md5_hash -e eth.src \
+            -e eth.dst -e vlan.id -e vlan.etype -e ip.proto 2>/dev/null |
+        awk -F, -v OFS=' ' '{ for (i = 1; i <= 6; i++) if ($i == "") $i = "-"
+                                  $1 = $1; print }' \
+            > "$f.txt" || return 1
+    done
+}
+
+# tcl_hashes FILE.txt [AWK-CONDITION]: the sorted MD5s of the frames of a
+# tcl_frames output (that satisfy AWK-CONDITION, on the fields above).
+tcl_hashes () {
+    awk "${2-1} { print \$1 }" "$1" | LC_ALL=C sort
+}
+
+# tcl_vlans FILE.txt AWK-CONDITION: how many frames of a tcl_frames output
+# that satisfy AWK-CONDITION were untagged or tagged with each VLAN
+# ("N untagged", "N vlanID").
+tcl_vlans () {
+    awk "$2"' { n[$4 == "-" ? "untagged" : "vlan" $4]++ }
+              END { for (v in n) print n[v], v }' "$1" | LC_ALL=C sort
 }
 
 # tcl_owned: what tmirror owns in ${RTL_P}hv, one line each: "veth NAME",
