@@ -15,6 +15,13 @@ controller_tmirror_controller_LDADD = \
 # Everything but main(), so that unit tests can link the modules.
 noinst_LTLIBRARIES += controller/libtmirror-controller.la
 controller_libtmirror_controller_la_SOURCES = \
+	controller/capture-tc.c \
+	controller/capture-tc.h \
+	controller/capture-tc-netlink.c \
+	controller/capture-tc-netlink.h \
+	controller/capture-tc-private.h \
+	controller/capture-tc-source.c \
+	controller/capture-tc-veth.c \
 	controller/chassis.c \
 	controller/chassis.h \
 	controller/desired-flows.c \

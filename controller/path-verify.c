@@ -28,6 +28,8 @@ COVERAGE_DEFINE(path_verify_changed);
 
 #define PV_DEFAULT_INTERVAL 10000   /* Settled paths: verified again. */
 #define PV_PENDING_INTERVAL 1000    /* PV_PENDING paths: checked again. */
+#define PV_FAIL_FIRST_RETRY 1000    /* PV_FAIL paths: first retry, then
+                                     * doubling up to the interval. */
 #define PV_REPLY_TIMEOUT 5000       /* A request without reply is given up. */
 #define PV_GRACE 2000               /* How long a new path may stay
                                      * PV_VERIFYING without ovs-vswitchd. */
@@ -54,6 +56,8 @@ struct pv_path {
                                  * is needed before the path is settled. */
     long long int stale_since;  /* Since when a verdict is needed. */
     long long int next_check;
+    long long int fail_delay;   /* Until a failing path is traced again;
+                                 * doubles up to the interval. */
 
     enum pv_step step;
     unsigned int handle;        /* Request in flight. */
@@ -296,8 +300,24 @@ pv_settle(struct path_verify *pv, struct pv_path *p, enum pv_state state,
     p->state = state;
     p->stale = false;
     p->step = PV_IDLE;
-    p->next_check = time_msec() + (state == PV_PENDING ? PV_PENDING_INTERVAL
-                                   : pv->interval);
+    /* A failing path is traced again soon, then less and less often: the
+     * operator who fixes a route expects the error to clear, and nothing
+     * tells tmirror that routes changed. */
+    long long int delay;
+    if (state == PV_PENDING) {
+        delay = PV_PENDING_INTERVAL;
+    } else if (state == PV_FAIL) {
+        p->fail_delay = (p->fail_delay
+                         ? MIN(p->fail_delay * 2, pv->interval)
+                         : MIN(PV_FAIL_FIRST_RETRY, pv->interval));
+        delay = p->fail_delay;
+    } else {
+        delay = pv->interval;
+    }
+    if (state != PV_FAIL) {
+        p->fail_delay = 0;
+    }
+    p->next_check = time_msec() + delay;
 }
 
 /* Returns the text after "PREFIX" on the line of 'text' that contains it,

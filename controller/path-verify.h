@@ -30,7 +30,9 @@
  *
  * Paths are verified when first wanted, after a reconnection to
  * ovs-vswitchd, and again every 'interval' ms (routes change without anyone
- * telling tmirror).  A trace is keyed by (bridge, actions): sessions that
+ * telling tmirror); a failing path sooner, 1 s after the failure, then
+ * after twice as long each time, up to 'interval', so that an error clears
+ * soon after the operator fixed its cause.  A trace is keyed by (bridge, actions): sessions that
  * share a delivery share its verification. */
 
 #include <stdbool.h>

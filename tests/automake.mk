@@ -107,6 +107,16 @@ tests_test_ofctrl_LDADD = \
 	ovsdb/libtmirror-idl.la \
 	$(OVS_LIBS)
 
+# Driver for tests/capture-tc.at (controller/capture-tc.c on real netdevs
+# in network namespaces).
+noinst_PROGRAMS += tests/test-capture-tc
+tests_test_capture_tc_SOURCES = tests/test-capture-tc.c
+tests_test_capture_tc_LDADD = \
+	controller/libtmirror-controller.la \
+	lib/libtmirror.la \
+	ovsdb/libtmirror-idl.la \
+	$(OVS_LIBS)
+
 # The Autotest suite.
 TESTSUITE_AT = \
 	tests/testsuite.at \
@@ -114,6 +124,7 @@ TESTSUITE_AT = \
 	tests/build.at \
 	tests/schema.at \
 	tests/system-traffic.at \
+	tests/capture-tc.at \
 	tests/controller.at \
 	tests/controller-semantics.at \
 	tests/controller-robustness.at \
@@ -133,6 +144,7 @@ TESTSUITE_AT = \
 	tests/openstack-taas.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/summarize.sh
 EXTRA_DIST += tests/real-traffic-lab.sh tests/debian-packages.sh
+EXTRA_DIST += tests/capture-tc-lab.sh
 EXTRA_DIST += tests/api-helpers.sh tests/api-sigv4.py
 CLEANFILES += tests/debian-packages.out
 
