@@ -3,7 +3,8 @@
 #
 # Licensed under the Apache License, Version 2.0 (the "License").
 
-"""Fails when a file that the build or the README names is not in git.
+"""Fails when a file that the build or the README names is not in git,
+or when git holds what the build makes.
 
 A clean clone has only what git tracks.  A file that exists in a working
 tree but is not committed (forgotten, or hidden by a .gitignore pattern, as
@@ -155,6 +156,16 @@ def found_elsewhere(token, search, srcdir, tree):
     return False
 
 
+def is_binary_product(path):
+    """True if 'path' is an executable, object or archive (ELF or ar)."""
+    try:
+        with open(path, 'rb') as f:
+            magic = f.read(8)
+    except OSError:
+        return False
+    return magic.startswith(b'\x7fELF') or magic == b'!<arch>\n'
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--srcdir', required=True)
@@ -208,6 +219,18 @@ def main():
             if not ok:
                 missing.append((token, 'named by %s:%d' % (readme, number)))
 
+    # The reverse: what the build makes must not be committed (a program
+    # that "git add -A" took along would be stale in every other tree).
+    products = set(normalize(p, srcdir)
+                   for p in read_list(args.products, srcdir))
+    committed_products = []
+    for path in tracked:
+        if path in products or is_binary_product(os.path.join(srcdir, path)):
+            committed_products.append(path)
+    for path in committed_products:
+        print('check-committed: %s: made by the build, but in git '
+              '(git rm --cached it)' % path, file=sys.stderr)
+
     seen = set()
     for path, why in missing:
         if path in seen:
@@ -226,7 +249,7 @@ def main():
               % (path, why, reason,
                  ' (it exists here: git add it)' if exists else ''),
               file=sys.stderr)
-    return 1 if missing else 0
+    return 1 if missing or committed_products else 0
 
 
 if __name__ == '__main__':
