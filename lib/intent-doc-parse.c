@@ -317,6 +317,29 @@ static const struct field_map target_fields[] = {
     {NULL, NULL},
 };
 
+/* Turns a validate.h message about the target object 'obj' at 'path' into
+ * one that starts with the path of the value at fault: an option that the
+ * document gave inside "options" is named there, else as rewrite_error()
+ * does with 'target_fields'.  Frees 'msg'. */
+static char *
+rewrite_target_error(const json_t *obj, const char *path, char *msg)
+{
+    static const char *const option_keys[] = {"dst_port", "erspan_ver"};
+    for (size_t i = 0; i < ARRAY_SIZE(option_keys); i++) {
+        const char *key = option_keys[i];
+        char *prefix = xasprintf("options:%s: ", key);
+        bool match = !strncmp(msg, prefix, strlen(prefix));
+        free(prefix);
+        if (match && !json_object_get(obj, key)) {
+            char *error = xasprintf("%s.options.%s: %s", path, key,
+                                    msg + strlen("options:: ") + strlen(key));
+            free(msg);
+            return error;
+        }
+    }
+    return rewrite_error(path, msg, target_fields);
+}
+
 /* Parses the "addresses" array of the target object 'obj' at 'path', each
  * an IP address. */
 static char *
@@ -422,7 +445,7 @@ parse_target(const json_t *obj, const char *path,
     error = tm_target_validate(&view);
     tm_target_view_destroy(&view);
     if (error) {
-        return rewrite_error(path, error, target_fields);
+        return rewrite_target_error(obj, path, error);
     }
     if (target->n_addresses) {
         qsort(target->addresses, target->n_addresses,

@@ -839,6 +839,17 @@ test_bad_values(void **state)
                                   "'addresses': ['192.0.2.1'], "
                                   "'encap': 'gre', 'dst_port': 4789}"),
                        "$.targets[0].dst_port: ");
+    /* An option given in "options" is named there. */
+    check_error_prefix(DOC_TARGET("{'name': 't', 'type': 'ip', "
+                                  "'addresses': ['192.0.2.1'], "
+                                  "'encap': 'gre', "
+                                  "'options': {'dst_port': '4789'}}"),
+                       "$.targets[0].options.dst_port: 4789 ");
+    check_error_prefix(DOC_TARGET("{'name': 't', 'type': 'ip', "
+                                  "'addresses': ['192.0.2.1'], "
+                                  "'encap': 'erspan', "
+                                  "'options': {'erspan_ver': '3'}}"),
+                       "$.targets[0].options.erspan_ver: 3 ");
     check_error_prefix(DOC_TARGET("{'name': 't', 'type': 'ip', "
                                   "'addresses': ['192.0.2.1'], "
                                   "'options': {'foo': 'bar'}}"),
