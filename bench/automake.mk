@@ -17,3 +17,9 @@ bench: bench/bench-pipeline controller/tmirror-controller utilities/tmirror-ctl
 	bench/bench-pipeline 100 3 20 5
 	TMIRROR_SRCDIR='$(abs_top_srcdir)' TMIRROR_BUILDDIR='$(abs_top_builddir)' \
 		$(SHELL) $(srcdir)/bench/bench-controller.sh 16 50
+
+# The tmirror-api load test (wrk on loopback): "make bench-api".
+.PHONY: bench-api
+bench-api: api/tmirror-api utilities/tmirror-ctl
+	$(srcdir)/bench/bench-api.sh 5 100000
+EXTRA_DIST += bench/bench-api.sh

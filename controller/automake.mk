@@ -2,6 +2,9 @@
 # into Mirror rows, a mirror bridge, its ports and its OpenFlow table.
 bin_PROGRAMS += controller/tmirror-controller
 controller_tmirror_controller_SOURCES = \
+	controller/controller-commands.c \
+	controller/controller-commands.h \
+	controller/controller.h \
 	controller/tmirror-controller.c
 controller_tmirror_controller_LDADD = \
 	controller/libtmirror-controller.la \
@@ -22,16 +25,28 @@ controller_libtmirror_controller_la_SOURCES = \
 	controller/flow-encode.h \
 	controller/flow-table.c \
 	controller/flow-table.h \
+	controller/intent-monitor.c \
+	controller/intent-monitor.h \
+	controller/mirror-engine.c \
+	controller/mirror-engine.h \
 	controller/mirror-plan.c \
 	controller/mirror-plan.h \
 	controller/ofctrl.c \
 	controller/ofctrl.h \
+	controller/ovs-index.c \
+	controller/ovs-index.h \
 	controller/path-verify.c \
 	controller/path-verify.h \
 	controller/pipeline.c \
 	controller/pipeline.h \
+	controller/revalidate.c \
+	controller/revalidate.h \
 	controller/session-counters.c \
 	controller/session-counters.h \
+	controller/session-flows.c \
+	controller/session-flows.h \
+	controller/session-plan.c \
+	controller/session-plan.h \
 	controller/session-status.c \
 	controller/session-status.h \
 	controller/vswitch-sync.c \

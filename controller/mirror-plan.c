@@ -9,718 +9,934 @@
 #include "controller/mirror-plan.h"
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "controller/flow-table.h"
+#include "controller/ovs-index.h"
 #include "controller/path-verify.h"
+#include "coverage.h"
+#include "hmapx.h"
+#include "openflow/openflow.h"
+#include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
 #include "packets.h"
-#include "smap.h"
-#include "tmirror/intent-rows.h"
+#include "svec.h"
 #include "tmirror-idl.h"
 #include "util.h"
+#include "uuid.h"
 
 VLOG_DEFINE_THIS_MODULE(mirror_plan);
 
-/* Returns the name of 'state' as Session_Status.state spells it. */
-const char *
-plan_state_to_string(enum plan_state state)
+COVERAGE_DEFINE(mirror_plan_session);
+COVERAGE_DEFINE(mirror_plan_vswitch);
+
+/* Reference keys. */
+
+/* Returns the key "KIND:UUID". */
+char *
+mirror_plan_key_uuid(char kind, const struct uuid *uuid)
 {
-    switch (state) {
-    case PLAN_ACTIVE: return "active";
-    case PLAN_PENDING: return "pending";
-    case PLAN_ERROR: return "error";
-    }
-    return "error";
+    return xasprintf("%c:"UUID_FMT, kind, UUID_ARGS(uuid));
 }
 
-/* Sets the state and message of 'ps', taking ownership of 'message'. */
+/* Returns the key "KIND:NAME". */
+char *
+mirror_plan_key_name(char kind, const char *name)
+{
+    return xasprintf("%c:%s", kind, name);
+}
+
+/* Adds 'ps' under 'key' (taken) in 'plan->refs'. */
 static void
-plan_set(struct plan_session *ps, enum plan_state state, char *message)
+refs_add(struct mirror_plan *plan, struct plan_session *ps, char *key)
+{
+    struct hmapx *set = shash_find_data(&plan->refs, key);
+    if (!set) {
+        set = xmalloc(sizeof *set);
+        hmapx_init(set);
+        shash_add(&plan->refs, key, set);
+    }
+    hmapx_add(set, ps);
+    svec_add_nocopy(&ps->ref_keys, key);
+}
+
+/* Removes 'ps' from every key it is under. */
+static void
+refs_remove(struct mirror_plan *plan, struct plan_session *ps)
+{
+    for (size_t i = 0; i < ps->ref_keys.n; i++) {
+        struct shash_node *node = shash_find(&plan->refs,
+                                             ps->ref_keys.names[i]);
+        if (!node) {
+            continue;
+        }
+        struct hmapx *set = node->data;
+        hmapx_find_and_delete(set, ps);
+        if (hmapx_is_empty(set)) {
+            hmapx_destroy(set);
+            free(set);
+            shash_delete(&plan->refs, node);
+        }
+    }
+    svec_clear(&ps->ref_keys);
+}
+
+/* Files 'ps' under the keys of what it depends on. */
+static void
+refs_index(struct mirror_plan *plan, struct plan_session *ps)
+{
+    const struct session_plan *sp = &ps->sp;
+    refs_add(plan, ps, mirror_plan_key_uuid('f', &sp->filter_uuid));
+    refs_add(plan, ps, mirror_plan_key_uuid('t', &sp->target_uuid));
+    refs_add(plan, ps, mirror_plan_key_name('s', sp->source));
+    for (size_t i = 0; i < sp->n_rules; i++) {
+        refs_add(plan, ps, mirror_plan_key_uuid('r', &sp->rules[i].uuid));
+    }
+    if (sp->appliance) {
+        refs_add(plan, ps, mirror_plan_key_name('a', sp->appliance));
+    }
+    /* Everything with a port target may depend on Binding and Chassis
+     * rows (where the appliance, or the source, is). */
+    if (sp->appliance) {
+        refs_add(plan, ps, xstrdup("b"));
+    }
+}
+
+/* Sessions. */
+
+/* Frees what the resolution of 'ps' allocated, leaving it unresolved. */
+static void
+ps_unresolve(struct plan_session *ps)
+{
+    free(ps->message);
+    ps->message = NULL;
+    free(ps->target.dests);
+    memset(&ps->target, 0, sizeof ps->target);
+    free(ps->rules);
+    ps->rules = NULL;
+    pl_paths_destroy(ps->paths, ps->n_paths);
+    ps->paths = NULL;
+    ps->n_paths = 0;
+    ps->programmed = false;
+    ps->decap = false;
+    ps->in_port[0] = ps->in_port[1] = OFPP_NONE;
+}
+
+/* Frees 'ps' (already out of the reference index). */
+static void
+ps_free(struct plan_session *ps)
+{
+    ps_unresolve(ps);
+    session_plan_destroy(&ps->sp);
+    svec_destroy(&ps->ref_keys);
+    free(ps);
+}
+
+/* Returns the session with 'uuid', or NULL. */
+static struct plan_session *
+plan_find(const struct mirror_plan *plan, const struct uuid *uuid)
+{
+    struct plan_session *ps;
+    HMAP_FOR_EACH_WITH_HASH (ps, hmap_node, uuid_hash(uuid),
+                             &plan->sessions) {
+        if (uuid_equals(&ps->sp.uuid, uuid)) {
+            return ps;
+        }
+    }
+    return NULL;
+}
+
+/* Returns the session with 'uuid', or NULL. */
+const struct plan_session *
+mirror_plan_find(const struct mirror_plan *plan, const struct uuid *uuid)
+{
+    return plan_find(plan, uuid);
+}
+
+/* Tracked changes. */
+
+/* Returns the change record of 'uuid', creating it (as a rules-only change
+ * with no rules) if needed. */
+static struct plan_change *
+change_get(struct mirror_plan *plan, const struct uuid *uuid)
+{
+    struct plan_change *c;
+    HMAP_FOR_EACH_WITH_HASH (c, hmap_node, uuid_hash(uuid), &plan->changed) {
+        if (uuid_equals(&c->uuid, uuid)) {
+            return c;
+        }
+    }
+    c = xzalloc(sizeof *c);
+    c->uuid = *uuid;
+    c->rules_only = true;
+    hmap_insert(&plan->changed, &c->hmap_node, uuid_hash(uuid));
+    return c;
+}
+
+/* Records that rule 'rule' of session 'uuid' changed. */
+static void
+change_add_rule(struct plan_change *c, const struct uuid *rule)
+{
+    for (size_t i = 0; i < c->n_rules; i++) {
+        if (uuid_equals(&c->rules[i], rule)) {
+            return;
+        }
+    }
+    if (c->n_rules >= c->allocated_rules) {
+        c->rules = x2nrealloc(c->rules, &c->allocated_rules,
+                              sizeof *c->rules);
+    }
+    c->rules[c->n_rules++] = *rule;
+}
+
+/* Records what differs between 'old' (NULL: new session) and 'new' (NULL:
+ * deleted). */
+static void
+change_record(struct mirror_plan *plan, const struct uuid *uuid,
+              const struct session_plan *old, const struct session_plan *new)
+{
+    struct plan_change *c = change_get(plan, uuid);
+    if (!new) {
+        c->deleted = true;
+        c->rules_only = false;
+        return;
+    }
+    c->deleted = false;
+    if (!old || session_plan_differs_beyond_rules(old, new)) {
+        c->rules_only = false;
+        return;
+    }
+    for (size_t i = 0; i < new->n_rules; i++) {
+        if (!session_plan_rule_unchanged(new, i, old)) {
+            change_add_rule(c, &new->rules[i].uuid);
+        }
+    }
+    for (size_t i = 0; i < old->n_rules; i++) {
+        if (!session_plan_find_rule(new, &old->rules[i].uuid)) {
+            change_add_rule(c, &old->rules[i].uuid);
+        }
+    }
+}
+
+/* Forgets the tracked changes. */
+void
+mirror_plan_clear_tracked(struct mirror_plan *plan)
+{
+    struct plan_change *c;
+    HMAP_FOR_EACH_POP (c, hmap_node, &plan->changed) {
+        free(c->rules);
+        free(c);
+    }
+    sset_clear(&plan->changed_sources);
+    plan->recomputed = false;
+}
+
+/* Planning. */
+
+/* Returns the Session row with 'uuid' that the IDL holds, or NULL (also for
+ * a row whose deletion is being tracked). */
+static const struct tmrec_session *
+plan_session_row(const struct ovsdb_idl *idl, const struct uuid *uuid)
+{
+    const struct tmrec_session *row = tmrec_session_get_for_uuid(idl, uuid);
+    return row && !tmrec_session_is_deleted(row) ? row : NULL;
+}
+
+/* Replans the session of Session row 'row' (NULL: deleted, then 'uuid' says
+ * which).  Returns true if its plan changed. */
+static bool
+plan_session_update(struct mirror_plan *plan, const struct plan_inputs *in,
+                    const struct uuid *uuid, const struct tmrec_session *row)
+{
+    COVERAGE_INC(mirror_plan_session);
+    struct plan_session *ps = plan_find(plan, uuid);
+    if (!row) {
+        if (!ps) {
+            return false;
+        }
+        sset_add(&plan->changed_sources, ps->sp.source);
+        change_record(plan, uuid, &ps->sp, NULL);
+        refs_remove(plan, ps);
+        hmap_remove(&plan->sessions, &ps->hmap_node);
+        ps_free(ps);
+        return true;
+    }
+
+    struct session_plan sp;
+    session_plan_build(&in->ctx, row, &sp);
+    if (ps && !session_plan_differs_beyond_rules(&ps->sp, &sp)
+        && session_plan_same_rules(&ps->sp, &sp)
+        && !strcmp(ps->sp.message, sp.message)) {
+        session_plan_destroy(&sp);
+        return false;
+    }
+    change_record(plan, uuid, ps ? &ps->sp : NULL, &sp);
+    if (!ps) {
+        ps = xzalloc(sizeof *ps);
+        svec_init(&ps->ref_keys);
+        ps->in_port[0] = ps->in_port[1] = OFPP_NONE;
+        hmap_insert(&plan->sessions, &ps->hmap_node, uuid_hash(uuid));
+    } else {
+        sset_add(&plan->changed_sources, ps->sp.source);
+        refs_remove(plan, ps);
+        session_plan_destroy(&ps->sp);
+    }
+    ps->sp = sp;
+    sset_add(&plan->changed_sources, ps->sp.source);
+    refs_index(plan, ps);
+    return true;
+}
+
+/* The Open_vSwitch side. */
+
+/* qsort() comparator: sessions by source, then number. */
+static int
+compare_by_source(const void *a_, const void *b_)
+{
+    const struct plan_session *const *a = a_, *const *b = b_;
+    int cmp = strcmp((*a)->sp.source, (*b)->sp.source);
+    return (cmp ? cmp
+            : (*a)->sp.number < (*b)->sp.number ? -1
+            : (*a)->sp.number > (*b)->sp.number);
+}
+
+/* Returns the sessions of 'plan' sorted by (source, number), in a malloc()'d
+ * array of 'hmap_count(&plan->sessions)' elements. */
+static struct plan_session **
+plan_sorted_sessions(const struct mirror_plan *plan)
+{
+    size_t n = hmap_count(&plan->sessions);
+    struct plan_session **all = xmalloc((n ? n : 1) * sizeof *all);
+    size_t i = 0;
+    struct plan_session *ps;
+    HMAP_FOR_EACH (ps, hmap_node, &plan->sessions) {
+        all[i++] = ps;
+    }
+    qsort(all, n, sizeof *all, compare_by_source);
+    return all;
+}
+
+/* True if 'ps' needs its source captured. */
+static bool
+ps_captures(const struct plan_session *ps)
+{
+    return (ps->sp.role == PLAN_ROLE_SOURCE && ps->sp.state == PLAN_ACTIVE
+            && ps->sp.enabled);
+}
+
+/* Returns the index of the tunnel request for ('encap', 'dst_port') in
+ * 'reqs' (adding it, 'encap' must outlive the requests). */
+static size_t
+tunnel_index(struct vs_tunnel_req **reqs, size_t *n, const char *encap,
+             int dst_port)
+{
+    for (size_t i = 0; i < *n; i++) {
+        if (!strcmp((*reqs)[i].encap, encap)
+            && (*reqs)[i].dst_port == dst_port) {
+            return i;
+        }
+    }
+    *reqs = xrealloc(*reqs, (*n + 1) * sizeof **reqs);
+    (*reqs)[*n].encap = encap;
+    (*reqs)[*n].dst_port = dst_port;
+    return (*n)++;
+}
+
+/* Computes the capture and tunnel requests of the whole plan: sources in
+ * admission order (by iface-id; egress before ingress), tunnels in order
+ * of first use.  Returns a signature of them. */
+static char *
+plan_requests(struct mirror_plan *plan)
+{
+    struct plan_session **all = plan_sorted_sessions(plan);
+    size_t n = hmap_count(&plan->sessions);
+
+    free(plan->captures);
+    free(plan->tunnels);
+    plan->captures = xcalloc(2 * n + 1, sizeof *plan->captures);
+    plan->n_captures = 0;
+    plan->tunnels = NULL;
+    plan->n_tunnels = 0;
+
+    struct ds sig = DS_EMPTY_INITIALIZER;
+    for (size_t i = 0; i < n; ) {
+        const char *source = all[i]->sp.source;
+        bool egress = false, ingress = false;
+        size_t j;
+        for (j = i; j < n && !strcmp(all[j]->sp.source, source); j++) {
+            const struct plan_session *ps = all[j];
+            if (ps_captures(ps)) {
+                egress |= ps->sp.wants_egress;
+                ingress |= ps->sp.wants_ingress;
+            }
+            if (ps->sp.state == PLAN_ACTIVE && ps->sp.enabled
+                && ((ps->sp.role == PLAN_ROLE_SOURCE
+                     && ps->sp.delivery == PLAN_DELIVER_TUNNEL)
+                    || ps->sp.role == PLAN_ROLE_DECAP)) {
+                const char *encap = (ps->sp.role == PLAN_ROLE_DECAP
+                                     ? "geneve" : ps->sp.encap);
+                int dst_port = ps->sp.role == PLAN_ROLE_DECAP ? 0
+                               : ps->sp.dst_port;
+                tunnel_index(&plan->tunnels, &plan->n_tunnels, encap,
+                             dst_port);
+            }
+        }
+        if (egress) {
+            plan->captures[plan->n_captures++]
+                = (struct vs_capture_req) { source, true };
+            ds_put_format(&sig, "%s/e ", source);
+        }
+        if (ingress) {
+            plan->captures[plan->n_captures++]
+                = (struct vs_capture_req) { source, false };
+            ds_put_format(&sig, "%s/i ", source);
+        }
+        i = j;
+    }
+    for (size_t i = 0; i < plan->n_tunnels; i++) {
+        ds_put_format(&sig, "%s:%d ", plan->tunnels[i].encap,
+                      plan->tunnels[i].dst_port);
+    }
+    free(all);
+    return ds_steal_cstr(&sig);
+}
+
+/* Runs vswitch-sync for the current requests. */
+static void
+plan_run_vswitch(struct mirror_plan *plan, const struct plan_inputs *in)
+{
+    COVERAGE_INC(mirror_plan_vswitch);
+    vs_result_destroy(&plan->vs);
+    vswitch_sync_run(in->ovs_idl, in->ovs_txn, in->vs_cfg, plan->captures,
+                     plan->n_captures, plan->tunnels, plan->n_tunnels,
+                     &plan->vs);
+    /* Without a transaction, differences wait for the next one. */
+    plan->vs_pending_write = !in->ovs_txn && plan->vs.dirty;
+    if (in->ovs_txn) {
+        plan->vs_txn_seq = in->txn_seq;
+    }
+}
+
+/* Brings the requests and vswitch-sync's answer up to date; returns true if
+ * vswitch-sync ran. */
+static bool
+plan_refresh_vswitch(struct mirror_plan *plan, const struct plan_inputs *in,
+                     bool force)
+{
+    char *sig = plan_requests(plan);
+    bool same = plan->vs_signature && !strcmp(sig, plan->vs_signature);
+    if (same && !force && !in->ovs_changed && !plan->vs_pending_write) {
+        free(sig);
+        return false;
+    }
+    if (in->ovs_txn && plan->vs_txn_seq == in->txn_seq) {
+        /* It already wrote into this transaction, which the IDL does not
+         * show yet: once more in the next one. */
+        free(sig);
+        plan->vs_pending_write = true;
+        return false;
+    }
+    free(plan->vs_signature);
+    plan->vs_signature = sig;
+    plan_run_vswitch(plan, in);
+    return true;
+}
+
+/* Resolution. */
+
+/* Returns the result of capture (source, 'egress'), or NULL. */
+static const struct vs_capture_result *
+find_capture(const struct mirror_plan *plan, const char *source, bool egress)
+{
+    for (size_t i = 0; i < plan->n_captures && i < plan->vs.n_captures; i++) {
+        if (plan->captures[i].egress == egress
+            && !strcmp(plan->captures[i].iface_id, source)) {
+            return &plan->vs.captures[i];
+        }
+    }
+    return NULL;
+}
+
+/* Returns the index of the tunnel ('encap', 'dst_port'), or -1. */
+static int
+find_tunnel(const struct mirror_plan *plan, const char *encap, int dst_port)
+{
+    for (size_t i = 0; i < plan->n_tunnels && i < plan->vs.n_tunnels; i++) {
+        if (!strcmp(plan->tunnels[i].encap, encap)
+            && plan->tunnels[i].dst_port == dst_port) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Sets 'ps''s resolved state, taking 'message' (NULL: none). */
+static void
+ps_set(struct plan_session *ps, enum plan_state state, char *message)
 {
     free(ps->message);
     ps->state = state;
     ps->message = message ? message : xstrdup("");
 }
 
-/* qsort() comparator: sessions by source, then session number. */
-static int
-compare_sessions(const void *a_, const void *b_)
-{
-    const struct plan_session *a = a_;
-    const struct plan_session *b = b_;
-    int cmp = strcmp(a->row->source, b->row->source);
-    if (cmp) {
-        return cmp;
-    }
-    return (a->row->session_number < b->row->session_number ? -1
-            : a->row->session_number > b->row->session_number);
-}
-
-/* Checks 'ps''s filter and copies its valid rules into 'ps'.  Any invalid
- * rule (for example one written by another tool) puts the session in error:
- * mirroring with part of an operator's filter would copy the wrong
- * packets. */
+/* Resolves the captures of 'ps'.  Returns false (and sets the state) if it
+ * cannot be programmed now.  A direction that 'ps' has no rules for still
+ * gets its port when another session of the source captures it, so that
+ * 'ps' occupies its stage there too and passes copies on to the next. */
 static bool
-plan_collect_rules(struct plan_session *ps)
+ps_resolve_captures(struct plan_session *ps, const struct mirror_plan *plan)
 {
-    const struct tmrec_filter *filter = ps->row->filter;
-
-    ps->rules = xcalloc(filter->n_rules ? filter->n_rules : 1,
-                        sizeof *ps->rules);
-    for (size_t i = 0; i < filter->n_rules; i++) {
-        const struct tmrec_filter_rule *r = filter->rules[i];
-        char *error = tm_rule_row_check(filter->name, r);
-        if (error) {
-            plan_set(ps, PLAN_ERROR, error);
-            return false;
-        }
-        for (size_t j = 0; j < ps->n_rules; j++) {
-            if (!strcmp(ps->rules[j].direction, r->direction)
-                && ps->rules[j].rule_number == r->rule_number) {
-                plan_set(ps, PLAN_ERROR,
-                         xasprintf("filter %s: rule_number %"PRId64" is "
-                                   "used twice for %s", filter->name,
-                                   r->rule_number, r->direction));
-                return false;
-            }
-        }
-        tm_rule_from_row(r, &ps->rules[ps->n_rules++]);
-        if (!strcmp(r->direction, "egress")) {
-            ps->wants_egress = true;
-        } else {
-            ps->wants_ingress = true;
-        }
-    }
-    return true;
-}
-
-/* Validates the session's own values and its target.  Returns false (and
- * sets the state) if the session cannot be mirrored anywhere. */
-static bool
-plan_check_session(struct plan_session *ps)
-{
-    const struct tmrec_session *row = ps->row;
-
-    if (!row->enabled) {
-        plan_set(ps, PLAN_PENDING, xstrdup("session is disabled"));
-        return false;
-    }
-    if (!row->target || !row->filter) {
-        plan_set(ps, PLAN_ERROR, xasprintf("session %s: %s is missing",
-                                           row->name,
-                                           row->target ? "filter"
-                                           : "target"));
-        return false;
-    }
-    char *error = tm_session_row_check(row);
-    if (!error) {
-        error = tm_target_row_check(row->target);
-    }
-    if (!error && !strcmp(row->target->type, "ip") && !row->n_vni) {
-        error = xasprintf("session %s: vni: not set (an ip target needs "
-                          "one; tmirror-ctl assigns one)", row->name);
-    }
-    if (error) {
-        plan_set(ps, PLAN_ERROR, error);
-        return false;
-    }
-    return plan_collect_rules(ps);
-}
-
-/* Returns the index of the tunnel request for ('encap', 'dst_port') in
- * 'plan', adding it if needed ('encap' must outlive 'plan'). */
-static int
-plan_tunnel_index__(struct mirror_plan *plan, const char *encap,
-                    int dst_port)
-{
-    for (size_t i = 0; i < plan->n_tunnels; i++) {
-        if (!strcmp(plan->tunnels[i].encap, encap)
-            && plan->tunnels[i].dst_port == dst_port) {
-            return i;
-        }
-    }
-    plan->tunnels = xrealloc(plan->tunnels,
-                             (plan->n_tunnels + 1) * sizeof *plan->tunnels);
-    plan->tunnels[plan->n_tunnels].encap = encap;
-    plan->tunnels[plan->n_tunnels].dst_port = dst_port;
-    return plan->n_tunnels++;
-}
-
-/* Returns the index of the tunnel request for (encap, dst_port) in 'plan',
- * adding it if needed.  Default UDP ports are stored as 0 so that a target
- * that names the default shares the port with one that does not. */
-static int
-plan_tunnel_index(struct mirror_plan *plan, const struct tmrec_target *t)
-{
-    const char *encap = tm_target_encap(t->encap);
-    int dst_port = smap_get_int(&t->options, "dst_port", 0);
-    if ((!strcmp(encap, "vxlan") && dst_port == TM_VXLAN_DEFAULT_PORT)
-        || (!strcmp(encap, "geneve") && dst_port == TM_GENEVE_DEFAULT_PORT)) {
-        dst_port = 0;
-    }
-    return plan_tunnel_index__(plan, encap, dst_port);
-}
-
-/* Returns the name of the chassis other than 'self' that has a Binding row
- * for 'port', or NULL.  When several do, the lowest name wins, and the log
- * says so. */
-static const char *
-plan_find_binding(const struct ovsdb_idl *tm_idl, const char *port,
-                  const char *self)
-{
-    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
-    const struct tmrec_binding *b;
-    const char *best = NULL;
-    size_t n = 0;
-
-    TMREC_BINDING_FOR_EACH (b, tm_idl) {
-        if (!strcmp(b->port, port) && strcmp(b->chassis_name, self)) {
-            n++;
-            if (!best || strcmp(b->chassis_name, best) < 0) {
-                best = b->chassis_name;
-            }
-        }
-    }
-    if (n > 1) {
-        VLOG_WARN_RL(&rl, "port %s is bound on %"PRIuSIZE" chassis; using "
-                     "%s (the lowest name)", port, n, best);
-    }
-    return best;
-}
-
-/* Returns the Chassis row named 'name', or NULL. */
-static const struct tmrec_chassis *
-plan_find_chassis(const struct ovsdb_idl *tm_idl, const char *name)
-{
-    const struct tmrec_chassis *ch;
-    TMREC_CHASSIS_FOR_EACH (ch, tm_idl) {
-        if (!strcmp(ch->name, name)) {
-            return ch;
-        }
-    }
-    return NULL;
-}
-
-/* Returns true if 's' is an IPv4 or IPv6 address. */
-static bool
-plan_is_ip(const char *s)
-{
-    ovs_be32 ip4;
-    struct in6_addr ip6;
-    return ip_parse(s, &ip4) || ipv6_parse(s, &ip6);
-}
-
-/* Finds the chassis that hosts the appliance of 'ps''s port target, whose
- * source is here and whose appliance is not, and checks that copies can be
- * sent there.  Returns NULL (and fills ps->remote_chassis and
- * ps->remote_ip) or an error message for the caller to free. */
-static char *
-plan_find_remote_target(const struct ovsdb_idl *tm_idl,
-                        const struct plan_context *ctx,
-                        struct plan_session *ps)
-{
-    const struct tmrec_target *t = ps->row->target;
-    const char *name = plan_find_binding(tm_idl, t->port, ctx->chassis_name);
-    if (!name) {
-        return xasprintf("target %s: appliance port %s is not on this "
-                         "chassis's mirror bridge %s nor on any other "
-                         "chassis (no Binding row)", t->name, t->port,
-                         ctx->bridge);
-    }
-    if (!ps->row->n_vni) {
-        return xasprintf("session %s: vni: not set (appliance port %s is on "
-                         "chassis %s, and copies sent there need one; "
-                         "tmirror-ctl assigns one)", ps->row->name, t->port,
-                         name);
-    }
-    const struct tmrec_chassis *ch = plan_find_chassis(tm_idl, name);
-    if (!ch) {
-        return xasprintf("target %s: appliance port %s is bound to chassis "
-                         "%s, which has no Chassis row", t->name, t->port,
-                         name);
-    }
-    if (!ch->encap_ip || !ch->encap_ip[0]) {
-        return xasprintf("target %s: appliance port %s is on chassis %s, "
-                         "but chassis %s has no encap ip (set "
-                         "external_ids:tmirror-encap-ip)", t->name, t->port,
-                         name, name);
-    }
-    if (!plan_is_ip(ch->encap_ip)) {
-        return xasprintf("chassis %s: encap_ip \"%s\" is not an IP address",
-                         name, ch->encap_ip);
-    }
-    const char *az = ch->availability_zone ? ch->availability_zone : "";
-    const struct tmrec_tm_global *global = tmrec_tm_global_first(tm_idl);
-    if (az[0] && ctx->availability_zone[0]
-        && strcmp(az, ctx->availability_zone)
-        && !(global && smap_get_bool(&global->options, "allow_cross_zone",
-                                     false))) {
-        return xasprintf("target %s: appliance port %s is on chassis %s in "
-                         "availability zone %s, but the source is in "
-                         "availability zone %s (set TM_Global "
-                         "options:allow_cross_zone=true to allow)", t->name,
-                         t->port, name, az, ctx->availability_zone);
-    }
-    ps->remote_chassis = xstrdup(name);
-    ps->remote_ip = xstrdup(ch->encap_ip);
-    return NULL;
-}
-
-/* Decides this chassis's part in 'ps', a valid session with a port target:
- * sending to an appliance on another chassis (source here, appliance not),
- * receiving for a local appliance (appliance here, source not), or neither
- * (the local case, or nothing to do here). */
-static void
-plan_check_port_target(struct mirror_plan *plan, struct plan_session *ps,
-                       const struct ovsdb_idl *tm_idl,
-                       const struct plan_context *ctx)
-{
-    const struct tmrec_target *t = ps->row->target;
-    bool appliance_here = (vswitch_sync_find_appliance(ctx->ovs_idl,
-                                                       ctx->bridge, t->port)
-                           != OFPP_NONE);
-    bool source_here = vswitch_sync_has_source(ctx->ovs_idl, ctx->bridge,
-                                               ps->row->source);
-
-    if (source_here && !appliance_here) {
-        char *error = plan_find_remote_target(tm_idl, ctx, ps);
-        if (error) {
-            plan_set(ps, PLAN_ERROR, error);
-            return;
-        }
-        ps->remote_target = true;
-        ps->tunnel_idx = plan_tunnel_index__(plan, "geneve", 0);
-    } else if (appliance_here && !source_here && ps->row->n_vni) {
-        const char *from = plan_find_binding(tm_idl, ps->row->source,
-                                             ctx->chassis_name);
-        ps->remote_chassis = from ? xstrdup(from) : NULL;
-        ps->decap = true;
-        ps->tunnel_idx = plan_tunnel_index__(plan, "geneve", 0);
-    }
-}
-
-/* Adds capture requests for every source, in admission order: by source,
- * egress before ingress, for the directions its usable sessions need. */
-static void
-plan_add_captures(struct mirror_plan *plan)
-{
-    plan->captures = xcalloc(2 * plan->n_sessions + 1,
-                             sizeof *plan->captures);
-    for (size_t i = 0; i < plan->n_sessions; ) {
-        const char *source = plan->sessions[i].row->source;
-        bool egress = false, ingress = false;
-        size_t j;
-        for (j = i; j < plan->n_sessions
-                    && !strcmp(plan->sessions[j].row->source, source); j++) {
-            const struct plan_session *ps = &plan->sessions[j];
-            if (ps->state != PLAN_ERROR && ps->row->enabled) {
-                egress |= ps->wants_egress;
-                ingress |= ps->wants_ingress;
-            }
-        }
-        if (egress) {
-            plan->captures[plan->n_captures++]
-                = (struct vs_capture_req) { source, true };
-        }
-        if (ingress) {
-            plan->captures[plan->n_captures++]
-                = (struct vs_capture_req) { source, false };
-        }
-        i = j;
-    }
-}
-
-/* Phase 1: reads and validates the intent from 'tm_idl' into 'plan', for
- * the chassis that 'ctx' describes. */
-void
-mirror_plan_build(const struct ovsdb_idl *tm_idl,
-                  const struct plan_context *ctx, struct mirror_plan *plan)
-{
-    memset(plan, 0, sizeof *plan);
-
-    const struct tmrec_session *row;
-    size_t n = 0;
-    TMREC_SESSION_FOR_EACH (row, tm_idl) {
-        n++;
-    }
-    plan->sessions = xcalloc(n ? n : 1, sizeof *plan->sessions);
-    TMREC_SESSION_FOR_EACH (row, tm_idl) {
-        struct plan_session *ps = &plan->sessions[plan->n_sessions++];
-        ps->row = row;
-        ps->uuid = row->header_.uuid;
-        ps->key = tm_session_key(&row->header_.uuid);
-        ps->tunnel_idx = -1;
-        ps->state = PLAN_PENDING;
-        ps->message = xstrdup("");
-    }
-    qsort(plan->sessions, plan->n_sessions, sizeof *plan->sessions,
-          compare_sessions);
-
-    for (size_t i = 0; i < plan->n_sessions; i++) {
-        struct plan_session *ps = &plan->sessions[i];
-        if (!plan_check_session(ps)) {
-            continue;
-        }
-        if (!strcmp(ps->row->target->type, "ip")) {
-            ps->tunnel_idx = plan_tunnel_index(plan, ps->row->target);
-        } else {
-            plan_check_port_target(plan, ps, tm_idl, ctx);
-        }
-    }
-    plan_add_captures(plan);
-}
-
-/* Finds the capture result for (source, direction), or NULL. */
-static const struct vs_capture_result *
-find_capture(const struct mirror_plan *plan, const struct vs_result *vs,
-             const char *source, bool egress)
-{
-    for (size_t i = 0; i < plan->n_captures && i < vs->n_captures; i++) {
-        if (plan->captures[i].egress == egress
-            && !strcmp(plan->captures[i].iface_id, source)) {
-            return &vs->captures[i];
-        }
-    }
-    return NULL;
-}
-
-/* Applies the capture results for 'ps''s source.  Returns false (and sets
- * the state) if the session cannot be programmed now. */
-static bool
-plan_resolve_capture(struct mirror_plan *plan, struct plan_session *ps,
-                     struct ovsdb_idl *ovs_idl, const char *bridge,
-                     const struct vs_result *vs)
-{
-    const char *source = ps->row->source;
-    bool dirs[2] = { ps->wants_egress, ps->wants_ingress };
-
+    bool dirs[2] = { ps->sp.wants_ingress, ps->sp.wants_egress };
     if (!dirs[0] && !dirs[1]) {
-        ps->local = vswitch_sync_has_source(ovs_idl, bridge, source);
-        if (!ps->local) {
-            plan_set(ps, PLAN_PENDING, xasprintf("source port %s is not on "
-                                                 "this chassis", source));
-            return false;
-        }
-        plan_set(ps, PLAN_ACTIVE, xasprintf("filter %s has no rules: "
-                                            "nothing is mirrored",
-                                            ps->row->filter->name));
+        ps_set(ps, PLAN_ACTIVE, xasprintf("filter %s has no rules: nothing "
+                                          "is mirrored",
+                                          ps->sp.filter_name));
         return false;
     }
     for (int d = 0; d < 2; d++) {
-        const struct vs_capture_result *c;
-        if (!dirs[d] || !(c = find_capture(plan, vs, source, d == 0))) {
+        const struct vs_capture_result *c = find_capture(plan, ps->sp.source,
+                                                         d);
+        if (!dirs[d]) {
+            if (c && c->state == VS_CAPTURE_OK) {
+                ps->in_port[d] = c->mirror_ofport;
+            }
+            continue;
+        }
+        if (!c) {
             continue;
         }
         switch (c->state) {
         case VS_CAPTURE_OK:
-            ps->local = true;
+            ps->in_port[d] = c->mirror_ofport;
             break;
         case VS_CAPTURE_NO_SOURCE:
-            plan_set(ps, PLAN_PENDING, xasprintf("source port %s is not on "
-                                                 "this chassis", source));
+            ps_set(ps, PLAN_PENDING, xasprintf("source port %s is not on "
+                                               "this chassis",
+                                               ps->sp.source));
             return false;
         case VS_CAPTURE_PENDING:
-            ps->local = true;
-            plan->pending = true;
-            plan_set(ps, PLAN_PENDING,
-                     xstrdup("waiting for ovs-vswitchd to add the capture"));
+            ps_set(ps, PLAN_PENDING,
+                   xstrdup("waiting for ovs-vswitchd to add the capture"));
             return false;
         case VS_CAPTURE_NO_CAPACITY:
         case VS_CAPTURE_ERROR:
         default:
-            ps->local = true;
-            plan_set(ps, PLAN_ERROR,
-                     xstrdup(c->message ? c->message : "capture failed"));
+            ps_set(ps, PLAN_ERROR, xstrdup(c->message ? c->message
+                                           : "capture failed"));
             return false;
         }
     }
     return true;
 }
 
-/* Returns the ofport of 'ps''s tunnel request, or OFPP_NONE. */
+/* Returns the ofport of the tunnel that 'ps' uses, or OFPP_NONE (and sets
+ * the state: error if vswitch-sync says why, else pending). */
 static ofp_port_t
-plan_tunnel_ofport(const struct plan_session *ps, const struct vs_result *vs)
+ps_resolve_tunnel(struct plan_session *ps, const struct mirror_plan *plan,
+                  const char *encap, int dst_port, const char *purpose)
 {
-    return (ps->tunnel_idx >= 0 && ps->tunnel_idx < vs->n_tunnels
-            ? vs->tunnel_ofports[ps->tunnel_idx] : OFPP_NONE);
-}
-
-/* Sets the state of 'ps', whose 'encap' tunnel port has no ofport: an error
- * when vswitch-sync says why the port cannot be used (a foreign port with
- * its name, ovs-vswitchd refusing it), else pending while ovs-vswitchd adds
- * it.  'purpose' (may be NULL) says what the port is for. */
-static void
-plan_tunnel_missing(struct mirror_plan *plan, struct plan_session *ps,
-                    const struct vs_result *vs, const char *encap,
-                    const char *purpose)
-{
-    const char *error = (ps->tunnel_idx >= 0 && ps->tunnel_idx < vs->n_tunnels
-                         ? vs->tunnel_errors[ps->tunnel_idx] : NULL);
+    int idx = find_tunnel(plan, encap, dst_port);
+    ofp_port_t ofport = idx >= 0 ? plan->vs.tunnel_ofports[idx] : OFPP_NONE;
+    if (ofport != OFPP_NONE) {
+        return ofport;
+    }
+    const char *error = idx >= 0 ? plan->vs.tunnel_errors[idx] : NULL;
     if (error) {
-        plan_set(ps, PLAN_ERROR, xasprintf("%s tunnel port: %s", encap,
-                                           error));
-        return;
+        ps_set(ps, PLAN_ERROR, xasprintf("%s tunnel port: %s", encap, error));
+    } else {
+        ps_set(ps, PLAN_PENDING, xasprintf("waiting for ovs-vswitchd to add "
+                                           "the %s tunnel port%s", encap,
+                                           purpose ? purpose : ""));
     }
-    plan->pending = true;
-    plan_set(ps, PLAN_PENDING,
-             xasprintf("waiting for ovs-vswitchd to add the %s tunnel port%s",
-                       encap, purpose ? purpose : ""));
+    return OFPP_NONE;
 }
 
-/* Fills 'ps->target' for an ip target from its addresses and tunnel port. */
-static bool
-plan_resolve_ip_target(struct mirror_plan *plan, struct plan_session *ps,
-                       const struct vs_result *vs)
+/* Fills 'ps->target' with the tunnel destinations of 'ps'. */
+static void
+ps_fill_tunnel_target(struct plan_session *ps, ofp_port_t ofport)
 {
-    const struct tmrec_target *t = ps->row->target;
-    ofp_port_t ofport = plan_tunnel_ofport(ps, vs);
-    if (ofport == OFPP_NONE) {
-        plan_tunnel_missing(plan, ps, vs, tm_target_encap(t->encap), NULL);
-        return false;
-    }
-
     struct pl_target *pt = &ps->target;
     pt->is_port = false;
-    pt->encap = tm_target_encap(t->encap);
-    pt->erspan_ver = smap_get_int(&t->options, "erspan_ver", 1);
-    pt->dests = xcalloc(t->n_addresses, sizeof *pt->dests);
-    for (size_t i = 0; i < t->n_addresses; i++) {
+    pt->encap = ps->sp.encap;
+    pt->erspan_ver = ps->sp.erspan_ver;
+    pt->dests = xcalloc(ps->sp.n_addresses + 1, sizeof *pt->dests);
+    for (size_t i = 0; i < ps->sp.n_addresses; i++) {
         struct pl_tunnel_dest *d = &pt->dests[pt->n_dests];
         ovs_be32 ip4;
-        if (ip_parse(t->addresses[i], &ip4)) {
+        if (ip_parse(ps->sp.addresses[i], &ip4)) {
             d->ip = in6_addr_mapped_ipv4(ip4);
-        } else if (!ipv6_parse(t->addresses[i], &d->ip)) {
-            continue;           /* tm_target_row_check() refused it. */
+        } else if (!ipv6_parse(ps->sp.addresses[i], &d->ip)) {
+            continue;           /* Validation refused it already. */
         }
         d->tunnel_ofport = ofport;
         pt->n_dests++;
     }
-    return pt->n_dests > 0;
 }
 
-/* Fills 'ps->target' for a port target on another chassis: one GENEVE
- * destination, that chassis's encap_ip. */
-static bool
-plan_resolve_remote_target(struct mirror_plan *plan, struct plan_session *ps,
-                           const struct vs_result *vs)
-{
-    ofp_port_t ofport = plan_tunnel_ofport(ps, vs);
-    if (ofport == OFPP_NONE) {
-        plan_tunnel_missing(plan, ps, vs, "geneve", NULL);
-        return false;
-    }
-
-    struct pl_target *pt = &ps->target;
-    pt->is_port = false;
-    pt->encap = "geneve";
-    pt->dests = xcalloc(1, sizeof *pt->dests);
-    struct pl_tunnel_dest *d = &pt->dests[0];
-    ovs_be32 ip4;
-    if (ip_parse(ps->remote_ip, &ip4)) {
-        d->ip = in6_addr_mapped_ipv4(ip4);
-    } else if (!ipv6_parse(ps->remote_ip, &d->ip)) {
-        return false;           /* plan_find_remote_target() checked it. */
-    }
-    d->tunnel_ofport = ofport;
-    pt->n_dests = 1;
-    return true;
-}
-
-/* For a session whose appliance is here and whose source is on another
- * chassis: adds the decapsulation entry and says so in the state, which
- * stays pending (the source is not here; the sending chassis reports
- * active and counts the copies). */
+/* Resolves a session whose appliance is here and source elsewhere. */
 static void
-plan_resolve_decap(struct mirror_plan *plan, struct plan_session *ps,
-                   struct ovsdb_idl *ovs_idl, const char *bridge,
-                   const struct vs_result *vs)
+ps_resolve_decap(struct plan_session *ps, const struct mirror_plan *plan,
+                 const struct plan_inputs *in)
 {
-    const char *port = ps->row->target->port;
-    ofp_port_t tunnel = plan_tunnel_ofport(ps, vs);
-    ofp_port_t appliance = vswitch_sync_find_appliance(ovs_idl, bridge, port);
-
+    char *purpose = xasprintf(" (to receive copies for appliance %s)",
+                              ps->sp.appliance);
+    ofp_port_t tunnel = ps_resolve_tunnel(ps, plan, "geneve", 0, purpose);
+    free(purpose);
     if (tunnel == OFPP_NONE) {
-        char *purpose = xasprintf(" (to receive copies for appliance %s)",
-                                  port);
-        plan_tunnel_missing(plan, ps, vs, "geneve", purpose);
-        free(purpose);
-        return;
-    } else if (appliance == OFPP_NONE) {
-        plan_set(ps, PLAN_PENDING, xasprintf("source port %s is not on this "
-                                             "chassis", ps->row->source));
         return;
     }
-
-    plan->decaps = xrealloc(plan->decaps,
-                            (plan->n_decaps + 1) * sizeof *plan->decaps);
-    plan->decaps[plan->n_decaps++] = (struct pl_decap) {
+    ofp_port_t appliance = ovs_index_find_appliance(in->ctx.ovs,
+                                                    ps->sp.appliance);
+    if (appliance == OFPP_NONE) {
+        ps_set(ps, PLAN_PENDING, xasprintf("source port %s is not on this "
+                                           "chassis", ps->sp.source));
+        return;
+    }
+    ps->decap = true;
+    ps->decap_entry = (struct pl_decap) {
         .tunnel_ofport = tunnel,
-        .vni = ps->row->vni[0],
+        .vni = ps->sp.vni,
         .appliance_ofport = appliance,
-        .key = ps->key,
+        .key = ps->sp.key,
     };
-    char *from = (ps->remote_chassis
-                  ? xasprintf("chassis %s", ps->remote_chassis)
+    char *from = (ps->sp.remote_chassis
+                  ? xasprintf("chassis %s", ps->sp.remote_chassis)
                   : xstrdup("another chassis"));
-    plan_set(ps, PLAN_PENDING,
-             xasprintf("delivering copies from %s to appliance %s (source "
-                       "port %s is not on this chassis)", from, port,
-                       ps->row->source));
+    ps_set(ps, PLAN_PENDING,
+           xasprintf("delivering copies from %s to appliance %s (source "
+                     "port %s is not on this chassis)", from,
+                     ps->sp.appliance, ps->sp.source));
     free(from);
 }
 
-/* Resolves 'ps''s target to a delivery on the mirror bridge.  Returns false
- * (and sets the state) when it cannot be reached now. */
-static bool
-plan_resolve_target(struct mirror_plan *plan, struct plan_session *ps,
-                    struct ovsdb_idl *ovs_idl, const char *bridge,
-                    const struct vs_result *vs)
+/* Resolves 'ps' with the Open_vSwitch side (its stage is set later, with
+ * its source's chain). */
+static void
+ps_resolve(struct plan_session *ps, const struct mirror_plan *plan,
+           const struct plan_inputs *in)
 {
-    const struct tmrec_target *t = ps->row->target;
+    const struct session_plan *sp = &ps->sp;
 
-    if (ps->remote_target) {
-        return plan_resolve_remote_target(plan, ps, vs);
+    ps_unresolve(ps);
+    ps_set(ps, sp->state, xstrdup(sp->message));
+    if (sp->state != PLAN_ACTIVE || sp->role == PLAN_ROLE_NONE) {
+        return;
     }
-    if (!strcmp(t->type, "port")) {
-        ofp_port_t ofport = vswitch_sync_find_appliance(ovs_idl, bridge,
-                                                        t->port);
+    if (sp->role == PLAN_ROLE_DECAP) {
+        ps_resolve_decap(ps, plan, in);
+        return;
+    }
+    if (!ps_resolve_captures(ps, plan)) {
+        return;
+    }
+
+    if (sp->delivery == PLAN_DELIVER_APPLIANCE) {
+        ofp_port_t ofport = ovs_index_find_appliance(in->ctx.ovs,
+                                                     sp->appliance);
         if (ofport == OFPP_NONE) {
-            plan_set(ps, PLAN_ERROR,
-                     xasprintf("target %s: appliance port %s is not on this "
-                               "chassis's mirror bridge %s", t->name,
-                               t->port, bridge));
-            return false;
+            ps_set(ps, PLAN_ERROR,
+                   xasprintf("target %s: appliance port %s is not on this "
+                             "chassis's mirror bridge %s", sp->target_name,
+                             sp->appliance, in->ctx.bridge));
+            return;
         }
         ps->target.is_port = true;
         ps->target.port_ofport = ofport;
-        return true;
+    } else {
+        ofp_port_t ofport = ps_resolve_tunnel(ps, plan, sp->encap,
+                                              sp->dst_port, NULL);
+        if (ofport == OFPP_NONE) {
+            return;
+        }
+        ps_fill_tunnel_target(ps, ofport);
     }
-    return plan_resolve_ip_target(plan, ps, vs);
+
+    ps->rules = xcalloc(sp->n_rules + 1, sizeof *ps->rules);
+    for (size_t i = 0; i < sp->n_rules; i++) {
+        ps->rules[i] = sp->rules[i].rule;
+    }
+    ps->pl = (struct pl_session) {
+        .key = sp->key,
+        .session_number = sp->number,
+        .vni = sp->vni >= 0 ? sp->vni : 0,
+        .packet_length = sp->packet_length,
+        .target = &ps->target,
+        .rules = ps->rules,
+        .n_rules = sp->n_rules,
+    };
+    pipeline_delivery_paths(&ps->target, &ps->paths, &ps->n_paths);
+    ps->programmed = true;
+    ps_set(ps, PLAN_ACTIVE, NULL);
 }
 
-/* Adds a pl_source for every admitted capture, with its programmed sessions
- * that have rules for that direction, in session order. */
-static struct pl_source *
-plan_make_sources(struct mirror_plan *plan, const struct vs_result *vs,
-                  size_t *n_sources)
+/* What a session's flows depend on, beyond its rules, for telling whether
+ * they must be rebuilt. */
+struct ps_shape {
+    bool programmed, decap;
+    ofp_port_t in_port[2];
+    uint32_t stage;
+    bool is_port;
+    ofp_port_t port_ofport;
+    size_t n_dests;
+    uint64_t dests_hash;
+    struct pl_decap decap_entry;
+};
+
+/* Returns the shape of 'ps'. */
+static struct ps_shape
+ps_shape(const struct plan_session *ps)
 {
-    struct pl_source *sources = xcalloc(plan->n_captures + 1,
-                                        sizeof *sources);
-    size_t n = 0;
-    for (size_t i = 0; i < plan->n_captures && i < vs->n_captures; i++) {
-        const struct vs_capture_req *req = &plan->captures[i];
-        if (vs->captures[i].state != VS_CAPTURE_OK) {
-            continue;
-        }
-        struct pl_source *src = &sources[n++];
-        src->iface_id = req->iface_id;
-        src->egress = req->egress;
-        src->ofport = vs->captures[i].mirror_ofport;
-        const struct pl_session **list = xcalloc(plan->n_sessions + 1,
-                                                 sizeof *list);
-        for (size_t j = 0; j < plan->n_sessions; j++) {
-            struct plan_session *ps = &plan->sessions[j];
-            if (!ps->programmed || strcmp(ps->row->source, req->iface_id)
-                || !(req->egress ? ps->wants_egress : ps->wants_ingress)) {
-                continue;
-            }
-            if (src->n_sessions >= TM_MAX_STAGES) {
-                ps->programmed = false;
-                plan_set(ps, PLAN_ERROR,
-                         xasprintf("source %s has more than %d sessions",
-                                   req->iface_id, TM_MAX_STAGES));
-                continue;
-            }
-            list[src->n_sessions++] = &ps->pl;
-        }
-        src->sessions = list;
+    struct ps_shape s;
+    memset(&s, 0, sizeof s);
+    s.programmed = ps->programmed;
+    s.decap = ps->decap;
+    s.in_port[0] = ps->in_port[0];
+    s.in_port[1] = ps->in_port[1];
+    s.stage = ps->stage;
+    s.is_port = ps->target.is_port;
+    s.port_ofport = ps->target.port_ofport;
+    s.n_dests = ps->target.n_dests;
+    s.dests_hash = (ps->target.n_dests
+                    ? hash_bytes(ps->target.dests,
+                                 ps->target.n_dests
+                                 * sizeof *ps->target.dests, 0)
+                    : 0);
+    if (ps->decap) {
+        s.decap_entry = ps->decap_entry;
     }
-    *n_sources = n;
-    return sources;
+    return s;
 }
 
-/* Phase 2: with vswitch-sync's results, decides each session's state and
- * builds the desired flow table into 'desired'. */
-void
-mirror_plan_resolve(struct mirror_plan *plan, struct ovsdb_idl *ovs_idl,
-                    const char *bridge, const struct vs_result *vs,
-                    struct tm_flow_table *desired)
-{
-    for (size_t i = 0; i < plan->n_sessions; i++) {
-        struct plan_session *ps = &plan->sessions[i];
-        if (ps->decap && ps->state != PLAN_ERROR && ps->row->enabled) {
-            plan_resolve_decap(plan, ps, ovs_idl, bridge, vs);
-            continue;
-        }
-        if (ps->state == PLAN_ERROR || !ps->row->enabled
-            || !plan_resolve_capture(plan, ps, ovs_idl, bridge, vs)
-            || !plan_resolve_target(plan, ps, ovs_idl, bridge, vs)) {
-            continue;
-        }
-        ps->programmed = true;
-        ps->pl.key = ps->key;
-        ps->pl.session_number = ps->row->session_number;
-        ps->pl.vni = ps->row->n_vni ? ps->row->vni[0] : 0;
-        ps->pl.packet_length = (ps->row->n_packet_length
-                                ? ps->row->packet_length[0] : 0);
-        ps->pl.target = &ps->target;
-        ps->pl.rules = ps->rules;
-        ps->pl.n_rules = ps->n_rules;
-        pipeline_delivery_paths(&ps->target, &ps->paths, &ps->n_paths);
-        plan_set(ps, PLAN_ACTIVE, NULL);
-    }
-
-    size_t n_sources;
-    struct pl_source *sources = plan_make_sources(plan, vs, &n_sources);
-    pipeline_build(sources, n_sources, desired);
-    pipeline_add_decaps(plan->decaps, plan->n_decaps, desired);
-    for (size_t i = 0; i < n_sources; i++) {
-        free(sources[i].sessions);
-    }
-    free(sources);
-}
-
-/* Combines the states of 'ps''s paths into its state: the first failing
- * path makes it an error, else the first path not yet known to carry copies
- * makes it pending. */
+/* Assigns the stages of the programmed sessions of 'source', in number
+ * order; beyond TM_MAX_STAGES a session is in error.  Sessions whose stage
+ * changed are recorded as changed. */
 static void
-plan_apply_paths(struct plan_session *ps, const struct path_verify *pv,
-                 const char *bridge)
+plan_chain(struct mirror_plan *plan, const char *source)
 {
-    enum pv_state worst = PV_OK;
-    const char *why = NULL;
-    for (size_t i = 0; i < ps->n_paths; i++) {
-        const char *message;
-        enum pv_state state = path_verify_get(pv, bridge,
-                                              ps->paths[i].actions,
-                                              &message);
-        if (state == PV_FAIL || (state != PV_OK && worst == PV_OK)) {
-            worst = state;
-            why = message;
-            if (state == PV_FAIL) {
-                break;
+    char *key = mirror_plan_key_name('s', source);
+    struct hmapx *set = shash_find_data(&plan->refs, key);
+    free(key);
+    if (!set) {
+        return;
+    }
+    size_t n = hmapx_count(set), k = 0;
+    struct plan_session **list = xmalloc((n ? n : 1) * sizeof *list);
+    struct hmapx_node *node;
+    HMAPX_FOR_EACH (node, set) {
+        struct plan_session *ps = node->data;
+        if (ps->programmed && !strcmp(ps->sp.source, source)) {
+            list[k++] = ps;
+        }
+    }
+    qsort(list, k, sizeof *list, compare_by_source);
+    for (size_t i = 0; i < k; i++) {
+        struct plan_session *ps = list[i];
+        if (i >= TM_MAX_STAGES) {
+            struct ps_shape before = ps_shape(ps);
+            ps_unresolve(ps);
+            ps_set(ps, PLAN_ERROR, xasprintf("source %s has more than %d "
+                                             "sessions", source,
+                                             TM_MAX_STAGES));
+            struct ps_shape after = ps_shape(ps);
+            if (memcmp(&before, &after, sizeof before)) {
+                change_get(plan, &ps->sp.uuid)->rules_only = false;
+            }
+        } else if (ps->stage != i) {
+            ps->stage = i;
+            change_get(plan, &ps->sp.uuid)->rules_only = false;
+        }
+    }
+    free(list);
+}
+
+/* Re-resolves 'ps' and records a change if its shape or state changed. */
+static void
+plan_reresolve(struct mirror_plan *plan, struct plan_session *ps,
+               const struct plan_inputs *in)
+{
+    struct ps_shape before = ps_shape(ps);
+    enum plan_state state = ps->state;
+    char *message = ps->message ? xstrdup(ps->message) : NULL;
+    uint32_t stage = ps->stage;
+
+    ps_resolve(ps, plan, in);
+    ps->stage = stage;
+    struct ps_shape after = ps_shape(ps);
+    if (memcmp(&before, &after, sizeof before)) {
+        change_get(plan, &ps->sp.uuid)->rules_only = false;
+        sset_add(&plan->changed_sources, ps->sp.source);
+    } else if (state != ps->state || !message
+               || strcmp(message, ps->message)) {
+        change_get(plan, &ps->sp.uuid);
+    }
+    free(message);
+}
+
+/* True if session 'uuid' has a change record. */
+static bool
+change_exists(const struct mirror_plan *plan, const struct uuid *uuid)
+{
+    const struct plan_change *c;
+    HMAP_FOR_EACH_WITH_HASH (c, hmap_node, uuid_hash(uuid), &plan->changed) {
+        if (uuid_equals(&c->uuid, uuid)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* After the sessions in 'plan->changed' were replanned (or everything, if
+ * 'all'), brings the Open_vSwitch side and the resolution up to date: every
+ * session is re-resolved when vswitch-sync ran (its answers may have
+ * changed for anyone), else only the replanned ones; then the stages of the
+ * sources concerned are assigned. */
+static void
+plan_settle(struct mirror_plan *plan, const struct plan_inputs *in, bool all)
+{
+    bool ran = plan_refresh_vswitch(plan, in, all);
+    struct plan_session *ps;
+    HMAP_FOR_EACH (ps, hmap_node, &plan->sessions) {
+        if (all || ran || change_exists(plan, &ps->sp.uuid)) {
+            plan_reresolve(plan, ps, in);
+        }
+    }
+
+    struct sset sources;
+    sset_clone(&sources, &plan->changed_sources);
+    if (all || ran) {
+        HMAP_FOR_EACH (ps, hmap_node, &plan->sessions) {
+            sset_add(&sources, ps->sp.source);
+        }
+    }
+    const char *source;
+    SSET_FOR_EACH (source, &sources) {
+        plan_chain(plan, source);
+    }
+    sset_destroy(&sources);
+}
+
+/* Reads the options of TM_Global that planning needs into 'ctx'. */
+static void
+plan_read_global(const struct ovsdb_idl *tm_idl, struct plan_context *ctx)
+{
+    const struct tmrec_tm_global *global = tmrec_tm_global_first(tm_idl);
+    ctx->allow_cross_zone = global && smap_get_bool(&global->options,
+                                                    "allow_cross_zone",
+                                                    false);
+}
+
+/* The node. */
+
+/* Initializes an empty plan. */
+void
+mirror_plan_init(struct mirror_plan *plan)
+{
+    memset(plan, 0, sizeof *plan);
+    hmap_init(&plan->sessions);
+    shash_init(&plan->refs);
+    hmap_init(&plan->changed);
+    sset_init(&plan->changed_sources);
+}
+
+/* Frees everything 'plan' owns. */
+void
+mirror_plan_destroy(struct mirror_plan *plan)
+{
+    struct plan_session *ps;
+    HMAP_FOR_EACH_POP (ps, hmap_node, &plan->sessions) {
+        svec_clear(&ps->ref_keys);
+        ps_free(ps);
+    }
+    hmap_destroy(&plan->sessions);
+    struct shash_node *node;
+    SHASH_FOR_EACH_SAFE (node, &plan->refs) {
+        hmapx_destroy(node->data);
+        free(node->data);
+        shash_delete(&plan->refs, node);
+    }
+    shash_destroy(&plan->refs);
+    mirror_plan_clear_tracked(plan);
+    hmap_destroy(&plan->changed);
+    sset_destroy(&plan->changed_sources);
+    free(plan->captures);
+    free(plan->tunnels);
+    vs_result_destroy(&plan->vs);
+    free(plan->vs_signature);
+}
+
+/* Recomputes the whole plan.  See mirror-plan.h. */
+bool
+mirror_plan_run(struct mirror_plan *plan, const struct plan_inputs *in_)
+{
+    struct plan_inputs in = *in_;
+    plan_read_global(in.ctx.tm_idl, &in.ctx);
+
+    /* Sessions no longer in the database go; every other is replanned. */
+    struct plan_session *ps;
+    HMAP_FOR_EACH_SAFE (ps, hmap_node, &plan->sessions) {
+        if (!plan_session_row(in.ctx.tm_idl, &ps->sp.uuid)) {
+            struct uuid uuid = ps->sp.uuid;
+            plan_session_update(plan, &in, &uuid, NULL);
+        }
+    }
+    const struct tmrec_session *row;
+    TMREC_SESSION_FOR_EACH (row, in.ctx.tm_idl) {
+        plan_session_update(plan, &in, &row->header_.uuid, row);
+    }
+    plan_settle(plan, &in, true);
+    plan->recomputed = true;
+    return !hmap_is_empty(&plan->changed);
+}
+
+/* Updates the sessions that 'keys' and 'sessions' name.  See
+ * mirror-plan.h. */
+bool
+mirror_plan_update(struct mirror_plan *plan, const struct plan_inputs *in_,
+                   const struct sset *keys, const struct uuid *sessions,
+                   size_t n_sessions)
+{
+    struct plan_inputs in = *in_;
+    plan_read_global(in.ctx.tm_idl, &in.ctx);
+
+    struct hmapx todo = HMAPX_INITIALIZER(&todo);
+    const char *key;
+    SSET_FOR_EACH (key, keys) {
+        struct hmapx *set = shash_find_data(&plan->refs, key);
+        if (set) {
+            struct hmapx_node *node;
+            HMAPX_FOR_EACH (node, set) {
+                hmapx_add(&todo, node->data);
             }
         }
     }
-    if (worst == PV_FAIL) {
-        plan_set(ps, PLAN_ERROR, xasprintf("target %s: %s",
-                                           ps->row->target->name, why));
-    } else if (worst != PV_OK) {
-        plan_set(ps, PLAN_PENDING, xasprintf("target %s: %s",
-                                             ps->row->target->name, why));
+    /* Copy the UUIDs first: replanning changes the sets. */
+    size_t n = hmapx_count(&todo) + n_sessions, i = 0;
+    struct uuid *uuids = xmalloc((n ? n : 1) * sizeof *uuids);
+    struct hmapx_node *node;
+    HMAPX_FOR_EACH (node, &todo) {
+        uuids[i++] = ((struct plan_session *) node->data)->sp.uuid;
     }
+    hmapx_destroy(&todo);
+    memcpy(&uuids[i], sessions, n_sessions * sizeof *uuids);
+
+    for (i = 0; i < n; i++) {
+        const struct tmrec_session *row
+            = plan_session_row(in.ctx.tm_idl, &uuids[i]);
+        plan_session_update(plan, &in, &uuids[i], row);
+    }
+    free(uuids);
+    plan_settle(plan, &in, false);
+    return !hmap_is_empty(&plan->changed);
 }
 
-/* Declares the programmed sessions' paths to 'pv' and applies what it knows
- * to their states.  See mirror-plan.h. */
+/* Declares the delivery paths of the programmed sessions. */
 void
-mirror_plan_verify_paths(struct mirror_plan *plan, struct path_verify *pv,
-                         const char *bridge, const char *local_ip)
+mirror_plan_want_paths(const struct mirror_plan *plan, struct path_verify *pv,
+                       const char *bridge, const char *local_ip)
 {
     path_verify_begin(pv);
-    for (size_t i = 0; i < plan->n_sessions; i++) {
-        const struct plan_session *ps = &plan->sessions[i];
+    const struct plan_session *ps;
+    HMAP_FOR_EACH (ps, hmap_node, &plan->sessions) {
         for (size_t j = 0; ps->programmed && j < ps->n_paths; j++) {
             path_verify_want(pv, bridge, ps->paths[j].actions,
                              ps->paths[j].tun_dst,
@@ -728,42 +944,17 @@ mirror_plan_verify_paths(struct mirror_plan *plan, struct path_verify *pv,
         }
     }
     path_verify_end(pv);
-    for (size_t i = 0; i < plan->n_sessions; i++) {
-        struct plan_session *ps = &plan->sessions[i];
-        if (ps->programmed) {
-            plan_apply_paths(ps, pv, bridge);
-        }
-    }
 }
 
-/* Returns the plan entry for the session with 'uuid', or NULL. */
-const struct plan_session *
-mirror_plan_find(const struct mirror_plan *plan, const struct uuid *uuid)
-{
-    for (size_t i = 0; i < plan->n_sessions; i++) {
-        if (uuid_equals(&plan->sessions[i].uuid, uuid)) {
-            return &plan->sessions[i];
-        }
-    }
-    return NULL;
-}
-
-/* Frees everything 'plan' owns. */
+/* Appends the capacity of the source bridges. */
 void
-mirror_plan_destroy(struct mirror_plan *plan)
+mirror_plan_format_capacity(const struct mirror_plan *plan, struct ds *s)
 {
-    for (size_t i = 0; i < plan->n_sessions; i++) {
-        struct plan_session *ps = &plan->sessions[i];
-        free(ps->message);
-        free(ps->rules);
-        free(ps->target.dests);
-        free(ps->remote_chassis);
-        free(ps->remote_ip);
-        pl_paths_destroy(ps->paths, ps->n_paths);
+    ds_put_cstr(s, "capacity (Mirror rows per bridge, at most 32):\n");
+    for (size_t i = 0; i < plan->vs.n_capacity; i++) {
+        const struct vs_bridge_capacity *cap = &plan->vs.capacity[i];
+        ds_put_format(s, "  %s: %d used (%d tmirror, %d other), %d free\n",
+                      cap->bridge, cap->owned + cap->foreign, cap->owned,
+                      cap->foreign, cap->free);
     }
-    free(plan->decaps);
-    free(plan->sessions);
-    free(plan->captures);
-    free(plan->tunnels);
-    memset(plan, 0, sizeof *plan);
 }

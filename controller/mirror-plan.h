@@ -7,114 +7,139 @@
 #ifndef TMIRROR_MIRROR_PLAN_H
 #define TMIRROR_MIRROR_PLAN_H 1
 
-/* The local plan: what this chassis must do for the intent in the
- * Traffic_Mirror database, and why a session is not (yet) mirrored here.
+/* The local plan: for every session that concerns this chassis, what it
+ * does here (session-plan.h), the Open_vSwitch rows that it needs
+ * (vswitch-sync), the OpenFlow ports that ovs-vswitchd gave them, and each
+ * session's state.
  *
- * Built in two phases in each main-loop iteration:
+ * The plan is kept up to date incrementally: mirror_plan_update() looks
+ * again at the sessions a change names (a rule, a filter, a target, a
+ * source port...), and only if the set of captures or tunnel ports they
+ * need changed, or the Open_vSwitch database did, does it run vswitch-sync
+ * again (whose cost is one host's, not the fleet's).  mirror_plan_run() is
+ * the full recompute, and must always give the same plan.
  *
- *   1. mirror_plan_build() reads the intent and validates every session, its
- *      filter's rules and its target, as tmirror-ctl would; it lists the
- *      (source, direction) captures and tunnel ports to ask vswitch-sync for.
- *      Sources are in admission order: by source iface-id, then session
- *      number.  A port target whose appliance is on another chassis's
- *      mirror bridge (Binding rows) is reached through the GENEVE tunnel
- *      port, with tun_dst = that chassis's encap_ip and tun_id = the VNI;
- *      a session whose appliance is here and whose source is elsewhere asks
- *      for the GENEVE port to receive its copies.
- *
- *   2. mirror_plan_resolve() takes vswitch-sync's answer (ofports, capacity)
- *      and builds the OpenFlow pipeline, and each session's state. */
+ * What changed is tracked for the flows (session-flows.h) and the status:
+ * per session, whether only some of its rules changed. */
 
 #include <stdbool.h>
 #include <stdint.h>
 #include "controller/pipeline.h"
+#include "controller/session-plan.h"
 #include "controller/vswitch-sync.h"
+#include "openvswitch/hmap.h"
+#include "openvswitch/shash.h"
 #include "openvswitch/types.h"
 #include "openvswitch/uuid.h"
+#include "sset.h"
+#include "svec.h"
 
 struct ovsdb_idl;
-struct tm_flow_table;
-struct tmrec_session;
-
-enum plan_state {
-    PLAN_ACTIVE,                /* Programmed (once ofctrl confirms). */
-    PLAN_PENDING,               /* Waiting: disabled, source elsewhere, or
-                                 * ovs-vswitchd has not finished yet. */
-    PLAN_ERROR,                 /* Cannot be mirrored here; see message. */
-};
+struct ovsdb_idl_txn;
+struct ovs_index;
+struct ds;
 
 struct plan_session {
-    const struct tmrec_session *row;
-    struct uuid uuid;
-    uint32_t key;               /* tm_session_key(&uuid). */
+    struct hmap_node hmap_node;     /* In 'sessions', by uuid_hash(). */
+    struct session_plan sp;         /* What it is to do here. */
+
+    /* Resolved with the Open_vSwitch side. */
     enum plan_state state;
-    char *message;              /* Owned; "" when none. */
-    bool local;                 /* Its source is on this chassis. */
-    bool programmed;            /* Has flows in the pipeline. */
-
-    /* Valid rules of the session's filter, both directions. */
-    struct tm_rule *rules;
-    size_t n_rules;
-    bool wants_egress, wants_ingress;
-
-    struct pl_session pl;       /* For pipeline_build(). */
-    struct pl_target target;    /* pl.target points here. */
-    int tunnel_idx;             /* Index into tunnel requests, or -1. */
-
-    /* Port target on another chassis (this chassis sends). */
-    bool remote_target;
-    char *remote_chassis;       /* Owned; chassis hosting the appliance. */
-    char *remote_ip;            /* Owned; its encap_ip. */
-
-    /* Appliance here, source elsewhere (this chassis receives). */
-    bool decap;
-
-    /* How its copies leave the mirror bridge, when programmed. */
-    struct pl_path *paths;
+    char *message;                  /* "" when none. */
+    bool programmed;                /* Has flows. */
+    ofp_port_t in_port[2];          /* Copies arrive: [0] ingress, [1]
+                                     * egress; OFPP_NONE if none. */
+    uint32_t stage;                 /* Position among its source's
+                                     * programmed sessions. */
+    struct pl_target target;        /* 'dests' owned. */
+    struct tm_rule *rules;          /* For 'pl' (strings in 'sp'). */
+    struct pl_session pl;           /* For the pipeline. */
+    struct pl_path *paths;          /* How its copies leave. */
     size_t n_paths;
+    bool decap;                     /* 'decap_entry' is valid. */
+    struct pl_decap decap_entry;
+
+    struct svec ref_keys;           /* Its keys in 'refs'. */
 };
 
-/* What mirror_plan_build() needs to know about this chassis. */
-struct plan_context {
-    struct ovsdb_idl *ovs_idl;  /* Local Open_vSwitch database. */
-    const char *bridge;         /* Mirror bridge. */
-    const char *chassis_name;   /* This chassis's system-id. */
-    const char *availability_zone;  /* "" if none. */
+/* What one change did to a session, for the flows and the status. */
+struct plan_change {
+    struct hmap_node hmap_node;     /* In 'changed', by uuid_hash(). */
+    struct uuid uuid;
+    bool deleted;
+    bool rules_only;                /* Only 'rules' differ. */
+    struct uuid *rules;             /* Rules added, removed or changed. */
+    size_t n_rules, allocated_rules;
 };
 
 struct mirror_plan {
-    struct plan_session *sessions;  /* By (source, session_number). */
-    size_t n_sessions;
+    struct hmap sessions;           /* Contains "struct plan_session"s. */
+    struct shash refs;              /* Reference index: "f:UUID",
+                                     * "r:UUID", "t:UUID", "s:IFACE",
+                                     * "a:IFACE", "b" -> struct hmapx of
+                                     * sessions. */
 
-    struct vs_capture_req *captures;
+    /* The Open_vSwitch side. */
+    struct vs_capture_req *captures;    /* Requests, in admission order. */
     size_t n_captures;
     struct vs_tunnel_req *tunnels;
     size_t n_tunnels;
+    struct vs_result vs;                /* vswitch-sync's last answer. */
+    char *vs_signature;                 /* What the requests were. */
+    bool vs_pending_write;              /* Differences found without a
+                                         * transaction to write them, or a
+                                         * second run needed in one. */
+    uint64_t vs_txn_seq;                /* 'txn_seq' of the last run with a
+                                         * transaction. */
 
-    struct pl_decap *decaps;    /* Decapsulation flows (receiving side). */
-    size_t n_decaps;
-
-    bool pending;               /* Something waits for ovs-vswitchd. */
+    /* Tracked changes since mirror_plan_clear_tracked(). */
+    struct hmap changed;            /* Contains "struct plan_change"s. */
+    struct sset changed_sources;    /* Sources whose stages changed. */
+    bool recomputed;                /* Everything may have changed. */
 };
 
-void mirror_plan_build(const struct ovsdb_idl *tm_idl,
-                       const struct plan_context *,
-                       struct mirror_plan *);
-void mirror_plan_resolve(struct mirror_plan *, struct ovsdb_idl *ovs_idl,
-                         const char *bridge, const struct vs_result *,
-                         struct tm_flow_table *desired);
+/* What mirror_plan_run() and _update() work with. */
+struct plan_inputs {
+    struct plan_context ctx;        /* See session-plan.h. */
+    struct ovsdb_idl *ovs_idl;
+    struct ovsdb_idl_txn *ovs_txn;  /* NULL: vswitch-sync may not write. */
+    uint64_t txn_seq;               /* Identifies 'ovs_txn': vswitch-sync
+                                     * runs at most once per transaction. */
+    const struct vs_config *vs_cfg;
+    bool ovs_changed;               /* The Open_vSwitch side changed. */
+};
+
+void mirror_plan_init(struct mirror_plan *);
 void mirror_plan_destroy(struct mirror_plan *);
 
-/* Wants the delivery paths of every programmed session from 'pv', and sets
- * each programmed session's state from what 'pv' knows of them: active only
- * if every path carries copies out ('bridge' is the mirror bridge,
- * 'local_ip' the tunnels' local_ip or NULL). */
-struct path_verify;
-void mirror_plan_verify_paths(struct mirror_plan *, struct path_verify *,
-                              const char *bridge, const char *local_ip);
+/* Recomputes the whole plan from the IDLs.  Returns true if it changed. */
+bool mirror_plan_run(struct mirror_plan *, const struct plan_inputs *);
 
+/* Looks again at the sessions that the reference keys in 'keys' name (see
+ * 'refs'), and at 'sessions' (UUIDs of Session rows that changed, inserted
+ * or deleted ones included), and re-resolves what they affect.  Returns
+ * true if the plan changed. */
+bool mirror_plan_update(struct mirror_plan *, const struct plan_inputs *,
+                        const struct sset *keys,
+                        const struct uuid *sessions, size_t n_sessions);
+
+/* Forgets the tracked changes. */
+void mirror_plan_clear_tracked(struct mirror_plan *);
+
+/* Returns the session with 'uuid', or NULL. */
 const struct plan_session *mirror_plan_find(const struct mirror_plan *,
                                             const struct uuid *);
-const char *plan_state_to_string(enum plan_state);
+
+/* Helpers for the reference keys. */
+char *mirror_plan_key_uuid(char kind, const struct uuid *);
+char *mirror_plan_key_name(char kind, const char *name);
+
+/* Declares to 'pv' the delivery paths of every programmed session. */
+struct path_verify;
+void mirror_plan_want_paths(const struct mirror_plan *, struct path_verify *,
+                            const char *bridge, const char *local_ip);
+
+/* Appends the capacity of each source bridge for tmirror/show. */
+void mirror_plan_format_capacity(const struct mirror_plan *, struct ds *);
 
 #endif /* mirror-plan.h */

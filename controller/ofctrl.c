@@ -925,8 +925,8 @@ diff_owner(struct ofctrl *oc, struct bundle_builder *bb, struct owner *o,
 static const struct tm_owned *
 owner_reference_set(const struct owner *o, bool installed)
 {
-    return (installed || o->refused == o->desired ? o->installed
-            : o->desired);
+    return (installed || (o->refused && o->refused == o->desired)
+            ? o->installed : o->desired);
 }
 
 /* Returns the union of the sets of every owner ('installed' or
@@ -1215,7 +1215,7 @@ bundle_send(struct ofctrl *oc, struct bundle_builder *bb)
     oc->state = S_ADDING;
 
     oc->n_bundles++;
-    oc->n_flow_mods += bb->n_flow_mods;
+    oc->n_flow_mods += bb->n_flow_mods - oc->bundle_nudge;
     oc->n_group_mods += bb->n_group_mods;
     COVERAGE_INC(ofctrl_bundle_sent);
     VLOG_DBG("bundle %"PRIu32": %"PRIuSIZE" flow mods, %"PRIuSIZE
@@ -1251,7 +1251,7 @@ bundle_mark_owners(struct ofctrl *oc, bool full)
         if (full || owner_is_pending(o)) {
             o->in_bundle = true;
             tm_owned_unref(o->sent);
-            o->sent = (o->refused == o->desired
+            o->sent = (o->refused && o->refused == o->desired
                        ? (o->installed ? tm_owned_ref(o->installed) : NULL)
                        : (o->desired ? tm_owned_ref(o->desired) : NULL));
         }
@@ -1777,7 +1777,16 @@ ofctrl_get_session_stats(const struct ofctrl *oc, uint32_t session_key,
     bool ok = s && s->n_accepting && s->have_stats;
     *packets = ok ? s->packets : 0;
     *bytes = ok ? s->bytes : 0;
-    return s && s->n_accepting;
+    return ok;
+}
+
+/* Returns true if 'session_key' has accepting flows whose counters have not
+ * been read yet. */
+bool
+ofctrl_session_stats_pending(const struct ofctrl *oc, uint32_t session_key)
+{
+    const struct session *s = session_find(oc, session_key);
+    return s && s->n_accepting && !s->have_stats;
 }
 
 /* Returns a number that changes when counters arrive. */

@@ -106,7 +106,11 @@ const char *ofctrl_session_refused(const struct ofctrl *,
                                    uint32_t session_key);
 
 /* Packets and bytes matched by the TM_COOKIE_ACCEPT flows of 'session_key'
- * at the last refresh.  Returns false if there was none yet. */
+ * at the last refresh.  Returns false (and zeros) if the session has no
+ * accepting flow or its counters have not been read since it got one.
+ * ofctrl_session_stats_pending() is true in the second case. */
+bool ofctrl_session_stats_pending(const struct ofctrl *,
+                                  uint32_t session_key);
 bool ofctrl_get_session_stats(const struct ofctrl *, uint32_t session_key,
                               uint64_t *packets, uint64_t *bytes);
 /* Returns a number that changes whenever new counters arrived. */

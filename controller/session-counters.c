@@ -121,6 +121,16 @@ session_counters_get(const struct session_counters *sc,
 }
 
 /* Forgets the sessions that were not updated since the last sweep. */
+/* Marks 'uuid''s totals as seen.  See session-counters.h. */
+void
+session_counters_keep(struct session_counters *sc, const struct uuid *uuid)
+{
+    struct session_counter *c = session_counter_find(sc, uuid);
+    if (c) {
+        c->seen = true;
+    }
+}
+
 void
 session_counters_sweep(struct session_counters *sc)
 {

@@ -51,6 +51,10 @@ void session_counters_get(const struct session_counters *,
                           const struct uuid *uuid,
                           uint64_t *packets, uint64_t *bytes);
 
+/* Keeps the totals of session 'uuid' over the next sweep without updating
+ * them (its counters cannot be read now). */
+void session_counters_keep(struct session_counters *, const struct uuid *);
+
 /* Forgets the sessions not seen by session_counters_update() since the last
  * call. */
 void session_counters_sweep(struct session_counters *);

@@ -8,12 +8,16 @@
 
 #include "controller/session-status.h"
 
+#include <string.h>
+
 #include "controller/mirror-plan.h"
 #include "controller/ofctrl.h"
+#include "controller/path-verify.h"
 #include "controller/session-counters.h"
 #include "coverage.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/vlog.h"
+#include "ovsdb-idl.h"
 #include "tmirror-idl.h"
 #include "util.h"
 #include "uuid.h"
@@ -21,6 +25,150 @@
 VLOG_DEFINE_THIS_MODULE(session_status);
 
 COVERAGE_DEFINE(session_status_update);
+
+/* Registers what this module reads and writes of Session_Status. */
+void
+session_status_register(struct ovsdb_idl *idl)
+{
+    ovsdb_idl_add_table(idl, &tmrec_table_session_status);
+    ovsdb_idl_add_column(idl, &tmrec_session_status_col_session);
+    ovsdb_idl_add_column(idl, &tmrec_session_status_col_chassis_name);
+    ovsdb_idl_add_column(idl, &tmrec_session_status_col_state);
+    ovsdb_idl_add_column(idl, &tmrec_session_status_col_message);
+    ovsdb_idl_add_column(idl, &tmrec_session_status_col_statistics);
+}
+
+/* Combines the states of 'ps''s paths: the first failing path makes it an
+ * error, else the first one not yet known to carry copies makes it
+ * pending.  Returns PV_OK with '*why' NULL if all carry copies. */
+static enum pv_state
+judge_paths(const struct plan_session *ps, const struct path_verify *pv,
+            const char *bridge, const char **why)
+{
+    enum pv_state worst = PV_OK;
+    *why = NULL;
+    for (size_t i = 0; i < ps->n_paths; i++) {
+        const char *message;
+        enum pv_state state = path_verify_get(pv, bridge,
+                                              ps->paths[i].actions,
+                                              &message);
+        if (state == PV_FAIL || (state != PV_OK && worst == PV_OK)) {
+            worst = state;
+            *why = message;
+            if (state == PV_FAIL) {
+                break;
+            }
+        }
+    }
+    return worst;
+}
+
+/* Judges 'ps'.  See session-status.h. */
+void
+session_status_judge(const struct plan_session *ps,
+                     const struct ofctrl *ofctrl,
+                     const struct path_verify *pv, const char *bridge,
+                     struct status_verdict *v)
+{
+    v->counting = false;
+    if (!ps->programmed) {
+        v->state = plan_state_to_string(ps->state);
+        v->message = xstrdup(ps->message);
+        return;
+    }
+
+    const char *refusal = ofctrl_session_refused(ofctrl, ps->sp.key);
+    const char *why;
+    if (refusal) {
+        v->state = "error";
+        v->message = xstrdup(refusal);
+    } else if (!ofctrl_session_installed(ofctrl, ps->sp.key)) {
+        v->state = "pending";
+        v->message = xstrdup("waiting for ovs-vswitchd to confirm the "
+                             "flows");
+    } else {
+        enum pv_state paths = judge_paths(ps, pv, bridge, &why);
+        if (paths == PV_FAIL) {
+            v->state = "error";
+            v->message = xasprintf("target %s: %s", ps->sp.target_name, why);
+        } else if (paths != PV_OK) {
+            v->state = "pending";
+            v->message = xasprintf("target %s: %s", ps->sp.target_name, why);
+        } else {
+            v->state = "active";
+            v->message = xstrdup(ps->message);
+            v->counting = true;
+        }
+    }
+}
+
+/* Returns the UUID of the session that status row 'row' names, whether or
+ * not that session is in this IDL. */
+static struct uuid
+status_session_uuid(const struct tmrec_session_status *row)
+{
+    const struct ovsdb_datum *d = ovsdb_idl_read(
+        &row->header_, &tmrec_session_status_col_session);
+    return d && d->n ? d->keys[0].uuid : UUID_ZERO;
+}
+
+/* Returns the value of 'key' in 'row''s statistics, or -1. */
+static int64_t
+status_get_stat(const struct tmrec_session_status *row, const char *key)
+{
+    for (size_t i = 0; row && i < row->n_statistics; i++) {
+        if (!strcmp(row->key_statistics[i], key)) {
+            return row->value_statistics[i];
+        }
+    }
+    return -1;
+}
+
+/* One of this chassis's rows, found by session. */
+struct status_row {
+    struct hmap_node hmap_node;
+    struct uuid session;
+    const struct tmrec_session_status *row;
+};
+
+/* Finds the row of session 'uuid' in 'rows'. */
+static const struct tmrec_session_status *
+status_find(const struct hmap *rows, const struct uuid *uuid)
+{
+    const struct status_row *r;
+    HMAP_FOR_EACH_WITH_HASH (r, hmap_node, uuid_hash(uuid), rows) {
+        if (uuid_equals(&r->session, uuid)) {
+            return r->row;
+        }
+    }
+    return NULL;
+}
+
+/* Collects this chassis's rows into 'rows'; deletes duplicates and, if
+ * 'may_delete', rows of sessions that do not concern this chassis. */
+static void
+status_collect(const struct session_status_ctx *ctx, struct hmap *rows)
+{
+    const struct tmrec_session_status *row, *next;
+    TMREC_SESSION_STATUS_FOR_EACH_SAFE (row, next, ctx->tm_idl) {
+        if (strcmp(row->chassis_name, ctx->chassis_name)) {
+            continue;
+        }
+        struct uuid uuid = status_session_uuid(row);
+        const struct plan_session *ps = mirror_plan_find(ctx->plan, &uuid);
+        bool concerns = ps && ps->sp.role != PLAN_ROLE_NONE;
+        if (status_find(rows, &uuid) || (!concerns && ctx->may_delete)) {
+            if (ctx->txn) {
+                tmrec_session_status_delete(row);
+            }
+            continue;
+        }
+        struct status_row *r = xmalloc(sizeof *r);
+        r->session = uuid;
+        r->row = row;
+        hmap_insert(rows, &r->hmap_node, uuid_hash(&uuid));
+    }
+}
 
 /* Writes 'state' and 'message' into 'row' where they differ. */
 static void
@@ -37,43 +185,37 @@ status_set_state(const struct tmrec_session_status *row, const char *state,
     }
 }
 
-/* Returns the value of 'key' in 'row''s statistics, or -1. */
-static int64_t
-status_get_stat(const struct tmrec_session_status *row, const char *key)
-{
-    for (size_t i = 0; i < row->n_statistics; i++) {
-        if (!strcmp(row->key_statistics[i], key)) {
-            return row->value_statistics[i];
-        }
-    }
-    return -1;
-}
-
-/* Folds the session's flow counters into its running totals and, when
- * 'write', copies the totals into 'row' if they changed.  'row' is NULL for
- * a row being inserted. */
+/* Folds 'ps''s flow counters into its totals and, when 'write', copies the
+ * totals into 'row' (NULL: a row being inserted) if they changed. */
 static void
-status_update_stats(const struct tmrec_session_status *row,
-                    const struct plan_session *ps,
-                    const struct ofctrl *ofctrl,
-                    struct session_counters *counters, bool count,
-                    bool write)
+status_update_stats(const struct session_status_ctx *ctx,
+                    const struct tmrec_session_status *row,
+                    const struct plan_session *ps, bool counting, bool write)
 {
     uint64_t flow_packets = 0, flow_bytes = 0, packets, bytes;
-    if (ps->programmed) {
-        ofctrl_get_session_stats(ofctrl, ps->key, &flow_packets,
-                                 &flow_bytes);
-    }
-    session_counters_update(counters, &ps->uuid, flow_packets, flow_bytes,
-                            row ? status_get_stat(row, "packets") : -1,
-                            row ? status_get_stat(row, "bytes") : -1,
-                            count, row && !strcmp(row->state, "active"),
-                            &packets, &bytes);
-    if (!write || !row) {
+    if (!row && !ctx->may_delete) {
+        /* The row may exist but not be loaded yet: the totals resume from
+         * it, so they start only once it is known. */
+        session_counters_keep(ctx->counters, &ps->sp.uuid);
         return;
     }
-    if (status_get_stat(row, "packets") == (int64_t) packets
-        && status_get_stat(row, "bytes") == (int64_t) bytes) {
+    if (ps->programmed
+        && !ofctrl_get_session_stats(ctx->ofctrl, ps->sp.key, &flow_packets,
+                                     &flow_bytes)
+        && ofctrl_session_stats_pending(ctx->ofctrl, ps->sp.key)) {
+        /* Flows are installed but their counters not read yet: folding in
+         * zeros now would count them twice later. */
+        session_counters_keep(ctx->counters, &ps->sp.uuid);
+        return;
+    }
+    session_counters_update(ctx->counters, &ps->sp.uuid, flow_packets,
+                            flow_bytes, status_get_stat(row, "packets"),
+                            status_get_stat(row, "bytes"), counting,
+                            row && !strcmp(row->state, "active"),
+                            &packets, &bytes);
+    if (!write || !row
+        || (status_get_stat(row, "packets") == (int64_t) packets
+            && status_get_stat(row, "bytes") == (int64_t) bytes)) {
         return;
     }
     const char *keys[] = { "bytes", "packets" };
@@ -81,89 +223,52 @@ status_update_stats(const struct tmrec_session_status *row,
     tmrec_session_status_set_statistics(row, keys, values, 2);
 }
 
-/* True if what 'ps''s flows count now are copies that leave the host: it is
- * programmed, the switch confirmed its flows and its paths carry copies. */
-static bool
-status_counts(const struct plan_session *ps, bool synced)
-{
-    return ps->programmed && synced && ps->state == PLAN_ACTIVE;
-}
-
-/* Finds this chassis's row for the session with 'uuid' among 'rows'. */
-static const struct tmrec_session_status *
-status_find(const struct tmrec_session_status **rows, size_t n,
-            const struct uuid *uuid)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (rows[i] && rows[i]->session
-            && uuid_equals(&rows[i]->session->header_.uuid, uuid)) {
-            return rows[i];
-        }
-    }
-    return NULL;
-}
-
-/* Brings this chassis's Session_Status rows in line with 'plan'. */
+/* Brings this chassis's rows in line.  See session-status.h. */
 void
-session_status_run(struct ovsdb_idl *tm_idl, struct ovsdb_idl_txn *txn,
-                   const char *chassis_name, const struct mirror_plan *plan,
-                   const struct ofctrl *ofctrl,
-                   struct session_counters *counters, bool synced,
-                   bool refresh_stats)
+session_status_run(const struct session_status_ctx *ctx)
 {
-    if (!txn || !chassis_name) {
-        /* No transaction (the database is away): keep counting, so that a
-         * flow restart meanwhile is not missed. */
-        for (size_t i = 0; i < plan->n_sessions; i++) {
-            const struct plan_session *ps = &plan->sessions[i];
-            status_update_stats(NULL, ps, ofctrl, counters,
-                                status_counts(ps, synced), false);
-        }
-        return;
-    }
+    struct hmap rows = HMAP_INITIALIZER(&rows);
+    status_collect(ctx, &rows);
 
-    /* This chassis's existing rows; duplicates and orphans are deleted. */
-    const struct tmrec_session_status **rows = NULL;
-    size_t n = 0, allocated = 0;
-    const struct tmrec_session_status *row;
-    TMREC_SESSION_STATUS_FOR_EACH (row, tm_idl) {
-        if (strcmp(row->chassis_name, chassis_name)) {
+    const struct plan_session *ps;
+    HMAP_FOR_EACH (ps, hmap_node, &ctx->plan->sessions) {
+        if (ps->sp.role == PLAN_ROLE_NONE) {
             continue;
         }
-        if (!row->session || !mirror_plan_find(plan,
-                                               &row->session->header_.uuid)
-            || status_find(rows, n, &row->session->header_.uuid)) {
-            tmrec_session_status_delete(row);
-            continue;
-        }
-        if (n >= allocated) {
-            rows = x2nrealloc(rows, &allocated, sizeof *rows);
-        }
-        rows[n++] = row;
-    }
-
-    for (size_t i = 0; i < plan->n_sessions; i++) {
-        const struct plan_session *ps = &plan->sessions[i];
-        row = status_find(rows, n, &ps->uuid);
-        bool write_stats = refresh_stats;
-        if (!row) {
-            status_update_stats(NULL, ps, ofctrl, counters,
-                                status_counts(ps, synced), false);
-            row = tmrec_session_status_insert(txn);
-            tmrec_session_status_set_session(row, ps->row);
-            tmrec_session_status_set_chassis_name(row, chassis_name);
-            write_stats = true;
-        }
-        if (ps->programmed && !synced) {
-            status_set_state(row, "pending",
-                             "waiting for ovs-vswitchd to confirm the flows");
+        struct status_verdict v;
+        session_status_judge(ps, ctx->ofctrl, ctx->paths, ctx->bridge, &v);
+        const struct tmrec_session_status *row = status_find(&rows,
+                                                             &ps->sp.uuid);
+        if (!ctx->txn) {
+            status_update_stats(ctx, row, ps, v.counting, false);
         } else {
-            status_set_state(row, plan_state_to_string(ps->state),
-                             ps->message);
+            bool write_stats = ctx->refresh_stats;
+            if (!row && ctx->may_delete) {
+                /* Only once the monitored rows are complete: before, this
+                 * chassis's row may exist but not be loaded yet. */
+                const struct tmrec_session *srow
+                    = tmrec_session_get_for_uuid(ctx->tm_idl, &ps->sp.uuid);
+                if (srow && !tmrec_session_is_deleted(srow)) {
+                    status_update_stats(ctx, NULL, ps, v.counting, false);
+                    row = tmrec_session_status_insert(ctx->txn);
+                    tmrec_session_status_set_session(row, srow);
+                    tmrec_session_status_set_chassis_name(row,
+                                                          ctx->chassis_name);
+                    write_stats = true;
+                }
+            }
+            if (row) {
+                status_set_state(row, v.state, v.message);
+                status_update_stats(ctx, row, ps, v.counting, write_stats);
+            }
         }
-        status_update_stats(row, ps, ofctrl, counters,
-                            status_counts(ps, synced), write_stats);
+        free(v.message);
     }
-    session_counters_sweep(counters);
-    free(rows);
+    session_counters_sweep(ctx->counters);
+
+    struct status_row *r;
+    HMAP_FOR_EACH_POP (r, hmap_node, &rows) {
+        free(r);
+    }
+    hmap_destroy(&rows);
 }

@@ -7,28 +7,57 @@
 #ifndef TMIRROR_SESSION_STATUS_H
 #define TMIRROR_SESSION_STATUS_H 1
 
-/* This chassis's Session_Status rows: one per session, with its state, a
- * message saying why it is not active, and packet and byte counters from
- * the mirror bridge's flows.  Only rows whose chassis_name is this
- * chassis's are ever written or deleted. */
+/* This chassis's Session_Status rows: one per session that concerns this
+ * chassis (its source, or its appliance, is here), with its state, a
+ * message saying why it is not active, and packet and byte counters.  Only
+ * rows whose chassis_name is this chassis's are ever written or deleted,
+ * and a session that does not concern this chassis has no row from it.
+ *
+ * A session's state here combines the plan (mirror-plan.h), whether the
+ * switch holds its flows (ofctrl) and whether its delivery paths carry
+ * copies out (path-verify.h): active only when all three say so. */
 
 #include <stdbool.h>
+#include "openvswitch/types.h"
 
-struct ovsdb_idl;
-struct ovsdb_idl_txn;
+struct ds;
 struct mirror_plan;
 struct ofctrl;
+struct ovsdb_idl;
+struct ovsdb_idl_txn;
+struct path_verify;
+struct plan_session;
 struct session_counters;
 
-/* Brings this chassis's rows in line with 'plan'.  'synced' says whether the
- * switch has confirmed the flows of the current plan; when it has not,
- * programmed sessions are reported "pending".  The flows' counters from
- * 'ofctrl' are folded into the running totals in 'counters' on every call,
- * and written into the rows when 'refresh_stats' (or for a new row). */
-void session_status_run(struct ovsdb_idl *tm_idl, struct ovsdb_idl_txn *,
-                        const char *chassis_name,
-                        const struct mirror_plan *, const struct ofctrl *,
-                        struct session_counters *counters,
-                        bool synced, bool refresh_stats);
+/* The state and message of 'ps' as this chassis reports them. */
+struct status_verdict {
+    const char *state;          /* "active", "pending", "error". */
+    char *message;              /* Owned. */
+    bool counting;              /* Its flows' counters are copies that
+                                 * leave. */
+};
+void session_status_judge(const struct plan_session *ps,
+                          const struct ofctrl *, const struct path_verify *,
+                          const char *bridge, struct status_verdict *);
+
+struct session_status_ctx {
+    struct ovsdb_idl *tm_idl;
+    struct ovsdb_idl_txn *txn;  /* NULL: the database is away. */
+    const char *chassis_name;
+    const char *bridge;
+    const struct mirror_plan *plan;
+    const struct ofctrl *ofctrl;
+    const struct path_verify *paths;
+    struct session_counters *counters;
+    bool may_delete;            /* The monitored rows are complete, so that
+                                 * a row without a session here is stale. */
+    bool refresh_stats;         /* Write new counters now. */
+};
+
+/* Brings this chassis's rows in line. */
+void session_status_run(const struct session_status_ctx *);
+
+/* Registers the columns this module reads and writes. */
+void session_status_register(struct ovsdb_idl *);
 
 #endif /* session-status.h */

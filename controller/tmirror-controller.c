@@ -4,12 +4,15 @@
  * Licensed under the Apache License, Version 2.0 (the "License").
  */
 
-/* tmirror-controller: one per hypervisor.  Watches the Traffic_Mirror
- * database (the operator's intent) and the local Open_vSwitch database, and
- * keeps the mirroring that the intent asks for in place on this chassis:
- * Mirror rows and ports (vswitch-sync), the mirror bridge's flow table
- * (pipeline + ofctrl), and this chassis's rows in the Traffic_Mirror
- * database (chassis, session-status). */
+/* tmirror-controller: one per hypervisor.  Watches the part of the
+ * Traffic_Mirror database that concerns this chassis (intent-monitor) and
+ * the local Open_vSwitch database, and keeps the mirroring that the intent
+ * asks for in place: Mirror rows and ports (vswitch-sync, through the plan),
+ * the mirror bridge's flow table (session-flows + ofctrl), and this
+ * chassis's rows in the Traffic_Mirror database (chassis, session-status).
+ *
+ * Everything between the databases and the flows is the incremental engine
+ * of mirror-engine.h: a pass in which nothing changed does no work. */
 
 #include <config.h>
 
@@ -21,10 +24,13 @@
 
 #include "command-line.h"
 #include "controller/chassis.h"
-#include "controller/flow-table.h"
-#include "controller/mirror-plan.h"
+#include "controller/controller-commands.h"
+#include "controller/controller.h"
+#include "controller/intent-monitor.h"
+#include "controller/mirror-engine.h"
 #include "controller/ofctrl.h"
 #include "controller/path-verify.h"
+#include "controller/revalidate.h"
 #include "controller/session-counters.h"
 #include "controller/session-status.h"
 #include "controller/vswitch-sync.h"
@@ -36,7 +42,6 @@
 #include "memory.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
-#include "openvswitch/vconn.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
 #include "simap.h"
@@ -53,64 +58,18 @@
 VLOG_DEFINE_THIS_MODULE(main);
 
 COVERAGE_DEFINE(controller_run);
+COVERAGE_DEFINE(controller_status_run);
 
-#define STATS_INTERVAL_MS 2000
 #define DEFAULT_BRIDGE "br-mirror"
 #define DEFAULT_VERIFY_INTERVAL 10000
 #define DEFAULT_AUDIT_INTERVAL 600000
 #define DEFAULT_STATS_INTERVAL 2000
-
-/* Settings read from the local Open_vSwitch row's external_ids. */
-struct controller_config {
-    char *system_id;
-    char *remote;               /* tmirror-remote. */
-    char *encap_ip;             /* tmirror-encap-ip, "" if unset. */
-    char *bridge;               /* tmirror-bridge. */
-    char *availability_zone;    /* tmirror-availability-zone. */
-    bool tunnel_local_ip;       /* tmirror-tunnel-local-ip (default true):
-                                 * pin the tunnel ports' local_ip to
-                                 * encap_ip. */
-    int verify_interval;        /* tmirror-verify-interval, in ms. */
-    int audit_interval;         /* tmirror-audit-interval, in ms. */
-    int stats_interval;         /* tmirror-stats-interval, in ms. */
-    char hostname[256];
-};
-
-/* Everything the daemon owns, handed to the unixctl callbacks. */
-struct controller {
-    struct ovsdb_idl_loop ovs_loop;
-    struct ovsdb_idl_loop tm_loop;
-    struct controller_config cfg;
-    struct ofctrl *ofctrl;
-    struct vswitchd_client *vswitchd;   /* ovs-vswitchd's unixctl server. */
-    struct path_verify *paths;          /* Do copies leave? */
-    struct session_counters counters;   /* Running totals per session. */
-
-    struct mirror_plan plan;    /* Last iteration's. */
-    struct vs_result vs;        /* Last iteration's. */
-    bool have_plan;
-    struct tm_flow_table desired;
-    struct tm_flow_table put;   /* What was last handed to ofctrl. */
-    int64_t put_cfg;
-    int64_t tm_cfg;             /* TM_Global.cfg of the current plan. */
-    bool ovs_done;              /* Open_vSwitch side applied. */
-
-    long long int next_stats;
-    bool exiting;
-    bool cleanup;
-    struct unixctl_conn *exit_conn;
-};
 
 static char *ovs_remote;
 static char *unixctl_path;
 
 static void parse_options(int argc, char *argv[]);
 OVS_NO_RETURN static void usage(void);
-
-static unixctl_cb_func tmirror_show_cmd;
-static unixctl_cb_func session_list_cmd;
-static unixctl_cb_func recompute_cmd;
-static unixctl_cb_func exit_cmd;
 
 /* Replaces '*dst' by a copy of 'src' and returns true if they differ. */
 static bool
@@ -124,53 +83,78 @@ replace_string(char **dst, const char *src)
     return true;
 }
 
-/* Reads this chassis's settings from the Open_vSwitch row and points the
- * Traffic_Mirror IDL at tmirror-remote when that changes. */
+/* Returns integer 'key' of 'ids' (NULL: none), or 'def'. */
+static int
+config_int(const struct smap *ids, const char *key, int def)
+{
+    return ids ? smap_get_int(ids, key, def) : def;
+}
+
+/* Applies the intervals of the configuration to the modules they tune. */
+static void
+controller_read_intervals(struct controller *c, const struct smap *ids)
+{
+    int verify = config_int(ids, "tmirror-verify-interval",
+                            DEFAULT_VERIFY_INTERVAL);
+    int audit = config_int(ids, "tmirror-audit-interval",
+                           DEFAULT_AUDIT_INTERVAL);
+    int stats = config_int(ids, "tmirror-stats-interval",
+                           DEFAULT_STATS_INTERVAL);
+    if (verify != c->cfg.verify_interval) {
+        c->cfg.verify_interval = verify;
+        path_verify_set_interval(c->paths, verify);
+    }
+    if (audit != c->cfg.audit_interval) {
+        c->cfg.audit_interval = audit;
+        ofctrl_set_audit_interval(c->ofctrl, audit);
+    }
+    if (stats != c->cfg.stats_interval) {
+        c->cfg.stats_interval = stats;
+        ofctrl_set_stats_interval(c->ofctrl, stats);
+    }
+}
+
+/* Reads this chassis's settings from the Open_vSwitch row, points the
+ * Traffic_Mirror IDL at tmirror-remote when that changes, and tells the
+ * engine when something it depends on changed. */
 static void
 controller_read_config(struct controller *c)
 {
     const struct ovsrec_open_vswitch *ovs
         = ovsrec_open_vswitch_first(c->ovs_loop.idl);
     const struct smap *ids = ovs ? &ovs->external_ids : NULL;
-    const char *sysid = ids ? smap_get_def(ids, "system-id", "") : "";
     const char *remote = ids ? smap_get_def(ids, "tmirror-remote", "") : "";
+    bool changed = false;
 
-    replace_string(&c->cfg.system_id, sysid);
-    replace_string(&c->cfg.encap_ip,
-                   ids ? smap_get_def(ids, "tmirror-encap-ip", "") : "");
-    replace_string(&c->cfg.bridge,
-                   ids ? smap_get_def(ids, "tmirror-bridge", DEFAULT_BRIDGE)
-                   : DEFAULT_BRIDGE);
-    replace_string(&c->cfg.availability_zone,
-                   (ids ? smap_get_def(ids, "tmirror-availability-zone", "")
-                    : ""));
-    c->cfg.tunnel_local_ip = !ids || smap_get_bool(ids,
-                                                   "tmirror-tunnel-local-ip",
-                                                   true);
-    int interval = (ids ? smap_get_int(ids, "tmirror-verify-interval",
-                                       DEFAULT_VERIFY_INTERVAL)
-                    : DEFAULT_VERIFY_INTERVAL);
-    if (interval != c->cfg.verify_interval) {
-        c->cfg.verify_interval = interval;
-        path_verify_set_interval(c->paths, interval);
-    }
-    interval = (ids ? smap_get_int(ids, "tmirror-audit-interval",
-                                   DEFAULT_AUDIT_INTERVAL)
-                : DEFAULT_AUDIT_INTERVAL);
-    if (interval != c->cfg.audit_interval) {
-        c->cfg.audit_interval = interval;
-        ofctrl_set_audit_interval(c->ofctrl, interval);
-    }
-    interval = (ids ? smap_get_int(ids, "tmirror-stats-interval",
-                                   DEFAULT_STATS_INTERVAL)
-                : DEFAULT_STATS_INTERVAL);
-    if (interval != c->cfg.stats_interval) {
-        c->cfg.stats_interval = interval;
-        ofctrl_set_stats_interval(c->ofctrl, interval);
-    }
+    changed |= replace_string(&c->cfg.system_id,
+                              ids ? smap_get_def(ids, "system-id", "") : "");
+    changed |= replace_string(&c->cfg.encap_ip,
+                              (ids ? smap_get_def(ids, "tmirror-encap-ip", "")
+                               : ""));
+    changed |= replace_string(&c->cfg.bridge,
+                              (ids ? smap_get_def(ids, "tmirror-bridge",
+                                                  DEFAULT_BRIDGE)
+                               : DEFAULT_BRIDGE));
+    changed |= replace_string(&c->cfg.availability_zone,
+                              (ids ? smap_get_def(ids,
+                                                  "tmirror-availability-zone",
+                                                  "")
+                               : ""));
+    bool local_ip = !ids || smap_get_bool(ids, "tmirror-tunnel-local-ip",
+                                          true);
+    bool monitor_all = ids && smap_get_bool(ids, "tmirror-monitor-all",
+                                            false);
+    changed |= local_ip != c->cfg.tunnel_local_ip;
+    c->cfg.tunnel_local_ip = local_ip;
+    c->cfg.monitor_all = monitor_all;
+    controller_read_intervals(c, ids);
+
     if (replace_string(&c->cfg.remote, remote) && remote[0]) {
         VLOG_INFO("Traffic_Mirror database: %s", remote);
         ovsdb_idl_set_remote(c->tm_loop.idl, remote, true);
+    }
+    if (changed) {
+        c->engine.ctx.config_changed = true;
     }
 }
 
@@ -186,104 +170,135 @@ controller_is_ready(const struct controller *c)
             && ovsdb_idl_has_ever_connected(c->tm_loop.idl));
 }
 
-/* Tells whether ovs-vswitchd has applied every change written to the
- * Open_vSwitch database so far. */
-static bool
-ovs_changes_applied(const struct controller *c, bool changed)
-{
-    const struct ovsrec_open_vswitch *ovs
-        = ovsrec_open_vswitch_first(c->ovs_loop.idl);
-    return (!changed && !c->ovs_loop.committing_txn && ovs
-            && ovs->cur_cfg >= ovs->next_cfg);
-}
-
 /* Returns the local_ip of the tunnel ports, or NULL. */
-static const char *
+const char *
 controller_local_ip(const struct controller *c)
 {
     return (c->cfg.encap_ip[0] && c->cfg.tunnel_local_ip
             ? c->cfg.encap_ip : NULL);
 }
 
-/* Runs vswitch-sync for the current plan and notes whether ovs-vswitchd
- * has applied everything it wrote. */
+/* Points the engine's context at this pass's transaction and settings. */
 static void
-controller_sync_vswitch(struct controller *c, struct ovsdb_idl_txn *ovs_txn)
+controller_prepare_engine(struct controller *c, struct ovsdb_idl_txn *ovs_txn)
 {
-    const struct vs_config vs_cfg = {
+    struct mirror_engine_ctx *ctx = &c->engine.ctx;
+    ctx->ovs_txn = ovs_txn;
+    ctx->txn_seq++;
+    ctx->vs_cfg = (struct vs_config) {
         .bridge = c->cfg.bridge,
         .encap_ip = controller_local_ip(c),
-        .cleanup = c->cleanup,
+        .cleanup = false,
     };
-    vs_result_destroy(&c->vs);
-    memset(&c->vs, 0, sizeof c->vs);
-    vswitch_sync_run(c->ovs_loop.idl, ovs_txn, &vs_cfg,
-                     c->plan.captures, c->plan.n_captures,
-                     c->plan.tunnels, c->plan.n_tunnels, &c->vs);
-    c->ovs_done = ovs_changes_applied(c, c->vs.changed || c->vs.deferred);
-    if (c->vs.changed) {
+    ctx->chassis_name = c->cfg.system_id;
+    ctx->availability_zone = c->cfg.availability_zone;
+    if (ovs_txn && mirror_engine_plan(&c->engine)->vs_pending_write) {
+        ctx->force_ovs = true;      /* Write what could not be written. */
+    }
+}
+
+/* Hands the owners whose flows changed in this run to ofctrl. */
+static void
+controller_push_flows(struct controller *c)
+{
+    struct session_flows *sf = mirror_engine_flows(&c->engine);
+    for (size_t i = 0; i < sf->n_changed; i++) {
+        struct tm_owned *o = tm_desired_find(&sf->desired, &sf->changed[i]);
+        if (o) {
+            ofctrl_set_owned(c->ofctrl, o);
+        } else {
+            ofctrl_remove_owner(c->ofctrl, &sf->changed[i]);
+        }
+    }
+}
+
+/* Follows the Open_vSwitch side: whether ovs-vswitchd has applied what
+ * vswitch-sync wrote, and what that means for verification and
+ * revalidation. */
+static void
+controller_follow_vswitch(struct controller *c)
+{
+    const struct mirror_plan *plan = mirror_engine_plan(&c->engine);
+    const struct ovsrec_open_vswitch *ovs
+        = ovsrec_open_vswitch_first(c->ovs_loop.idl);
+
+    if (plan->vs.changed) {
+        c->vs_wrote = true;
         path_verify_invalidate(c->paths);
+    }
+    c->ovs_done = (!plan->vs.changed && !plan->vs.deferred
+                   && !plan->vs_pending_write
+                   && !c->ovs_loop.committing_txn && ovs
+                   && ovs->cur_cfg >= ovs->next_cfg);
+    if (c->ovs_done && c->vs_wrote) {
+        /* ovs-vswitchd applied new Mirror rows or ports: make it
+         * revalidate the datapath flows that cached the old ones. */
+        c->vs_wrote = false;
+        ofctrl_request_nudge(c->ofctrl);
+        c->nudge_wanted = ofctrl_get_nudge_seqno(c->ofctrl) + 1;
     }
     path_verify_set_ready(c->paths, c->ovs_done);
 }
 
-/* Hands the desired flow table to ofctrl when it, or the configuration
- * number it implements, changed.  The number is only claimed when nothing
- * is still waiting for ovs-vswitchd. */
+/* Requests a revalidation wait whenever the switch's table changed. */
 static void
-controller_put_flows(struct controller *c)
+controller_follow_ofctrl(struct controller *c)
 {
-    int64_t cfg = (c->ovs_done && !c->plan.pending) ? c->tm_cfg : -1;
-
-    ofctrl_set_bridge(c->ofctrl, c->vs.bridge_ready ? c->cfg.bridge : NULL);
-    if (cfg != c->put_cfg || !tm_flow_table_equal(&c->desired, &c->put)) {
-        ofctrl_put(c->ofctrl, &c->desired, cfg);
-        tm_flow_table_swap(&c->put, &c->desired);
-        c->put_cfg = cfg;
+    uint64_t seqno = ofctrl_get_change_seqno(c->ofctrl);
+    if (seqno != c->ofctrl_seqno) {
+        c->ofctrl_seqno = seqno;
+        revalidate_request(c->reval);
     }
-    tm_flow_table_clear(&c->desired);
 }
 
-/* Returns the TM_Global.cfg that this chassis has in its datapath, or -1 if
- * it has nothing new to report. */
+/* Returns the TM_Global.cfg that this chassis may claim as in its datapath
+ * once ofctrl confirms the flows, or -1 if something else is not there
+ * yet. */
+static int64_t
+controller_claimable_cfg(const struct controller *c)
+{
+    bool nudged = ofctrl_get_nudge_seqno(c->ofctrl) >= c->nudge_wanted;
+    return (c->ovs_done && nudged && c->monitor_settled
+            ? c->tm_cfg : -1);
+}
+
+/* Returns the TM_Global.cfg that this chassis has in its datapath, or -1
+ * if it has nothing new to report. */
 static int64_t
 controller_installed_cfg(const struct controller *c)
 {
-    if (!c->vs.bridge_ready && !hmap_count(&c->put.flows)
-        && c->ovs_done && !c->plan.pending) {
-        return c->tm_cfg;       /* Nothing to program anywhere. */
-    }
     int64_t cfg = ofctrl_get_installed_cfg(c->ofctrl);
-    return (ofctrl_is_synced(c->ofctrl) && path_verify_is_settled(c->paths)
-            ? cfg : -1);
+    return (cfg >= 0 && cfg == c->tm_cfg
+            && path_verify_is_settled(c->paths)
+            && revalidate_is_done(c->reval) ? cfg : -1);
 }
 
 /* Collects the ports that this chassis hosts and that the intent names:
- * local sources of sessions, and the appliance port of every port Target
- * that is on this chassis's mirror bridge (whichever chassis its sessions'
- * sources are on, so that those chassis can find it). */
+ * the sources of its sessions and the appliances of the port targets it
+ * monitors whose NIC is on its mirror bridge. */
 static void
 controller_local_ports(const struct controller *c, struct sset *ports)
 {
-    for (size_t i = 0; i < c->plan.n_sessions; i++) {
-        const struct plan_session *ps = &c->plan.sessions[i];
-        if (ps->local) {
-            sset_add(ports, ps->row->source);
+    const struct mirror_plan *plan = mirror_engine_plan(&c->engine);
+    const struct ovs_index *idx = mirror_engine_ovs_index(&c->engine);
+    const struct plan_session *ps;
+    HMAP_FOR_EACH (ps, hmap_node, &plan->sessions) {
+        if (ps->sp.role == PLAN_ROLE_SOURCE) {
+            sset_add(ports, ps->sp.source);
         }
     }
     const struct tmrec_target *t;
     TMREC_TARGET_FOR_EACH (t, c->tm_loop.idl) {
-        if (!strcmp(t->type, "port") && t->port && t->port[0]
-            && vswitch_sync_find_appliance(c->ovs_loop.idl, c->cfg.bridge,
-                                           t->port) != OFPP_NONE) {
+        if (t->port && ovs_index_find_appliance(idx, t->port) != OFPP_NONE) {
             sset_add(ports, t->port);
         }
     }
 }
 
-/* Writes this chassis's rows in the Traffic_Mirror database. */
+/* Writes this chassis's Chassis and Binding rows. */
 static void
-controller_report(struct controller *c, struct ovsdb_idl_txn *tm_txn)
+controller_report_chassis(struct controller *c, struct ovsdb_idl_txn *tm_txn,
+                          bool plan_changed)
 {
     const struct chassis_config ch_cfg = {
         .name = c->cfg.system_id,
@@ -291,52 +306,96 @@ controller_report(struct controller *c, struct ovsdb_idl_txn *tm_txn)
         .encap_ip = c->cfg.encap_ip,
         .availability_zone = c->cfg.availability_zone,
     };
-    int64_t installed = controller_installed_cfg(c);
-    chassis_run(c->tm_loop.idl, tm_txn, &ch_cfg, installed);
-
-    struct sset ports = SSET_INITIALIZER(&ports);
-    controller_local_ports(c, &ports);
-    binding_run(c->tm_loop.idl, tm_txn, c->cfg.system_id, &ports);
-    sset_destroy(&ports);
-
-    bool refresh = time_msec() >= c->next_stats;
-    if (refresh) {
-        c->next_stats = time_msec() + STATS_INTERVAL_MS;
+    chassis_run(c->tm_loop.idl, tm_txn, &ch_cfg, controller_installed_cfg(c));
+    if (plan_changed || c->bindings_dirty) {
+        struct sset ports = SSET_INITIALIZER(&ports);
+        controller_local_ports(c, &ports);
+        c->bindings_dirty = !tm_txn;
+        binding_run(c->tm_loop.idl, tm_txn, c->cfg.system_id, &ports);
+        sset_destroy(&ports);
     }
-    bool synced = (ofctrl_is_synced(c->ofctrl)
-                   && ofctrl_get_installed_cfg(c->ofctrl) == c->put_cfg
-                   && c->ovs_done && !c->plan.pending);
-    session_status_run(c->tm_loop.idl, tm_txn, c->cfg.system_id, &c->plan,
-                       c->ofctrl, &c->counters, synced, refresh);
 }
 
-/* One reconciliation pass over both databases. */
+/* Writes the Session_Status rows when something they show may have
+ * changed. */
+static void
+controller_report_status(struct controller *c, struct ovsdb_idl_txn *tm_txn,
+                         bool plan_changed)
+{
+    uint64_t seqnos[3] = {
+        ofctrl_get_change_seqno(c->ofctrl),
+        path_verify_get_seqno(c->paths),
+        ofctrl_get_stats_seqno(c->ofctrl),
+    };
+    bool refresh = seqnos[2] != c->status_seqnos[2];
+    if (!plan_changed && !c->status_dirty
+        && !memcmp(seqnos, c->status_seqnos, sizeof seqnos)) {
+        return;
+    }
+    COVERAGE_INC(controller_status_run);
+    memcpy(c->status_seqnos, seqnos, sizeof seqnos);
+    c->status_dirty = !tm_txn;
+
+    const struct session_status_ctx ctx = {
+        .tm_idl = c->tm_loop.idl,
+        .txn = tm_txn,
+        .chassis_name = c->cfg.system_id,
+        .bridge = c->cfg.bridge,
+        .plan = mirror_engine_plan(&c->engine),
+        .ofctrl = c->ofctrl,
+        .paths = c->paths,
+        .counters = &c->counters,
+        .may_delete = c->monitor_settled,
+        .refresh_stats = refresh,
+    };
+    session_status_run(&ctx);
+}
+
+/* One pass of the engine and of what follows from it. */
 static void
 controller_reconcile(struct controller *c, struct ovsdb_idl_txn *ovs_txn,
                      struct ovsdb_idl_txn *tm_txn)
 {
     COVERAGE_INC(controller_run);
-
     const struct tmrec_tm_global *global
         = tmrec_tm_global_first(c->tm_loop.idl);
     c->tm_cfg = global ? global->cfg : 0;
 
-    mirror_plan_destroy(&c->plan);
-    const struct plan_context plan_ctx = {
-        .ovs_idl = c->ovs_loop.idl,
-        .bridge = c->cfg.bridge,
-        .chassis_name = c->cfg.system_id,
-        .availability_zone = c->cfg.availability_zone,
-    };
-    mirror_plan_build(c->tm_loop.idl, &plan_ctx, &c->plan);
-    c->have_plan = true;
-    controller_sync_vswitch(c, ovs_txn);
-    mirror_plan_resolve(&c->plan, c->ovs_loop.idl, c->cfg.bridge, &c->vs,
-                        &c->desired);
-    mirror_plan_verify_paths(&c->plan, c->paths, c->cfg.bridge,
-                             controller_local_ip(c));
-    controller_put_flows(c);
-    controller_report(c, tm_txn);
+    controller_prepare_engine(c, ovs_txn);
+    mirror_engine_run(&c->engine);
+    bool plan_changed = mirror_engine_plan_changed(&c->engine);
+
+    controller_push_flows(c);
+    controller_follow_vswitch(c);
+    if (plan_changed) {
+        mirror_plan_want_paths(mirror_engine_plan(&c->engine), c->paths,
+                               c->cfg.bridge, controller_local_ip(c));
+    }
+    if (plan_changed || mirror_engine_tm_changed(&c->engine)
+        || mirror_engine_ovs_changed(&c->engine)
+        || c->cfg.monitor_all != c->monitor_all_sent) {
+        c->monitor_all_sent = c->cfg.monitor_all;
+        intent_monitor_update(c->monitor,
+                              mirror_engine_ovs_index(&c->engine),
+                              c->cfg.system_id, c->cfg.monitor_all);
+    }
+    bool was_settled = c->monitor_settled;
+    c->monitor_settled = intent_monitor_is_settled(c->monitor);
+    if (c->monitor_settled && !was_settled) {
+        /* Now rows without a session here are known to be stale. */
+        c->status_dirty = true;
+    }
+
+    ofctrl_set_bridge(c->ofctrl, (mirror_engine_plan(&c->engine)
+                                  ->vs.bridge_ready ? c->cfg.bridge : NULL));
+    ofctrl_set_cfg(c->ofctrl, controller_claimable_cfg(c));
+    /* Someone else may have changed this chassis's own rows. */
+    bool own_rows = mirror_engine_tm_changed(&c->engine)
+        || ovsdb_idl_track_get_first(c->tm_loop.idl,
+                                     &tmrec_table_session_status);
+    controller_report_chassis(c, tm_txn, plan_changed || own_rows);
+    controller_report_status(c, tm_txn, plan_changed || own_rows);
+    mirror_engine_clear_tracked(&c->engine);
 }
 
 /* Removes everything this chassis owns ("exit --cleanup"): flows and
@@ -350,30 +409,38 @@ controller_cleanup(struct controller *c)
 
     long long int deadline = time_msec() + 10000;
     bool tm_done = !c->cfg.system_id[0] || !c->cfg.remote[0];
+    bool ovs_done = false;
     for (;;) {
         struct ovsdb_idl_txn *ovs_txn = ovsdb_idl_loop_run(&c->ovs_loop);
         struct ovsdb_idl_txn *tm_txn = ovsdb_idl_loop_run(&c->tm_loop);
-        mirror_plan_destroy(&c->plan);
-        memset(&c->plan, 0, sizeof c->plan);
-        controller_sync_vswitch(c, ovs_txn);
+        const struct vs_config vs_cfg = {
+            .bridge = c->cfg.bridge,
+            .encap_ip = controller_local_ip(c),
+            .cleanup = true,
+        };
+        struct vs_result vs;
+        vswitch_sync_run(c->ovs_loop.idl, ovs_txn, &vs_cfg, NULL, 0, NULL, 0,
+                         &vs);
+        ovs_done = ovs_txn && !vs.changed && !c->ovs_loop.committing_txn;
+        vs_result_destroy(&vs);
         if (tm_txn && !tm_done) {
             chassis_cleanup(c->tm_loop.idl, tm_txn, c->cfg.system_id);
         }
         int tm_status = ovsdb_idl_loop_commit_and_wait(&c->tm_loop);
         ovsdb_idl_loop_commit_and_wait(&c->ovs_loop);
         tm_done |= tm_status == 1;
-        if ((c->ovs_done && tm_done) || time_msec() > deadline) {
+        if ((ovs_done && tm_done) || time_msec() > deadline) {
             break;
         }
         poll_timer_wait_until(deadline);
         poll_block();
     }
-    if (!c->ovs_done || !tm_done) {
+    if (!ovs_done || !tm_done) {
         VLOG_WARN("cleanup incomplete after 10 s");
     }
 }
 
-/* Creates the IDLs and the OpenFlow manager. */
+/* Creates the IDLs, the engine and the modules around it. */
 static void
 controller_init(struct controller *c)
 {
@@ -383,50 +450,53 @@ controller_init(struct controller *c)
                                                  false, true);
     ovsdb_idl_add_table(ovs_idl, &ovsrec_table_open_vswitch);
     ovsdb_idl_add_column(ovs_idl, &ovsrec_open_vswitch_col_external_ids);
-    ovsdb_idl_add_column(ovs_idl, &ovsrec_open_vswitch_col_cur_cfg);
-    ovsdb_idl_add_column(ovs_idl, &ovsrec_open_vswitch_col_next_cfg);
     vswitch_sync_register(ovs_idl);
+    ovsdb_idl_track_add_all(ovs_idl);
     c->ovs_loop = (struct ovsdb_idl_loop) OVSDB_IDL_LOOP_INITIALIZER(ovs_idl);
 
     /* The Traffic_Mirror remote comes from the Open_vSwitch row; a read-
-     * mostly client may use any cluster member. */
+     * mostly client may use any cluster member.  Only what concerns this
+     * chassis is monitored (intent-monitor). */
     struct ovsdb_idl *tm_idl = ovsdb_idl_create(NULL, &tmrec_idl_class,
-                                                true, true);
+                                                false, true);
     ovsdb_idl_set_leader_only(tm_idl, false);
+    intent_monitor_register(tm_idl);
+    session_status_register(tm_idl);
+    ovsdb_idl_track_add_all(tm_idl);
     c->tm_loop = (struct ovsdb_idl_loop) OVSDB_IDL_LOOP_INITIALIZER(tm_idl);
+    c->monitor = intent_monitor_create(tm_idl);
 
     c->cfg.system_id = xstrdup("");
     c->cfg.remote = xstrdup("");
     c->cfg.encap_ip = xstrdup("");
     c->cfg.bridge = xstrdup(DEFAULT_BRIDGE);
     c->cfg.availability_zone = xstrdup("");
+    c->cfg.tunnel_local_ip = true;
     if (gethostname(c->cfg.hostname, sizeof c->cfg.hostname - 1)) {
         ovs_strlcpy(c->cfg.hostname, "", sizeof c->cfg.hostname);
     }
 
+    mirror_engine_init(&c->engine, tm_idl, ovs_idl);
     c->ofctrl = ofctrl_create();
     c->vswitchd = vswitchd_client_create(NULL);
     c->paths = path_verify_create(c->vswitchd);
-    c->cfg.verify_interval = DEFAULT_VERIFY_INTERVAL;
-    path_verify_set_interval(c->paths, DEFAULT_VERIFY_INTERVAL);
+    c->reval = revalidate_create(c->vswitchd);
     session_counters_init(&c->counters);
-    tm_flow_table_init(&c->desired);
-    tm_flow_table_init(&c->put);
-    c->put_cfg = -2;
+    controller_read_intervals(c, NULL);
+    c->status_dirty = true;
 }
 
 /* Frees what controller_init() and the main loop allocated. */
 static void
 controller_destroy(struct controller *c)
 {
-    mirror_plan_destroy(&c->plan);
-    vs_result_destroy(&c->vs);
-    tm_flow_table_destroy(&c->desired);
-    tm_flow_table_destroy(&c->put);
+    mirror_engine_destroy(&c->engine);
     ofctrl_destroy(c->ofctrl);
+    revalidate_destroy(c->reval);
     path_verify_destroy(c->paths);
     vswitchd_client_destroy(c->vswitchd);
     session_counters_destroy(&c->counters);
+    intent_monitor_destroy(c->monitor);
     ovsdb_idl_loop_destroy(&c->ovs_loop);
     ovsdb_idl_loop_destroy(&c->tm_loop);
     free(c->cfg.system_id);
@@ -436,34 +506,30 @@ controller_destroy(struct controller *c)
     free(c->cfg.availability_zone);
 }
 
-/* Runs the OpenFlow connection.  When that confirms flows (a barrier
- * reply), this pass has already reported its state, so another pass is
- * made at once to advance Chassis.cfg and the sessions' states without
- * waiting for the next timer. */
+/* Runs the modules that talk to ovs-vswitchd.  When one of them learns
+ * something that changes what this chassis reports (a barrier reply, a
+ * verdict, a revalidation), another pass is made at once. */
 static void
-controller_run_ofctrl(struct controller *c)
+controller_run_switch(struct controller *c)
 {
     int64_t installed = ofctrl_get_installed_cfg(c->ofctrl);
-    bool synced = ofctrl_is_synced(c->ofctrl);
+    uint64_t change = ofctrl_get_change_seqno(c->ofctrl);
+    uint64_t stats = ofctrl_get_stats_seqno(c->ofctrl);
+    uint64_t verdicts = path_verify_get_seqno(c->paths);
+    bool settled = path_verify_is_settled(c->paths);
+    bool revalidated = revalidate_is_done(c->reval);
 
     ofctrl_run(c->ofctrl);
-    if (installed != ofctrl_get_installed_cfg(c->ofctrl)
-        || synced != ofctrl_is_synced(c->ofctrl)) {
-        poll_immediate_wake();
-    }
-}
-
-/* Runs the verification of delivery paths.  A changed verdict changes
- * sessions' states (and may let Chassis.cfg advance), so it makes another
- * pass at once. */
-static void
-controller_run_paths(struct controller *c)
-{
-    uint64_t seqno = path_verify_get_seqno(c->paths);
-
     vswitchd_client_run(c->vswitchd);
     path_verify_run(c->paths);
-    if (seqno != path_verify_get_seqno(c->paths)) {
+    controller_follow_ofctrl(c);
+    revalidate_run(c->reval);
+    if (installed != ofctrl_get_installed_cfg(c->ofctrl)
+        || change != ofctrl_get_change_seqno(c->ofctrl)
+        || stats != ofctrl_get_stats_seqno(c->ofctrl)
+        || verdicts != path_verify_get_seqno(c->paths)
+        || settled != path_verify_is_settled(c->paths)
+        || revalidated != revalidate_is_done(c->reval)) {
         poll_immediate_wake();
     }
 }
@@ -479,14 +545,15 @@ controller_run(struct controller *c, struct unixctl_server *unixctl)
     if (controller_is_ready(c)) {
         controller_reconcile(c, ovs_txn, tm_txn);
     }
-    controller_run_ofctrl(c);
-    controller_run_paths(c);
+    controller_run_switch(c);
     unixctl_server_run(unixctl);
     memory_run();
     if (memory_should_report()) {
         struct simap usage = SIMAP_INITIALIZER(&usage);
-        simap_put(&usage, "flows", hmap_count(&c->put.flows));
-        simap_put(&usage, "sessions", c->plan.n_sessions);
+        simap_put(&usage, "flows",
+                  mirror_engine_flows(&c->engine)->desired.n_flows);
+        simap_put(&usage, "sessions",
+                  hmap_count(&mirror_engine_plan(&c->engine)->sessions));
         memory_report(&usage);
         simap_destroy(&usage);
     }
@@ -501,11 +568,9 @@ controller_wait(struct controller *c, struct unixctl_server *unixctl)
     ofctrl_wait(c->ofctrl);
     vswitchd_client_wait(c->vswitchd);
     path_verify_wait(c->paths);
+    revalidate_wait(c->reval);
     unixctl_server_wait(unixctl);
     memory_wait();
-    if (c->have_plan) {
-        poll_timer_wait_until(c->next_stats);
-    }
 }
 
 int
@@ -527,11 +592,7 @@ main(int argc, char *argv[])
         ovs_fatal(error, "could not create unixctl server");
     }
     controller_init(&c);
-    unixctl_command_register("tmirror/show", "", 0, 0, tmirror_show_cmd, &c);
-    unixctl_command_register("session/list", "", 0, 0, session_list_cmd,
-                             &c);
-    unixctl_command_register("recompute", "", 0, 0, recompute_cmd, &c);
-    unixctl_command_register("exit", "[--cleanup]", 0, 1, exit_cmd, &c);
+    controller_commands_register(&c);
     daemonize_complete();
 
     while (!c.exiting) {
@@ -558,6 +619,13 @@ main(int argc, char *argv[])
     free(ovs_remote);
     free(unixctl_path);
     return 0;
+}
+
+/* Returns the Open_vSwitch database remote, for tmirror/show. */
+const char *
+controller_ovs_remote(void)
+{
+    return ovs_remote;
 }
 
 /* Parses the command line into 'ovs_remote' and 'unixctl_path'. */
@@ -636,7 +704,10 @@ usage(void)
            "external_ids:\n"
            "  system-id, tmirror-remote, tmirror-encap-ip, tmirror-bridge\n"
            "  (default " DEFAULT_BRIDGE "), tmirror-availability-zone,\n"
-           "  tmirror-tunnel-local-ip (default true).\n",
+           "  tmirror-tunnel-local-ip (default true), "
+           "tmirror-verify-interval,\n"
+           "  tmirror-audit-interval, tmirror-stats-interval (ms),\n"
+           "  tmirror-monitor-all (default false).\n",
            program_name, program_name, ovs_rundir());
     stream_usage("database", true, true, false);
     daemon_usage();
@@ -646,101 +717,4 @@ usage(void)
            "  -h, --help              display this help message\n"
            "  -V, --version           display version information\n");
     exit(EXIT_SUCCESS);
-}
-
-/* "tmirror/show": the chassis, its connections, capacity and sessions. */
-static void
-tmirror_show_cmd(struct unixctl_conn *conn, int argc OVS_UNUSED,
-                 const char *argv[] OVS_UNUSED, void *c_)
-{
-    struct controller *c = c_;
-    struct ds s = DS_EMPTY_INITIALIZER;
-
-    ds_put_format(&s, "chassis %s (hostname %s)\n",
-                  c->cfg.system_id[0] ? c->cfg.system_id : "(no system-id)",
-                  c->cfg.hostname);
-    ds_put_format(&s, "  Traffic_Mirror: %s (%s)\n",
-                  c->cfg.remote[0] ? c->cfg.remote : "(no tmirror-remote)",
-                  (ovsdb_idl_is_connected(c->tm_loop.idl) ? "connected"
-                   : "not connected"));
-    ds_put_format(&s, "  Open_vSwitch: %s (%s)\n", ovs_remote,
-                  (ovsdb_idl_is_connected(c->ovs_loop.idl) ? "connected"
-                   : "not connected"));
-    ds_put_format(&s, "  encap ip: %s\n",
-                  c->cfg.encap_ip[0] ? c->cfg.encap_ip : "(unset)");
-    ds_put_format(&s, "  mirror bridge: %s (%s)\n", c->cfg.bridge,
-                  (!c->vs.bridge_ready ? "missing"
-                   : c->vs.bridge_owned ? "created by tmirror"
-                   : "created by the operator"));
-    ofctrl_format_status(c->ofctrl, &s);
-    path_verify_format(c->paths, &s);
-    ds_put_format(&s, "  cfg: wanted %"PRId64", in datapath %"PRId64"\n",
-                  c->tm_cfg, ofctrl_get_installed_cfg(c->ofctrl));
-    ds_put_cstr(&s, "capacity (Mirror rows per bridge, at most 32):\n");
-    for (size_t i = 0; i < c->vs.n_capacity; i++) {
-        const struct vs_bridge_capacity *cap = &c->vs.capacity[i];
-        ds_put_format(&s, "  %s: %d used (%d tmirror, %d other), %d free\n",
-                      cap->bridge, cap->owned + cap->foreign, cap->owned,
-                      cap->foreign, cap->free);
-    }
-    ds_put_format(&s, "sessions: %"PRIuSIZE"\n", c->plan.n_sessions);
-    for (size_t i = 0; i < c->plan.n_sessions; i++) {
-        const struct plan_session *ps = &c->plan.sessions[i];
-        uint64_t packets, bytes;
-        session_counters_get(&c->counters, &ps->uuid, &packets, &bytes);
-        ds_put_format(&s, "  %s: source %s number %"PRId64" %s"
-                      " packets %"PRIu64" bytes %"PRIu64"%s%s\n",
-                      ps->row->name, ps->row->source,
-                      ps->row->session_number,
-                      plan_state_to_string(ps->state), packets, bytes,
-                      ps->message[0] ? ": " : "", ps->message);
-    }
-    unixctl_command_reply(conn, ds_cstr(&s));
-    ds_destroy(&s);
-}
-
-/* "session/list": one line per session: name, state and message. */
-static void
-session_list_cmd(struct unixctl_conn *conn, int argc OVS_UNUSED,
-                 const char *argv[] OVS_UNUSED, void *c_)
-{
-    struct controller *c = c_;
-    struct ds s = DS_EMPTY_INITIALIZER;
-
-    for (size_t i = 0; i < c->plan.n_sessions; i++) {
-        const struct plan_session *ps = &c->plan.sessions[i];
-        ds_put_format(&s, "%s %s %"PRId64" %s%s%s\n", ps->row->name,
-                      ps->row->source, ps->row->session_number,
-                      plan_state_to_string(ps->state),
-                      ps->message[0] ? " " : "", ps->message);
-    }
-    unixctl_command_reply(conn, ds_cstr(&s));
-    ds_destroy(&s);
-}
-
-/* "recompute": the main loop recomputes everything on every pass; this
- * forces a pass now and a fresh comparison with the switch. */
-static void
-recompute_cmd(struct unixctl_conn *conn, int argc OVS_UNUSED,
-              const char *argv[] OVS_UNUSED, void *c_)
-{
-    struct controller *c = c_;
-    c->put_cfg = -2;            /* Makes the next pass put the flows. */
-    poll_immediate_wake();
-    unixctl_command_reply(conn, NULL);
-}
-
-/* "exit [--cleanup]". */
-static void
-exit_cmd(struct unixctl_conn *conn, int argc, const char *argv[], void *c_)
-{
-    struct controller *c = c_;
-    if (argc > 1 && strcmp(argv[1], "--cleanup")) {
-        unixctl_command_reply_error(conn, "exit: unknown option (only "
-                                    "--cleanup is accepted)");
-        return;
-    }
-    c->cleanup = argc > 1;
-    c->exiting = true;
-    c->exit_conn = conn;
 }

@@ -1457,6 +1457,7 @@ vswitch_sync_run(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
     result->bridge_owned = result->bridge_ready
                            && vs_owned(&ctx.mbr->external_ids);
     result->changed = ctx.dirty && txn;
+    result->dirty = ctx.dirty;
     result->deferred = ctx.deferred;
     if (result->changed && ctx.ovs) {
         /* ovs-vswitchd sets cur_cfg to this once it has applied it. */

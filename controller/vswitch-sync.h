@@ -96,6 +96,8 @@ struct vs_result {
     struct vs_bridge_capacity *capacity;    /* One per bridge with sources. */
     size_t n_capacity;
     bool changed;               /* This call wrote something into 'txn'. */
+    bool dirty;                 /* It found differences (written only if it
+                                 * had a transaction). */
     bool deferred;              /* Some rows can only be written once
                                  * ovs-vswitchd has applied the changes
                                  * made so far (Open_vSwitch cur_cfg). */

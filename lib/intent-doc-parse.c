@@ -21,6 +21,7 @@
 #include "smap.h"
 #include "tmirror/intent-rows.h"
 #include "tmirror/jpath.h"
+#include "tmirror/text.h"
 #include "tmirror/validate.h"
 #include "util.h"
 
@@ -56,6 +57,22 @@ rewrite_error(const char *path, char *msg, const struct field_map *map)
         }
     }
     return jpath_prefix(path, msg);
+}
+
+/* Checks the string 'value' of member 'key' of the object at 'path' with
+ * 'check' (a text.h rule), unless it is NULL or, with 'skip_empty', "" (a
+ * value that another check refuses). */
+static char *
+check_text(const char *path, const char *key, const char *value,
+           bool skip_empty, char *(*check)(const char *, const char *))
+{
+    if (!value || (skip_empty && !*value)) {
+        return NULL;
+    }
+    char *kpath = jpath_key(path, key);
+    char *error = check(kpath, value);
+    free(kpath);
+    return error;
 }
 
 /* ---- Rules. ---- */
@@ -221,7 +238,9 @@ parse_rule(const json_t *obj, const char *path, struct intent_doc_rule *rule)
         || (error = jpath_get_string(obj, path, "description", JPATH_OPTIONAL,
                                      &rule->description))
         || (error = jpath_get_smap(obj, path, "external_ids", NULL,
-                                   &rule->external_ids))) {
+                                   &rule->external_ids))
+        || (error = check_text(path, "description", rule->description, false,
+                               tm_check_description))) {
         return error;
     }
 
@@ -274,6 +293,10 @@ parse_filter(const json_t *obj, const char *path,
                                      &filter->description))
         || (error = jpath_get_smap(obj, path, "external_ids", NULL,
                                    &filter->external_ids))
+        || (error = check_text(path, "name", filter->name, false,
+                               tm_check_name))
+        || (error = check_text(path, "description", filter->description,
+                               false, tm_check_description))
         || (error = jpath_get_array(obj, path, "rules", &rules))) {
         return error;
     }
@@ -422,10 +445,10 @@ parse_target(const json_t *obj, const char *path,
                                      &target->name))
         || (error = jpath_get_string(obj, path, "type", JPATH_REQUIRED,
                                      &target->type))
-        || (error = jpath_get_string(obj, path, "port", JPATH_NONEMPTY,
+        || (error = jpath_get_string(obj, path, "port", JPATH_OPTIONAL,
                                      &target->port))
         || (error = parse_addresses(obj, path, target))
-        || (error = jpath_get_string(obj, path, "encap", JPATH_NONEMPTY,
+        || (error = jpath_get_string(obj, path, "encap", JPATH_OPTIONAL,
                                      &target->encap))
         || (error = jpath_get_smap(obj, path, "options", NULL,
                                    &target->options))
@@ -436,8 +459,21 @@ parse_target(const json_t *obj, const char *path,
         || (error = jpath_get_string(obj, path, "description", JPATH_OPTIONAL,
                                      &target->description))
         || (error = jpath_get_smap(obj, path, "external_ids", NULL,
-                                   &target->external_ids))) {
+                                   &target->external_ids))
+        || (error = check_text(path, "name", target->name, false,
+                               tm_check_name))
+        || (error = check_text(path, "port", target->port, true,
+                               tm_check_iface_id))
+        || (error = check_text(path, "description", target->description,
+                               false, tm_check_description))) {
         return error;
+    }
+
+    /* validate.h refuses an empty port of a port target and an empty encap;
+     * an ip target's empty port would be a second way to leave it out. */
+    if (target->port && !*target->port && strcmp(target->type, "port")) {
+        return xasprintf("%s.port: must not be empty (leave the key out "
+                         "instead)", path);
     }
 
     struct tm_target view;
@@ -498,9 +534,12 @@ resolve_target(const struct intent_doc *doc,
                                          &row_encap)) {
         *encap = session_encap(type, row_encap);
     } else {
-        return xasprintf("%s.target: \"%s\" is not the name of a target in "
-                         "this document%s", path, session->target,
-                         refs ? " or in the database" : "");
+        char *name = tm_text_escape(session->target);
+        char *error = xasprintf("%s.target: %s is not the name of a target "
+                                "in this document%s", path, name,
+                                refs ? " or in the database" : "");
+        free(name);
+        return error;
     }
     return NULL;
 }
@@ -516,9 +555,12 @@ resolve_filter(const struct intent_doc *doc,
         || (refs && refs->find_filter(refs->aux, session->filter))) {
         return NULL;
     }
-    return xasprintf("%s.filter: \"%s\" is not the name of a filter in this "
-                     "document%s", path, session->filter,
-                     refs ? " or in the database" : "");
+    char *name = tm_text_escape(session->filter);
+    char *error = xasprintf("%s.filter: %s is not the name of a filter in "
+                            "this document%s", path, name,
+                            refs ? " or in the database" : "");
+    free(name);
+    return error;
 }
 
 /* Parses and validates the session object 'obj' at 'path' into 'session';
@@ -544,7 +586,8 @@ parse_session(const json_t *obj, const char *path,
                                      &session->filter))
         || (error = jpath_get_int(obj, path, "number", true, TM_NUMBER_MIN,
                                   TM_NUMBER_MAX, &has, &session->number))
-        || (error = jpath_get_int(obj, path, "vni", false, 0, TM_VNI_MAX,
+        || (error = jpath_get_int(obj, path, "vni", false, TM_VNI_MIN,
+                                  TM_VNI_MAX,
                                   &has, &session->vni))
         || (error = jpath_get_int(obj, path, "packet_length", false,
                                   TM_PACKET_LENGTH_MIN, TM_PACKET_LENGTH_MAX,
@@ -554,6 +597,12 @@ parse_session(const json_t *obj, const char *path,
                                      JPATH_OPTIONAL, &session->description))
         || (error = jpath_get_smap(obj, path, "external_ids", NULL,
                                    &session->external_ids))
+        || (error = check_text(path, "name", session->name, false,
+                               tm_check_name))
+        || (error = check_text(path, "source", session->source, false,
+                               tm_check_iface_id))
+        || (error = check_text(path, "description", session->description,
+                               false, tm_check_description))
         || (error = resolve_target(doc, refs, session, path, &encap))
         || (error = resolve_filter(doc, refs, session, path))) {
         return error;
@@ -573,10 +622,13 @@ check_session_duplicates(const struct intent_doc *doc, size_t i)
     for (size_t j = 0; j < i; j++) {
         const struct intent_doc_session *q = &doc->sessions[j];
         if (s->number == q->number && !strcmp(s->source, q->source)) {
-            return xasprintf("$.sessions[%"PRIuSIZE"].number: %"PRId64" is "
-                             "already the number of $.sessions[%"PRIuSIZE"] "
-                             "for source \"%s\"", i, s->number, j,
-                             s->source);
+            char *source = tm_text_escape(s->source);
+            char *error = xasprintf("$.sessions[%"PRIuSIZE"].number: "
+                                    "%"PRId64" is already the number of "
+                                    "$.sessions[%"PRIuSIZE"] for source %s",
+                                    i, s->number, j, source);
+            free(source);
+            return error;
         }
         if (s->vni >= 0 && s->vni == q->vni) {
             return xasprintf("$.sessions[%"PRIuSIZE"].vni: %"PRId64" is "

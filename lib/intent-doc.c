@@ -70,7 +70,7 @@
  *                                      the database
  *       "filter": "web",               (required) likewise, a filter
  *       "number": 1,                   (required) 1..32766, unique per source
- *       "vni": 100,                    0..16777215 (0..1023 with erspan),
+ *       "vni": 100,                    1..16777215 (1..1023 with erspan),
  *                                      unique; assigned when left out (an
  *                                      existing session keeps its own)
  *       "packet_length": 128,          1..65535
@@ -351,6 +351,30 @@ intent_doc_find_filter(const struct intent_doc *doc, const char *name)
         }
     }
     return NULL;
+}
+
+/* Returns true if a session of 'doc' names the target 'name'. */
+bool
+intent_doc_uses_target(const struct intent_doc *doc, const char *name)
+{
+    for (size_t i = 0; i < doc->n_sessions; i++) {
+        if (!strcmp(doc->sessions[i].target, name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Returns true if a session of 'doc' names the filter 'name'. */
+bool
+intent_doc_uses_filter(const struct intent_doc *doc, const char *name)
+{
+    for (size_t i = 0; i < doc->n_sessions; i++) {
+        if (!strcmp(doc->sessions[i].filter, name)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* ===================================================================== */

@@ -11,7 +11,9 @@
 #include "openvswitch/util.h"
 #include "smap.h"
 #include "tmirror-idl.h"
+#include "tmirror/text.h"
 #include "util.h"
+#include "uuid.h"
 
 /* Fills 'rule' with the values of 'row' (pointers into 'row'). */
 void
@@ -85,6 +87,47 @@ tm_target_view_destroy(struct tm_target *target)
     target->n_options = 0;
 }
 
+/* Returns a label for a row of 'kind' named 'name'.  See intent-rows.h. */
+char *
+tm_row_label(const char *kind, const char *name, const struct uuid *uuid)
+{
+    if (tm_is_valid_name(name)) {
+        return xasprintf("%s %s", kind, name);
+    } else if ((!name || !*name) && uuid) {
+        return xasprintf("%s "UUID_FMT, kind, UUID_ARGS(uuid));
+    }
+    char *escaped = tm_text_escape(name ? name : "");
+    char *label = xasprintf("%s %s", kind, escaped);
+    free(escaped);
+    return label;
+}
+
+/* Returns "LABEL: ERROR" and frees 'label' and 'error', or returns NULL if
+ * 'error' is NULL (and frees 'label'). */
+static char *
+labeled(char *label, char *error)
+{
+    char *msg = error ? xasprintf("%s: %s", label, error) : NULL;
+    free(label);
+    free(error);
+    return msg;
+}
+
+/* Checks one Filter row's own values; the message names the filter. */
+char *
+tm_filter_row_check(const struct tmrec_filter *row)
+{
+    char *error = tm_check_name("name", row->name);
+    if (!error) {
+        error = tm_check_description("description", row->description);
+    }
+    if (!error) {
+        error = tm_check_smap_utf8("external_ids", &row->external_ids);
+    }
+    return labeled(tm_row_label("filter", row->name, &row->header_.uuid),
+                   error);
+}
+
 /* Checks one Filter_Rule row; the message names its filter and key. */
 char *
 tm_rule_row_check(const char *filter_name,
@@ -94,29 +137,51 @@ tm_rule_row_check(const char *filter_name,
     tm_rule_from_row(row, &rule);
     char *error = tm_rule_validate(&rule);
     if (!error) {
+        error = tm_check_description("description", row->description);
+    }
+    if (!error) {
+        error = tm_check_smap_utf8("external_ids", &row->external_ids);
+    }
+    if (!error) {
         return NULL;
     }
-    char *msg = xasprintf("filter %s rule %s %"PRId64": %s",
-                          filter_name, row->direction, row->rule_number,
-                          error);
-    free(error);
-    return msg;
+    char *filter = tm_row_label("filter", filter_name, NULL);
+    char *label = xasprintf("%s rule %s %"PRId64, filter, row->direction,
+                            row->rule_number);
+    free(filter);
+    return labeled(label, error);
 }
 
 /* Checks one Target row; the message names the target. */
 char *
 tm_target_row_check(const struct tmrec_target *row)
 {
-    struct tm_target target;
-    tm_target_from_row(row, &target);
-    char *error = tm_target_validate(&target);
-    tm_target_view_destroy(&target);
+    char *error = tm_check_name("name", row->name);
     if (!error) {
-        return NULL;
+        struct tm_target target;
+        tm_target_from_row(row, &target);
+        error = tm_target_validate(&target);
+        tm_target_view_destroy(&target);
     }
-    char *msg = xasprintf("target %s: %s", row->name, error);
-    free(error);
-    return msg;
+    if (!error && !strcmp(row->type, "port")) {
+        error = tm_check_iface_id("port", row->port);
+    }
+    if (!error) {
+        error = tm_check_description("description", row->description);
+    }
+    if (!error) {
+        error = tm_check_smap_utf8("external_ids", &row->external_ids);
+    }
+    return labeled(tm_row_label("target", row->name, &row->header_.uuid),
+                   error);
+}
+
+/* Returns true if 'target' is an ip target that uses erspan. */
+bool
+tm_target_is_erspan(const struct tmrec_target *target)
+{
+    return (target && !strcmp(target->type, "ip")
+            && !strcmp(tm_target_encap(target->encap), "erspan"));
 }
 
 /* Checks one Session row's own values against its target's encapsulation;
@@ -128,15 +193,57 @@ tm_session_row_check(const struct tmrec_session *row)
     if (row->target && !strcmp(row->target->type, "ip")) {
         encap = tm_target_encap(row->target->encap);
     }
-    char *error = tm_session_validate(row->session_number,
-                                      row->n_vni ? row->vni[0] : -1,
-                                      (row->n_packet_length
-                                       ? row->packet_length[0] : -1),
-                                      encap);
+    char *error = tm_check_name("name", row->name);
     if (!error) {
-        return NULL;
+        error = tm_check_iface_id("source", row->source);
     }
-    char *msg = xasprintf("session %s: %s", row->name, error);
-    free(error);
-    return msg;
+    if (!error && !row->target) {
+        error = xstrdup("target: missing value");
+    }
+    if (!error && !row->filter) {
+        error = xstrdup("filter: missing value");
+    }
+    if (!error) {
+        error = tm_session_validate(row->session_number, row->vni,
+                                    (row->n_packet_length
+                                     ? row->packet_length[0] : -1),
+                                    encap);
+    }
+    if (!error) {
+        error = tm_check_description("description", row->description);
+    }
+    if (!error) {
+        error = tm_check_smap_utf8("external_ids", &row->external_ids);
+    }
+    return labeled(tm_row_label("session", row->name, &row->header_.uuid),
+                   error);
+}
+
+/* qsort() comparison of Filter_Rule rows in evaluation order: ingress
+ * first, then by rule_number. */
+int
+tm_rule_compare(const void *a_, const void *b_)
+{
+    const struct tmrec_filter_rule *const *a = a_;
+    const struct tmrec_filter_rule *const *b = b_;
+    int cmp = -strcmp((*a)->direction, (*b)->direction);
+    if (cmp) {
+        return cmp;
+    }
+    return (((*a)->rule_number > (*b)->rule_number)
+            - ((*a)->rule_number < (*b)->rule_number));
+}
+
+/* Returns 'filter''s rules in evaluation order.  See intent-rows.h. */
+const struct tmrec_filter_rule **
+tm_filter_sorted_rules(const struct tmrec_filter *filter)
+{
+    size_t n = filter->n_rules;
+    const struct tmrec_filter_rule **rules
+        = xmalloc((n ? n : 1) * sizeof *rules);
+    if (n) {
+        memcpy(rules, filter->rules, n * sizeof *rules);
+    }
+    qsort(rules, n, sizeof *rules, tm_rule_compare);
+    return rules;
 }

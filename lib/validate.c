@@ -502,8 +502,71 @@ check_port_target(const struct tm_target *t)
     return NULL;
 }
 
-/* Checks the addresses of an ip target: at least one, each valid, no
- * duplicates. */
+/* Returns what makes the IPv4 address 'ip4' unusable for a collector, or
+ * NULL if nothing does. */
+static const char *
+ipv4_unusable(ovs_be32 ip4)
+{
+    uint32_t a = ntohl(ip4);
+
+    if (!a) {
+        return "the unspecified address";
+    } else if ((a >> 24) == 0) {
+        return "in 0.0.0.0/8 (\"this network\")";
+    } else if ((a >> 24) == 127) {
+        return "a loopback address";
+    } else if ((a >> 28) == 0xe) {
+        return "a multicast address";
+    } else if (a == UINT32_MAX) {
+        return "the broadcast address";
+    } else if ((a >> 28) == 0xf) {
+        return "in the reserved block 240.0.0.0/4";
+    }
+    return NULL;
+}
+
+/* Returns what makes the IPv6 address 'a' unusable for a collector, or NULL
+ * if nothing does. */
+static const char *
+ipv6_unusable(const struct in6_addr *a)
+{
+    if (ipv6_addr_equals(a, &in6addr_any)) {
+        return "the unspecified address";
+    } else if (ipv6_addr_equals(a, &in6addr_loopback)) {
+        return "the loopback address";
+    } else if (a->s6_addr[0] == 0xff) {
+        return "a multicast address";
+    } else if (a->s6_addr[0] == 0xfe && (a->s6_addr[1] & 0xc0) == 0x80) {
+        return "a link-local address, which a tunnel cannot reach without "
+               "naming an interface";
+    }
+    return NULL;
+}
+
+/* Parses a collector's address. */
+char *
+tm_parse_collector(const char *field, const char *s)
+{
+    int family;
+    char *error = tm_parse_ip(field, s, &family);
+    if (error) {
+        return error;
+    }
+
+    struct in6_addr addr;
+    parse_address(s, &family, &addr);
+    const char *why = (family == AF_INET
+                       ? ipv4_unusable(in6_addr_get_mapped_ipv4(&addr))
+                       : ipv6_unusable(&addr));
+    if (why) {
+        return xasprintf("%s: %s is %s (expected the unicast address of a "
+                         "collector)", field, s, why);
+    }
+    return NULL;
+}
+
+/* Checks the addresses of an ip target: at least one, each a collector's,
+ * no duplicates. */
 static char *
 check_target_addresses(const struct tm_target *t)
 {
@@ -517,7 +580,7 @@ check_target_addresses(const struct tm_target *t)
     for (size_t i = 0; i < t->n_addresses && !error; i++) {
         int family;
 
-        error = tm_parse_ip("addresses", t->addresses[i], &family);
+        error = tm_parse_collector("addresses", t->addresses[i]);
         if (error) {
             break;
         }
@@ -571,6 +634,10 @@ check_ip_target(const struct tm_target *t)
         return error;
     }
 
+    if (t->encap && !*t->encap) {
+        return xstrdup("encap: missing value (expected vxlan, geneve, gre "
+                       "or erspan; leave it out for vxlan)");
+    }
     const char *encap = tm_target_encap(t->encap);
     if (strcmp(encap, "vxlan") && strcmp(encap, "geneve")
         && strcmp(encap, "gre") && strcmp(encap, "erspan")) {
@@ -613,12 +680,12 @@ tm_session_validate(int64_t session_number, int64_t vni,
     char *error = tm_check_int("session_number", session_number,
                                TM_NUMBER_MIN, TM_NUMBER_MAX);
     if (!error && vni >= 0) {
-        error = tm_check_int("vni", vni, 0, TM_VNI_MAX);
+        error = tm_check_int("vni", vni, TM_VNI_MIN, TM_VNI_MAX);
         if (!error && encap && !strcmp(encap, "erspan")
             && vni > TM_ERSPAN_VNI_MAX) {
             error = xasprintf("vni: %"PRId64" is too large for an erspan "
-                              "target (0 to %d: the ERSPAN session id has 10 "
-                              "bits)", vni, TM_ERSPAN_VNI_MAX);
+                              "target (%d to %d: the ERSPAN session id has 10 "
+                              "bits)", vni, TM_VNI_MIN, TM_ERSPAN_VNI_MAX);
         }
     }
     if (!error && packet_length >= 0) {
@@ -628,40 +695,33 @@ tm_session_validate(int64_t session_number, int64_t vni,
     return error;
 }
 
-/* qsort() and bsearch() comparison of int64_t values. */
-static int
-compare_int64(const void *a_, const void *b_)
-{
-    int64_t a = *(const int64_t *) a_;
-    int64_t b = *(const int64_t *) b_;
-    return a < b ? -1 : a > b;
-}
-
 /* Picks an unused VNI in 1..1023 ('erspan') or 1..16777215. */
 char *
-tm_vni_choose(const int64_t *used, size_t n_used, bool erspan,
-              uint32_t seed, int64_t *vni)
+tm_vni_choose(bool (*is_used)(int64_t vni, const void *aux), const void *aux,
+              bool erspan, uint32_t seed, int64_t *vni)
 {
+    enum { N_RANDOM = 16 };
     int64_t max = erspan ? TM_ERSPAN_VNI_MAX : TM_VNI_MAX;
-    int64_t *sorted = n_used ? xmemdup(used, n_used * sizeof *used) : NULL;
-    if (n_used) {
-        qsort(sorted, n_used, sizeof *sorted, compare_int64);
-    }
 
-    /* Each step past a used value is bounded by 'n_used', and the walk never
-     * visits more than 'max' candidates. */
-    int64_t candidate = 1 + hash_int(seed, 0) % max;
-    for (int64_t i = 0; i < max; i++) {
-        if (!n_used || !bsearch(&candidate, sorted, n_used, sizeof *sorted,
-                                compare_int64)) {
-            free(sorted);
+    for (uint32_t i = 0; i < N_RANDOM; i++) {
+        int64_t candidate = TM_VNI_MIN + hash_int(seed, i) % max;
+        if (!is_used(candidate, aux)) {
             *vni = candidate;
             return NULL;
         }
-        candidate = candidate >= max ? 1 : candidate + 1;
     }
-    free(sorted);
-    return xasprintf("vni: every value from 1 to %"PRId64" is in use%s",
-                     max, erspan ? " (erspan targets need a VNI of at most "
-                                   "1023)" : "");
+
+    /* The walk visits every value of the range at most once. */
+    int64_t candidate = TM_VNI_MIN + hash_int(seed, N_RANDOM) % max;
+    for (int64_t i = 0; i < max; i++) {
+        if (!is_used(candidate, aux)) {
+            *vni = candidate;
+            return NULL;
+        }
+        candidate = candidate >= max ? TM_VNI_MIN : candidate + 1;
+    }
+    return xasprintf("vni: every value from %d to %"PRId64" is in use%s",
+                     TM_VNI_MIN, max,
+                     erspan ? " (erspan targets need a VNI of at most 1023)"
+                            : "");
 }

@@ -51,6 +51,12 @@ AC_DEFUN([TMIRROR_CHECK_DEPS], [
                     [HAVE_CMOCKA=no
                      AC_MSG_WARN([cmocka not found: unit tests will not build (apt-get install libcmocka-dev)])])
   AM_CONDITIONAL([HAVE_CMOCKA], [test "$HAVE_CMOCKA" = yes])
+  dnl tmirror-api: libevent's HTTP server, in its own thread (pthreads), with
+  dnl TLS through libevent's OpenSSL bufferevents.
+  PKG_CHECK_MODULES([LIBEVENT],
+                    [libevent >= 2.1 libevent_pthreads >= 2.1 libevent_openssl >= 2.1],
+                    [],
+                    [AC_MSG_ERROR([libevent not found: apt-get install libevent-dev])])
   AC_MSG_CHECKING([for jansson's shared library])
   tmirror_jansson_libdir=`$PKG_CONFIG --variable=libdir jansson`
   JANSSON_SO=$tmirror_jansson_libdir/libjansson.so

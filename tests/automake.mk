@@ -3,9 +3,11 @@
 
 if HAVE_CMOCKA
 UNIT_TESTS = \
+	tests/test-api-auth \
 	tests/test-validate \
 	tests/test-intent-doc \
 	tests/test-json-clash \
+	tests/test-text \
 	tests/test-flow-table \
 	tests/test-filter-compile \
 	tests/test-pipeline \
@@ -16,6 +18,19 @@ TESTS += $(UNIT_TESTS)
 
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 UNIT_LDADD = lib/libtmirror.la ovsdb/libtmirror-idl.la $(OVS_LIBS) $(CMOCKA_LIBS)
+
+# tmirror-api's SigV4, credentials, ids and form decoding.
+tests_test_api_auth_SOURCES = \
+	tests/test-api-auth.c \
+	api/api-auth.c \
+	api/api-form.c \
+	api/api-ids.c \
+	api/api-request.c \
+	api/auth-config.c \
+	api/sigv4.c
+tests_test_api_auth_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir) \
+	-I$(top_srcdir)/api
+tests_test_api_auth_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
 
 tests_test_validate_SOURCES = tests/test-validate.c
 tests_test_validate_CFLAGS = $(UNIT_CFLAGS)
@@ -35,6 +50,10 @@ tests_test_json_clash_SOURCES = \
 	tests/json-clash-ovs.h
 tests_test_json_clash_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS)
 tests_test_json_clash_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
+
+tests_test_text_SOURCES = tests/test-text.c
+tests_test_text_CFLAGS = $(UNIT_CFLAGS)
+tests_test_text_LDADD = $(UNIT_LDADD)
 
 tests_test_flow_table_SOURCES = tests/test-flow-table.c
 tests_test_flow_table_CFLAGS = $(UNIT_CFLAGS)
@@ -68,6 +87,16 @@ tests_test_vswitch_sync_LDADD = \
 	ovsdb/libtmirror-idl.la \
 	$(OVS_LIBS)
 
+# Driver for the shared-checks test of tests/tmirror-ctl.at
+# (lib/intent-check.c against a real Traffic_Mirror database, with and
+# without IDL indexes).
+noinst_PROGRAMS += tests/test-intent-check
+tests_test_intent_check_SOURCES = tests/test-intent-check.c
+tests_test_intent_check_LDADD = \
+	lib/libtmirror.la \
+	ovsdb/libtmirror-idl.la \
+	$(OVS_LIBS)
+
 # Driver for tests/ofctrl.at (controller/ofctrl.c against a real
 # ovs-vswitchd).
 noinst_PROGRAMS += tests/test-ofctrl
@@ -93,15 +122,20 @@ TESTSUITE_AT = \
 	tests/tmirror-ctl.at \
 	tests/vswitch-sync.at \
 	tests/ofctrl.at \
-	tests/tmirror-ctl-json.at
+	tests/tmirror-ctl-json.at \
+	tests/api.at \
+	tests/api-auth.at \
+	tests/api-ec2.at \
+	tests/api-ops.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/summarize.sh
 EXTRA_DIST += tests/real-traffic-lab.sh
+EXTRA_DIST += tests/api-helpers.sh tests/api-sigv4.py
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 CLEANFILES += tests/testsuite.out tests/testsuite.rc
 AUTOM4TE = autom4te
 AUTOTEST = $(AUTOM4TE) -l autotest
-AUTOTEST_PATH = $(abs_top_builddir)/utilities:$(abs_top_builddir)/controller:$(abs_top_builddir)/tests
+AUTOTEST_PATH = $(abs_top_builddir)/utilities:$(abs_top_builddir)/controller:$(abs_top_builddir)/api:$(abs_top_builddir)/tests
 
 $(TESTSUITE): package.m4 $(TESTSUITE_AT)
 	$(AM_V_GEN)$(AUTOTEST) -I $(srcdir) -I $(OVS_SRCDIR) \

@@ -132,7 +132,7 @@ stats_cb(struct unixctl_conn *conn, int argc OVS_UNUSED, const char *argv[],
     if (!str_to_uint(argv[1], 0, &key)) {
         unixctl_command_reply_error(conn, "bad session key");
     } else if (!ofctrl_get_session_stats(ctx->oc, key, &packets, &bytes)) {
-        unixctl_command_reply_error(conn, "no accepting flow for session");
+        unixctl_command_reply_error(conn, "no counters for session");
     } else {
         char *reply = xasprintf("packets=%"PRIu64" bytes=%"PRIu64,
                                 packets, bytes);

@@ -149,6 +149,31 @@ test_sweep_forgets_unseen(void **state OVS_UNUSED)
     session_counters_destroy(&sc);
 }
 
+/* A session whose counters cannot be read for a while (kept) keeps its
+ * totals over sweeps, and goes on from them. */
+static void
+test_keep_survives_sweep(void **state OVS_UNUSED)
+{
+    struct session_counters sc;
+    struct uuid u;
+    uint64_t packets, bytes;
+    uuid_generate(&u);
+    session_counters_init(&sc);
+    update_expect(&sc, &u, 7, -1, 7);
+    session_counters_sweep(&sc);
+    session_counters_keep(&sc, &u);
+    session_counters_sweep(&sc);
+    session_counters_get(&sc, &u, &packets, &bytes);
+    assert_int_equal(packets, 7);
+    /* Not a first look: the row's older total (2) is not taken. */
+    update_expect(&sc, &u, 9, 2, 9);
+    session_counters_sweep(&sc);
+    session_counters_sweep(&sc);            /* Neither kept nor updated. */
+    session_counters_get(&sc, &u, &packets, &bytes);
+    assert_int_equal(packets, 0);
+    session_counters_destroy(&sc);
+}
+
 int
 main(void)
 {
@@ -157,6 +182,7 @@ main(void)
         cmocka_unit_test(test_flow_restart_is_folded_in),
         cmocka_unit_test(test_resume_from_row_after_restart),
         cmocka_unit_test(test_sweep_forgets_unseen),
+        cmocka_unit_test(test_keep_survives_sweep),
         cmocka_unit_test(test_not_counted_unless_active),
         cmocka_unit_test(test_first_look_trusts_active_row),
     };

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "tmirror/validate.h"
+#include "util.h"
 
 /* Asserts that 'error' is NULL, printing it otherwise. */
 static void
@@ -492,10 +493,70 @@ test_target_ip(void **state)
     t.encap = "ipip";
     check_err(tm_target_validate(&t),
               "encap: ipip is not vxlan, geneve, gre or erspan");
+    t.encap = "";
+    check_err(tm_target_validate(&t),
+              "encap: missing value (expected vxlan, geneve, gre or erspan; "
+              "leave it out for vxlan)");
 
     assert_string_equal(tm_target_encap(NULL), "vxlan");
     assert_string_equal(tm_target_encap(""), "vxlan");
     assert_string_equal(tm_target_encap("gre"), "gre");
+}
+
+/* Checks that tm_parse_collector() refuses 'address' as 'why'. */
+static void
+check_not_collector(const char *address, const char *why)
+{
+    char *expected = xasprintf("addresses: %s is %s (expected the unicast "
+                               "address of a collector)", address, why);
+    check_err(tm_parse_collector("addresses", address), expected);
+    free(expected);
+}
+
+static void
+test_collector(void **state)
+{
+    (void) state;
+
+    check_ok(tm_parse_collector("addresses", "192.0.2.1"));
+    check_ok(tm_parse_collector("addresses", "10.255.255.255"));
+    check_ok(tm_parse_collector("addresses", "1.0.0.0"));
+    check_ok(tm_parse_collector("addresses", "126.255.255.255"));
+    check_ok(tm_parse_collector("addresses", "128.0.0.1"));
+    check_ok(tm_parse_collector("addresses", "223.255.255.255"));
+    check_ok(tm_parse_collector("addresses", "169.254.1.1"));
+    check_ok(tm_parse_collector("addresses", "2001:db8::1"));
+    check_ok(tm_parse_collector("addresses", "fec0::1"));
+    check_ok(tm_parse_collector("addresses", "::2"));
+
+    check_not_collector("0.0.0.0", "the unspecified address");
+    check_not_collector("0.1.2.3", "in 0.0.0.0/8 (\"this network\")");
+    check_not_collector("127.0.0.1", "a loopback address");
+    check_not_collector("127.255.255.254", "a loopback address");
+    check_not_collector("224.0.0.1", "a multicast address");
+    check_not_collector("239.255.255.255", "a multicast address");
+    check_not_collector("255.255.255.255", "the broadcast address");
+    check_not_collector("240.0.0.1", "in the reserved block 240.0.0.0/4");
+    check_not_collector("::", "the unspecified address");
+    check_not_collector("0::0", "the unspecified address");
+    check_not_collector("::1", "the loopback address");
+    check_not_collector("ff02::1", "a multicast address");
+    check_not_collector("ff0e::1:2", "a multicast address");
+    check_not_collector("fe80::1", "a link-local address, which a tunnel "
+                        "cannot reach without naming an interface");
+    check_not_collector("febf::1", "a link-local address, which a tunnel "
+                        "cannot reach without naming an interface");
+    check_err(tm_parse_collector("addresses", "::ffff:192.0.2.1"),
+              "addresses: ::ffff:192.0.2.1 is not an IPv4 or IPv6 address");
+    check_err(tm_parse_collector("addresses", "192.0.2.0/24"),
+              "addresses: 192.0.2.0/24 is not an IPv4 or IPv6 address");
+
+    /* A target refuses them too. */
+    static const char *const lo[] = { "192.0.2.1", "127.0.0.1" };
+    struct tm_target t = base_ip_target(lo, 2);
+    check_err(tm_target_validate(&t),
+              "addresses: 127.0.0.1 is a loopback address (expected the "
+              "unicast address of a collector)");
 }
 
 /* Validates an ip target with 'encap' and one option 'key'='value'. */
@@ -547,14 +608,16 @@ test_session(void **state)
     (void) state;
 
     check_ok(tm_session_validate(1, -1, -1, NULL));
-    check_ok(tm_session_validate(32766, 0, 1, "vxlan"));
+    check_ok(tm_session_validate(32766, 1, 1, "vxlan"));
     check_ok(tm_session_validate(5, 16777215, 65535, "geneve"));
     check_err(tm_session_validate(0, -1, -1, NULL),
               "session_number: 0 is out of range (1 to 32766)");
     check_err(tm_session_validate(32767, -1, -1, NULL),
               "session_number: 32767 is out of range (1 to 32766)");
     check_err(tm_session_validate(1, 16777216, -1, "vxlan"),
-              "vni: 16777216 is out of range (0 to 16777215)");
+              "vni: 16777216 is out of range (1 to 16777215)");
+    check_err(tm_session_validate(1, 0, -1, "vxlan"),
+              "vni: 0 is out of range (1 to 16777215)");
     check_err(tm_session_validate(1, -1, 0, NULL),
               "packet_length: 0 is out of range (1 to 65535)");
     check_err(tm_session_validate(1, -1, 65536, NULL),
@@ -562,10 +625,43 @@ test_session(void **state)
 
     check_ok(tm_session_validate(1, 1023, -1, "erspan"));
     check_err(tm_session_validate(1, 1024, -1, "erspan"),
-              "vni: 1024 is too large for an erspan target (0 to 1023: the "
+              "vni: 1024 is too large for an erspan target (1 to 1023: the "
               "ERSPAN session id has 10 bits)");
     check_ok(tm_session_validate(1, 1024, -1, "gre"));
     check_ok(tm_session_validate(1, 1024, -1, NULL));
+}
+
+/* A sorted array of used VNIs, for tm_vni_choose(). */
+struct used_vnis {
+    const int64_t *values;
+    size_t n;
+};
+
+/* qsort() and bsearch() comparison of int64_t values. */
+static int
+compare_int64(const void *a_, const void *b_)
+{
+    int64_t a = *(const int64_t *) a_;
+    int64_t b = *(const int64_t *) b_;
+    return a < b ? -1 : a > b;
+}
+
+/* tm_vni_choose() callback over a struct used_vnis. */
+static bool
+vni_in_array(int64_t vni, const void *used_)
+{
+    const struct used_vnis *used = used_;
+    return used->n && bsearch(&vni, used->values, used->n,
+                              sizeof *used->values, compare_int64);
+}
+
+/* Picks a VNI with 'n' sorted 'values' in use. */
+static char *
+choose(const int64_t *values, size_t n, bool erspan, uint32_t seed,
+       int64_t *vni)
+{
+    struct used_vnis used = { values, n };
+    return tm_vni_choose(vni_in_array, &used, erspan, seed, vni);
 }
 
 static void
@@ -574,26 +670,31 @@ test_vni_choose(void **state)
     (void) state;
     int64_t vni = -1;
 
-    /* Nothing used: any value in range. */
+    /* Nothing used: any value in range, never 0. */
     for (uint32_t seed = 0; seed < 100; seed++) {
-        check_ok(tm_vni_choose(NULL, 0, false, seed, &vni));
+        check_ok(choose(NULL, 0, false, seed, &vni));
         assert_in_range(vni, 1, 16777215);
-        check_ok(tm_vni_choose(NULL, 0, true, seed, &vni));
+        check_ok(choose(NULL, 0, true, seed, &vni));
         assert_in_range(vni, 1, 1023);
     }
 
-    /* Deterministic for one seed; skips used values. */
-    int64_t first;
-    check_ok(tm_vni_choose(NULL, 0, true, 42, &first));
-    check_ok(tm_vni_choose(NULL, 0, true, 42, &vni));
+    /* Deterministic for one seed, different for different seeds; skips
+     * used values. */
+    int64_t first, other;
+    check_ok(choose(NULL, 0, false, 42, &first));
+    check_ok(choose(NULL, 0, false, 42, &vni));
     assert_int_equal(vni, first);
+    check_ok(choose(NULL, 0, false, 43, &other));
+    assert_true(other != first);
+    check_ok(choose(NULL, 0, true, 42, &first));
     int64_t used[] = { first, first == 1023 ? 1 : first + 1, 5000 };
-    check_ok(tm_vni_choose(used, 3, true, 42, &vni));
-    assert_true(vni != used[0] && vni != used[1]);
+    qsort(used, 3, sizeof *used, compare_int64);
+    check_ok(choose(used, 3, true, 42, &vni));
+    assert_true(vni != used[0] && vni != used[1] && vni != used[2]);
     assert_in_range(vni, 1, 1023);
 
-    /* ERSPAN: all of 1..1023 used but one. */
-    int64_t *all = malloc(1023 * sizeof *all);
+    /* ERSPAN: all of 1..1023 used but one: the walk finds it. */
+    int64_t *all = malloc(1024 * sizeof *all);
     size_t n = 0;
     for (int64_t v = 1; v <= 1023; v++) {
         if (v != 700) {
@@ -601,19 +702,20 @@ test_vni_choose(void **state)
         }
     }
     for (uint32_t seed = 0; seed < 20; seed++) {
-        check_ok(tm_vni_choose(all, n, true, seed, &vni));
+        check_ok(choose(all, n, true, seed, &vni));
         assert_int_equal(vni, 700);
     }
     /* Exhausted. */
     all[n++] = 700;
+    qsort(all, n, sizeof *all, compare_int64);
     vni = -5;
-    check_err(tm_vni_choose(all, n, true, 3, &vni),
+    check_err(choose(all, n, true, 3, &vni),
               "vni: every value from 1 to 1023 is in use (erspan targets "
               "need a VNI of at most 1023)");
     assert_int_equal(vni, -5);
     /* Values above 1023 do not help an ERSPAN session, but the full range
      * still has room. */
-    check_ok(tm_vni_choose(all, n, false, 3, &vni));
+    check_ok(choose(all, n, false, 3, &vni));
     assert_in_range(vni, 1024, 16777215);
     free(all);
 }
@@ -633,6 +735,7 @@ main(void)
         cmocka_unit_test(test_rule_ports),
         cmocka_unit_test(test_target_port),
         cmocka_unit_test(test_target_ip),
+        cmocka_unit_test(test_collector),
         cmocka_unit_test(test_target_options),
         cmocka_unit_test(test_session),
         cmocka_unit_test(test_vni_choose),

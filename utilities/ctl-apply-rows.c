@@ -503,9 +503,9 @@ apply_session(struct apply_ctx *a, const struct intent_doc_session *s)
     if (diff_int(a, obj, "number", &row->session_number, 1, &s->number, 1)) {
         tmrec_session_set_session_number(row, s->number);
     }
-    if (s->vni >= 0 && diff_int(a, obj, "vni", row->vni, row->n_vni,
+    if (s->vni >= 0 && diff_int(a, obj, "vni", &row->vni, 1,
                                 &s->vni, 1)) {
-        tmrec_session_set_vni(row, &s->vni, 1);
+        tmrec_session_set_vni(row, s->vni);
     }
     if (diff_int(a, obj, "packet_length", row->packet_length,
                  row->n_packet_length, &s->packet_length,

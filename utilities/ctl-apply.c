@@ -73,7 +73,7 @@ assign_vni(struct apply_ctx *a, const struct tmrec_session *row,
     const struct tmrec_target *target = apply_find_target(a, s->target);
     const char *encap = (!strcmp(target->type, "ip")
                          ? tm_target_encap(target->encap) : NULL);
-    int64_t old = row->n_vni ? row->vni[0] : -1;
+    int64_t old = row->vni >= TM_VNI_MIN ? row->vni : -1;
     if (old >= 0 && !doc_vni_taken(a->doc, old)) {
         char *error = tm_session_validate(s->number, old, -1, encap);
         if (!error) {
@@ -83,12 +83,11 @@ assign_vni(struct apply_ctx *a, const struct tmrec_session *row,
     }
 
     int64_t vni;
-    tmrec_session_set_vni(row, NULL, 0);
     char *error = ctl_intent_pick_vni(a->ctx->idl, target, &vni);
     if (error) {
         ctl_fatal("apply: session %s: %s", s->name, error);
     }
-    tmrec_session_set_vni(row, &vni, 1);
+    tmrec_session_set_vni(row, vni);
     if (is_new || old < 0) {
         apply_change(a, "assign vni %"PRId64" to session %s", vni, s->name);
     } else {
@@ -103,21 +102,6 @@ doc_has_session(const struct intent_doc *doc, const char *name)
 {
     for (size_t i = 0; i < doc->n_sessions; i++) {
         if (!strcmp(doc->sessions[i].name, name)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Returns true if a session of 'doc' names the target (if 'is_target') or
- * the filter called 'name'. */
-static bool
-doc_session_uses(const struct intent_doc *doc, const char *name,
-                 bool is_target)
-{
-    for (size_t i = 0; i < doc->n_sessions; i++) {
-        const struct intent_doc_session *s = &doc->sessions[i];
-        if (!strcmp(is_target ? s->target : s->filter, name)) {
             return true;
         }
     }
@@ -145,7 +129,7 @@ prune_rows(struct apply_ctx *a)
     for (size_t i = 0; i < shash_count(&a->old_filters); i++) {
         const struct tmrec_filter *row = nodes[i]->data;
         if (!intent_doc_find_filter(a->doc, row->name)
-            && !doc_session_uses(a->doc, row->name, false)) {
+            && !intent_doc_uses_filter(a->doc, row->name)) {
             apply_change(a, "delete filter %s", row->name);
             for (size_t j = 0; j < row->n_rules; j++) {
                 tmrec_filter_rule_delete(row->rules[j]);
@@ -159,7 +143,7 @@ prune_rows(struct apply_ctx *a)
     for (size_t i = 0; i < shash_count(&a->old_targets); i++) {
         const struct tmrec_target *row = nodes[i]->data;
         if (!intent_doc_find_target(a->doc, row->name)
-            && !doc_session_uses(a->doc, row->name, true)) {
+            && !intent_doc_uses_target(a->doc, row->name)) {
             apply_change(a, "delete target %s", row->name);
             tmrec_target_delete(row);
         }

@@ -119,7 +119,7 @@ session_from_idl(const struct tmrec_session *row,
     session->target = xstrdup(row->target ? row->target->name : "");
     session->filter = xstrdup(row->filter ? row->filter->name : "");
     session->number = row->session_number;
-    session->vni = row->n_vni ? row->vni[0] : -1;
+    session->vni = row->vni;
     session->packet_length = (row->n_packet_length
                               ? row->packet_length[0] : -1);
     session->enabled = row->enabled;

@@ -23,12 +23,15 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 # Debian packages: the OVS daemons and source, the toolchain, the libraries
 # libopenvswitch links with, jansson and cmocka, and the packet tools that
-# the tests use to decode captures and make real traffic.
+# the tests use to decode captures and make real traffic; for tmirror-api,
+# libevent, and the real clients its tests drive (curl, Debian's AWS CLI,
+# promtool from prometheus), valgrind, and wrk for its load test.
 packages="build-essential autoconf automake libtool pkg-config python3
           openvswitch-switch openvswitch-common openvswitch-source
           libssl-dev libunbound-dev libcap-ng-dev libjansson-dev
           libcmocka-dev tcpdump tshark ethtool iproute2 iputils-ping
-          netcat-openbsd procps"
+          netcat-openbsd procps
+          libevent-dev curl awscli prometheus valgrind wrk"
 
 say() {
     printf 'quickstart: %s\n' "$*"
@@ -105,7 +108,7 @@ do_build() {
             > config.out 2>&1 || { cat config.out; exit 1; }
     fi
     make -j"$jobs"
-    say "built controller/tmirror-controller and utilities/tmirror-ctl"
+    say "built controller/tmirror-controller, utilities/tmirror-ctl and api/tmirror-api"
 }
 
 # Runs the unit tests and the OVS-style test suite, then prints the totals.

@@ -7,14 +7,16 @@
 /* tmirror-ctl: the operator's command line for the Traffic_Mirror database,
  * built on OVS's db-ctl-base (generic database commands, option parsing,
  * table output).  Every command of one invocation runs in one transaction;
- * before it commits, the whole intent is checked (ctl-intent.h), so a refused
- * command changes nothing. */
+ * before it commits, every row it inserts or modifies is checked with what it
+ * references and what references it (ctl-intent.h), so a refused command
+ * changes nothing. */
 
 #include <config.h>
 
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,9 @@
 #include "table.h"
 #include "timeval.h"
 #include "tmirror-idl.h"
+#include "tmirror/intent-check.h"
+#include "tmirror/intent-rows.h"
+#include "tmirror/text.h"
 #include "tmirror/validate.h"
 #include "util.h"
 
@@ -54,8 +59,15 @@ static bool oneline;
 /* --dry-run: do not commit any changes. */
 static bool dry_run;
 
-/* --timeout: seconds to wait for the database (and for --wait=hv). */
+/* --timeout: seconds to wait for the database (and for --wait=hv), 0 for
+ * no limit, and the time (in msec, as time_msec()) when that runs out. */
 static unsigned int timeout;
+static long long int deadline = LLONG_MAX;
+
+/* Exit statuses other than EXIT_SUCCESS and EXIT_FAILURE (refused or
+ * failed; the database is unchanged). */
+#define EXIT_WAIT_TIMEOUT 2     /* --wait=hv timed out; change committed. */
+#define EXIT_COMMIT_UNKNOWN 3   /* Timed out awaiting the commit's outcome. */
 
 /* --retry: keep trying to connect to the database. */
 static bool retry;
@@ -73,9 +85,11 @@ static enum wait_type wait_type = WAIT_NONE;
 static struct table_style table_style = TABLE_STYLE_DEFAULT;
 static bool format_given;
 
-/* A TXN_ERROR caused by a constraint violation (e.g. another client created
- * the same name meanwhile) is retried this many times with a fresh view of
- * the database, so that the commands' own checks explain the conflict. */
+/* A TXN_ERROR caused by a constraint violation while the database changed
+ * (e.g. another client created the same name meanwhile) is retried this many
+ * times with the fresh view of the database, so that the commands' own
+ * checks explain the conflict.  A refusal that no change of the database
+ * explains is reported at once. */
 #define MAX_CONFLICT_RETRIES 3
 static int n_conflict_retries;
 
@@ -84,6 +98,9 @@ static struct ovsdb_idl *the_idl;
 static struct ovsdb_idl_txn *the_idl_txn;
 
 OVS_NO_RETURN static void tmctl_exit(int status);
+OVS_NO_RETURN static void tmctl_fatal_status(int status, const char *, ...)
+    OVS_PRINTF_FORMAT(2, 3);
+static void wait_for_deadline(void);
 OVS_NO_RETURN static void usage(void);
 static void tmctl_cmd_init(void);
 static void parse_options(int argc, char *argv[], struct shash *local);
@@ -121,7 +138,9 @@ main(int argc, char *argv[])
     VLOG(ctl_might_write_to_db(commands, n_commands) ? VLL_INFO : VLL_DBG,
          "Called as %s", args);
 
-    ctl_timeout_setup(timeout);
+    if (timeout) {
+        deadline = time_msec() + timeout * 1000LL;
+    }
 
     /* Every table and column is monitored, so that any command (and the JSON
      * export/apply code) may read anything. */
@@ -129,6 +148,7 @@ main(int argc, char *argv[])
         = ovsdb_idl_create_unconnected(&tmrec_idl_class, true);
     ovsdb_idl_set_remote(idl, db, retry);
     ovsdb_idl_set_db_change_aware(idl, false);
+    ctl_intent_init(idl);
     run_prerequisites(commands, n_commands, idl);
 
     /* There is no point in retrying a transaction for a database sequence
@@ -151,9 +171,26 @@ main(int argc, char *argv[])
         }
 
         if (seqno == ovsdb_idl_get_seqno(idl)) {
+            if (time_msec() >= deadline) {
+                ctl_fatal("timed out after %u s %s %s (nothing was changed)",
+                          timeout,
+                          (ovsdb_idl_has_ever_connected(idl)
+                           ? "waiting for a change of" : "connecting to"),
+                          db);
+            }
             ovsdb_idl_wait(idl);
+            wait_for_deadline();
             poll_block();
         }
+    }
+}
+
+/* Makes the next poll_block() wake up when --timeout runs out. */
+static void
+wait_for_deadline(void)
+{
+    if (deadline != LLONG_MAX) {
+        poll_timer_wait_until(deadline);
     }
 }
 
@@ -477,7 +514,9 @@ Options:\n\
   --db=DATABASE               connect to DATABASE\n\
                               (default: %s;\n\
                               environment TMIRROR_DB overrides it)\n\
-  -t, --timeout=SECS          give up after SECS seconds\n\
+  -t, --timeout=SECS          give up after SECS seconds (exit status 1:\n\
+                              nothing changed; 2: --wait=hv timed out\n\
+                              after the commit; 3: commit outcome unknown)\n\
   --retry                     keep trying to connect to the database\n\
   --dry-run                   do not commit changes to the database\n\
   --oneline                   print exactly one line of output per command\n\
@@ -487,7 +526,18 @@ Options:\n\
   --may-exist, --if-exists    (before a command) see the commands above\n",
            program_name, program_name, db_cmd_usage(),
            ctl_list_db_tables_usage(), default_db());
-    table_usage();
+    /* Not OVS's table_usage(), which leaves out "list" and
+     * --max-column-width: this is what tmirror-ctl(8) says. */
+    printf("\n\
+Output formatting options:\n\
+  -f, --format=FORMAT         table, list, csv, json or html (default:\n\
+                              table for *-list, list for list and find)\n\
+  -d, --data=FORMAT           table cells as string, bare or json\n\
+  --no-headings               omit the heading row\n\
+  --pretty                    pretty-print JSON output\n\
+  --bare                      same as --format=list --data=bare\n\
+                              --no-headings\n\
+  --max-column-width=N        limit table columns to N characters\n");
     vlog_usage();
     printf("\
   --no-syslog             equivalent to --verbose=tmirror_ctl:syslog:warn\n");
@@ -499,17 +549,34 @@ Other options:\n\
     exit(EXIT_SUCCESS);
 }
 
-/* Frees the transaction and the IDL, then exits with 'status'. */
+/* Frees the transaction and the IDL, then exits with 'status'.  (Destroying
+ * the transaction aborts it and, when it is still waiting for the server's
+ * reply, forgets it in the IDL.) */
 static void
 tmctl_exit(int status)
 {
     if (the_idl_txn) {
-        ovsdb_idl_txn_abort(the_idl_txn);
         ovsdb_idl_txn_destroy(the_idl_txn);
         the_idl_txn = NULL;
     }
     ovsdb_idl_destroy(the_idl);
     exit(status);
+}
+
+/* Like ctl_fatal(), but exits with 'status'. */
+static void
+tmctl_fatal_status(int status, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    char *message = xvasprintf(format, args);
+    va_end(args);
+
+    vlog_set_levels(&this_module, VLF_CONSOLE, VLL_OFF);
+    VLOG_ERR("%s", message);
+    ovs_error(0, "%s", message);
+    free(message);
+    tmctl_exit(status);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -528,6 +595,28 @@ split_kv(struct ctl_context *ctx, const char *arg, const char **valuep)
     }
     *valuep = eq + 1;
     return xmemdup0(arg, eq - arg);
+}
+
+/* Refuses, with an error in 'ctx', a KEY that two of the arguments from
+ * 'first' on give ("KEY=VALUE" each): the later one would silently win.
+ * Returns true if there is none. */
+static bool
+check_repeated_keys(struct ctl_context *ctx, int first)
+{
+    for (int i = first + 1; i < ctx->argc; i++) {
+        const char *eq = strchr(ctx->argv[i], '=');
+        size_t len = eq ? eq - ctx->argv[i] : strlen(ctx->argv[i]);
+        for (int j = first; j < i; j++) {
+            if (!strncmp(ctx->argv[j], ctx->argv[i], len)
+                && ctx->argv[j][len] == (eq ? '=' : '\0')) {
+                ctl_error(ctx, "%s: key %.*s is given twice (%s, then %s)",
+                          ctx->argv[0], (int) len, ctx->argv[i],
+                          ctx->argv[j], ctx->argv[i]);
+                return false;
+            }
+        }
+    }
+    return true;
 }
 
 /* Reports in 'ctx' that 'key' is not one of 'allowed'. */
@@ -551,43 +640,34 @@ take_error(struct ctl_context *ctx, char *error)
     return true;
 }
 
+/* Returns 'name' as a message shows it, in a malloc()'d string: as it is
+ * when it is a valid name, else quoted and escaped (it may come from the
+ * command line or from another client). */
+static char *
+shown_name(const char *name)
+{
+    return tm_is_valid_name(name) ? xstrdup(name) : tm_text_escape(name);
+}
+
 /* Returns the filter named 'name', or NULL. */
 static const struct tmrec_filter *
-filter_by_name(const struct ovsdb_idl *idl, const char *name)
+filter_by_name(const struct ovsdb_idl *idl OVS_UNUSED, const char *name)
 {
-    const struct tmrec_filter *filter;
-    TMREC_FILTER_FOR_EACH (filter, idl) {
-        if (!strcmp(filter->name, name)) {
-            return filter;
-        }
-    }
-    return NULL;
+    return tm_intent_lookup_filter(ctl_intent_lookup(), name, NULL);
 }
 
 /* Returns the target named 'name', or NULL. */
 static const struct tmrec_target *
-target_by_name(const struct ovsdb_idl *idl, const char *name)
+target_by_name(const struct ovsdb_idl *idl OVS_UNUSED, const char *name)
 {
-    const struct tmrec_target *target;
-    TMREC_TARGET_FOR_EACH (target, idl) {
-        if (!strcmp(target->name, name)) {
-            return target;
-        }
-    }
-    return NULL;
+    return tm_intent_lookup_target(ctl_intent_lookup(), name, NULL);
 }
 
 /* Returns the session named 'name', or NULL. */
 static const struct tmrec_session *
-session_by_name(const struct ovsdb_idl *idl, const char *name)
+session_by_name(const struct ovsdb_idl *idl OVS_UNUSED, const char *name)
 {
-    const struct tmrec_session *session;
-    TMREC_SESSION_FOR_EACH (session, idl) {
-        if (!strcmp(session->name, name)) {
-            return session;
-        }
-    }
-    return NULL;
+    return tm_intent_lookup_session(ctl_intent_lookup(), name, NULL);
 }
 
 /* Looks up the filter 'name' for a command; reports an error in 'ctx' and
@@ -597,7 +677,9 @@ must_get_filter(struct ctl_context *ctx, const char *name)
 {
     const struct tmrec_filter *filter = filter_by_name(ctx->idl, name);
     if (!filter) {
-        ctl_error(ctx, "%s: filter %s does not exist", ctx->argv[0], name);
+        char *shown = shown_name(name);
+        ctl_error(ctx, "%s: filter %s does not exist", ctx->argv[0], shown);
+        free(shown);
     }
     return filter;
 }
@@ -608,7 +690,9 @@ must_get_target(struct ctl_context *ctx, const char *name)
 {
     const struct tmrec_target *target = target_by_name(ctx->idl, name);
     if (!target) {
-        ctl_error(ctx, "%s: target %s does not exist", ctx->argv[0], name);
+        char *shown = shown_name(name);
+        ctl_error(ctx, "%s: target %s does not exist", ctx->argv[0], shown);
+        free(shown);
     }
     return target;
 }
@@ -619,7 +703,9 @@ must_get_session(struct ctl_context *ctx, const char *name)
 {
     const struct tmrec_session *session = session_by_name(ctx->idl, name);
     if (!session) {
-        ctl_error(ctx, "%s: session %s does not exist", ctx->argv[0], name);
+        char *shown = shown_name(name);
+        ctl_error(ctx, "%s: session %s does not exist", ctx->argv[0], shown);
+        free(shown);
     }
     return session;
 }
@@ -627,19 +713,12 @@ must_get_session(struct ctl_context *ctx, const char *name)
 /* Returns the name of a session that uses 'filter' or 'target' (the first in
  * name order), or NULL. */
 static const char *
-session_using(const struct ovsdb_idl *idl, const struct tmrec_filter *filter,
+session_using(const struct tmrec_filter *filter,
               const struct tmrec_target *target)
 {
-    const struct tmrec_session *session;
-    const char *found = NULL;
-    TMREC_SESSION_FOR_EACH (session, idl) {
-        if (((filter && session->filter == filter)
-             || (target && session->target == target))
-            && (!found || strcmp(session->name, found) < 0)) {
-            found = session->name;
-        }
-    }
-    return found;
+    const struct tmrec_session *user
+        = tm_intent_lookup_user(ctl_intent_lookup(), filter, target);
+    return user ? user->name : NULL;
 }
 
 /* Starts a 2-d table in 'ctx' with the given column headings (a NULL
@@ -655,11 +734,14 @@ start_table(struct ctl_context *ctx, const char *const *headings)
     return ctx->table;
 }
 
-/* Adds a text cell 's' (copied) to the current row of 't'. */
+/* Adds a text cell 's' (copied) to the current row of 't', escaped if it
+ * would not print on one line (another client may have written it). */
 static void
 add_text_cell(struct table *t, const char *s)
 {
-    table_add_cell(t)->text = xstrdup(s ? s : "");
+    s = s ? s : "";
+    table_add_cell(t)->text = (tm_text_is_printable(s) ? xstrdup(s)
+                               : tm_text_escape(s));
 }
 
 /* Adds an integer cell, or an empty one if 'n' is 0, to 't'. */
@@ -674,17 +756,35 @@ add_int_cell(struct table *t, const int64_t *value, size_t n)
     }
 }
 
-/* Appends 'text' to 's' in double quotes if it is empty or has spaces or
- * quotes, as is otherwise. */
+/* Appends 'text' to 's' as is, or in double quotes and escaped
+ * (tm_text_escape()) if it is empty or has spaces, quotes, '=', or any
+ * character that a description may not hold, so that a value written by
+ * another client can neither break a line of the output nor hide what it
+ * holds. */
 static void
 put_maybe_quoted(struct ds *s, const char *text)
 {
-    if (!*text || strpbrk(text, " \t\n\"\\=")) {
-        struct json *j = json_string_create(text);
-        json_to_ds(j, 0, s);
-        json_destroy(j);
+    if (!*text || strpbrk(text, " \"\\=") || !tm_text_is_printable(text)) {
+        char *escaped = tm_text_escape(text);
+        ds_put_cstr(s, escaped);
+        free(escaped);
     } else {
         ds_put_cstr(s, text);
+    }
+}
+
+
+/* Appends the name 'name' to 's', as is if it is a valid name (text.h), else
+ * quoted and escaped. */
+static void
+put_name(struct ds *s, const char *name)
+{
+    if (tm_is_valid_name(name)) {
+        ds_put_cstr(s, name);
+    } else {
+        char *escaped = tm_text_escape(name ? name : "");
+        ds_put_cstr(s, escaped);
+        free(escaped);
     }
 }
 
@@ -743,10 +843,12 @@ format_rule(struct ds *s, const struct tmrec_filter_rule *r)
         put_protocol(s, r->protocol[0]);
     }
     if (r->source_cidr && *r->source_cidr) {
-        ds_put_format(s, " src=%s", r->source_cidr);
+        ds_put_cstr(s, " src=");
+        put_maybe_quoted(s, r->source_cidr);
     }
     if (r->destination_cidr && *r->destination_cidr) {
-        ds_put_format(s, " dst=%s", r->destination_cidr);
+        ds_put_cstr(s, " dst=");
+        put_maybe_quoted(s, r->destination_cidr);
     }
     if (r->n_source_port_from || r->n_source_port_to) {
         ds_put_cstr(s, " src-port=");
@@ -812,11 +914,12 @@ static void
 format_target_dest(struct ds *s, const struct tmrec_target *t)
 {
     if (!strcmp(t->type, "port")) {
-        ds_put_cstr(s, t->port ? t->port : "");
+        put_maybe_quoted(s, t->port ? t->port : "");
         return;
     }
     for (size_t i = 0; i < t->n_addresses; i++) {
-        ds_put_format(s, "%s%s", i ? "," : "", t->addresses[i]);
+        ds_put_cstr(s, i ? "," : "");
+        put_maybe_quoted(s, t->addresses[i]);
     }
 }
 
@@ -857,13 +960,13 @@ format_target(struct ds *s, const struct tmrec_target *t)
 static void
 format_session(struct ds *s, const struct tmrec_session *x)
 {
-    ds_put_format(s, "source=%s number=%"PRId64" target=%s filter=%s",
-                  x->source, x->session_number,
-                  x->target ? x->target->name : "",
-                  x->filter ? x->filter->name : "");
-    if (x->n_vni) {
-        ds_put_format(s, " vni=%"PRId64, x->vni[0]);
-    }
+    ds_put_cstr(s, "source=");
+    put_maybe_quoted(s, x->source);
+    ds_put_format(s, " number=%"PRId64" target=", x->session_number);
+    put_name(s, x->target ? x->target->name : "");
+    ds_put_cstr(s, " filter=");
+    put_name(s, x->filter ? x->filter->name : "");
+    ds_put_format(s, " vni=%"PRId64, x->vni);
     if (x->n_packet_length) {
         ds_put_format(s, " packet-length=%"PRId64, x->packet_length[0]);
     }
@@ -878,13 +981,15 @@ format_session(struct ds *s, const struct tmrec_session *x)
 static void
 show_filter(struct ds *s, const struct tmrec_filter *filter)
 {
-    ds_put_format(s, "filter %s\n", filter->name);
+    ds_put_cstr(s, "filter ");
+    put_name(s, filter->name);
+    ds_put_char(s, '\n');
     if (*filter->description) {
         ds_put_cstr(s, "    description: ");
         put_maybe_quoted(s, filter->description);
         ds_put_char(s, '\n');
     }
-    const struct tmrec_filter_rule **rules = ctl_intent_sorted_rules(filter);
+    const struct tmrec_filter_rule **rules = tm_filter_sorted_rules(filter);
     for (size_t i = 0; i < filter->n_rules; i++) {
         ds_put_cstr(s, "    rule ");
         format_rule(s, rules[i]);
@@ -910,7 +1015,9 @@ cmd_show(struct ctl_context *ctx)
     const struct tmrec_target **targets
         = SORTED_ROWS(ctx->idl, target, tmrec_target, &n);
     for (size_t i = 0; i < n; i++) {
-        ds_put_format(s, "target %s\n    ", targets[i]->name);
+        ds_put_cstr(s, "target ");
+        put_name(s, targets[i]->name);
+        ds_put_cstr(s, "\n    ");
         format_target(s, targets[i]);
         ds_put_char(s, '\n');
     }
@@ -919,7 +1026,9 @@ cmd_show(struct ctl_context *ctx)
     const struct tmrec_session **sessions
         = SORTED_ROWS(ctx->idl, session, tmrec_session, &n);
     for (size_t i = 0; i < n; i++) {
-        ds_put_format(s, "session %s\n    ", sessions[i]->name);
+        ds_put_cstr(s, "session ");
+        put_name(s, sessions[i]->name);
+        ds_put_cstr(s, "\n    ");
         format_session(s, sessions[i]);
         ds_put_char(s, '\n');
     }
@@ -928,9 +1037,15 @@ cmd_show(struct ctl_context *ctx)
     const struct tmrec_chassis **chassis
         = SORTED_ROWS(ctx->idl, chassis, tmrec_chassis, &n);
     for (size_t i = 0; i < n; i++) {
-        ds_put_format(s, "chassis %s\n    encap_ip=%s cfg=%"PRId64"\n",
-                      chassis[i]->name, chassis[i]->encap_ip,
-                      chassis[i]->cfg);
+        ds_put_cstr(s, "chassis ");
+        put_name(s, chassis[i]->name);
+        ds_put_cstr(s, "\n    ");
+        if (*chassis[i]->encap_ip) {
+            ds_put_cstr(s, "encap_ip=");
+            put_maybe_quoted(s, chassis[i]->encap_ip);
+            ds_put_char(s, ' ');
+        }
+        ds_put_format(s, "cfg=%"PRId64"\n", chassis[i]->cfg);
     }
     free(chassis);
 }
@@ -945,6 +1060,10 @@ cmd_filter_add(struct ctl_context *ctx)
     const char *name = ctx->argv[1];
     const char *description = NULL;
 
+    if (take_error(ctx, tm_check_name("name", name))
+        || !check_repeated_keys(ctx, 2)) {
+        return;
+    }
     for (int i = 2; i < ctx->argc; i++) {
         const char *value;
         char *key = split_kv(ctx, ctx->argv[i], &value);
@@ -953,6 +1072,11 @@ cmd_filter_add(struct ctl_context *ctx)
         }
         if (!strcmp(key, "description")) {
             description = value;
+            if (take_error(ctx, tm_check_description("description",
+                                                     value))) {
+                free(key);
+                return;
+            }
         } else {
             unknown_key(ctx, key, "description");
             free(key);
@@ -961,10 +1085,6 @@ cmd_filter_add(struct ctl_context *ctx)
         free(key);
     }
 
-    if (!*name) {
-        ctl_error(ctx, "filter-add: name: missing value");
-        return;
-    }
     if (filter_by_name(ctx->idl, name)) {
         if (!shash_find(&ctx->options, "--may-exist")) {
             ctl_error(ctx, "filter-add: filter %s already exists", name);
@@ -985,12 +1105,14 @@ cmd_filter_del(struct ctl_context *ctx)
     const struct tmrec_filter *filter = filter_by_name(ctx->idl, name);
     if (!filter) {
         if (!shash_find(&ctx->options, "--if-exists")) {
-            ctl_error(ctx, "filter-del: filter %s does not exist", name);
+            char *shown = shown_name(name);
+            ctl_error(ctx, "filter-del: filter %s does not exist", shown);
+            free(shown);
         }
         return;
     }
 
-    const char *user = session_using(ctx->idl, filter, NULL);
+    const char *user = session_using(filter, NULL);
     if (user) {
         ctl_error(ctx, "filter-del: filter %s is used by session %s (delete "
                   "the session or change its filter first)", name, user);
@@ -1038,8 +1160,9 @@ cmd_filter_show(struct ctl_context *ctx)
         = SORTED_ROWS(ctx->idl, session, tmrec_session, &n);
     for (size_t i = 0; i < n; i++) {
         if (sessions[i]->filter == filter) {
-            ds_put_format(&ctx->output, "    used by session %s\n",
-                          sessions[i]->name);
+            ds_put_cstr(&ctx->output, "    used by session ");
+            put_name(&ctx->output, sessions[i]->name);
+            ds_put_char(&ctx->output, '\n');
         }
     }
     free(sessions);
@@ -1140,6 +1263,7 @@ parse_rule_kv(struct ctl_context *ctx, const char *arg, struct rule_args *ra)
         r->has_destination_port_from = r->has_destination_port_to = !error;
     } else if (!strcmp(key, "description")) {
         ra->description = value;
+        error = tm_check_description("description", value);
     } else {
         unknown_key(ctx, key, "protocol, src, dst, src-port, dst-port or "
                     "description");
@@ -1189,6 +1313,9 @@ parse_rule_args(struct ctl_context *ctx, struct rule_args *ra)
     }
     if (strcmp(ctx->argv[4], "accept") && strcmp(ctx->argv[4], "reject")) {
         ctl_error(ctx, "action: %s is not accept or reject", ctx->argv[4]);
+        return false;
+    }
+    if (!check_repeated_keys(ctx, 5)) {
         return false;
     }
     for (int i = 5; i < ctx->argc; i++) {
@@ -1273,7 +1400,7 @@ cmd_rule_list(struct ctl_context *ctx)
     }
 
     struct table *t = start_table(ctx, headings);
-    const struct tmrec_filter_rule **rules = ctl_intent_sorted_rules(filter);
+    const struct tmrec_filter_rule **rules = tm_filter_sorted_rules(filter);
     for (size_t i = 0; i < filter->n_rules; i++) {
         const struct tmrec_filter_rule *r = rules[i];
         struct ds s = DS_EMPTY_INITIALIZER;
@@ -1325,7 +1452,7 @@ parse_ip_target_kvs(struct ctl_context *ctx, struct target_args *ta)
             return false;
         }
         if (!strcmp(key, "encap")) {
-            ta->encap = value;
+            ta->encap = value;      /* tm_target_validate() refuses "". */
         } else if (!strcmp(key, "dst-port")) {
             smap_replace(&ta->options, "dst_port", value);
         } else if (!strcmp(key, "erspan-ver")) {
@@ -1350,6 +1477,9 @@ parse_target_args(struct ctl_context *ctx, struct target_args *ta)
 {
     const char *type = ctx->argv[2];
 
+    if (!check_repeated_keys(ctx, 4)) {
+        return false;
+    }
     if (!strcmp(type, "port")) {
         for (int i = 4; i < ctx->argc; i++) {
             const char *value;
@@ -1405,6 +1535,12 @@ parse_target_args(struct ctl_context *ctx, struct target_args *ta)
     t.option_values = values;
     t.n_options = n;
     char *error = tm_target_validate(&t);
+    if (!error && t.port) {
+        error = tm_check_iface_id("port", t.port);
+    }
+    if (!error) {
+        error = tm_check_description("description", ta->description);
+    }
     free(nodes);
     free(keys);
     free(values);
@@ -1422,7 +1558,8 @@ cmd_target_add(struct ctl_context *ctx)
     memset(&ta, 0, sizeof ta);
     svec_init(&ta.addresses);
     smap_init(&ta.options);
-    if (!parse_target_args(ctx, &ta)) {
+    if (take_error(ctx, tm_check_name("name", name))
+        || !parse_target_args(ctx, &ta)) {
         goto out;
     }
 
@@ -1459,12 +1596,14 @@ cmd_target_del(struct ctl_context *ctx)
     const struct tmrec_target *target = target_by_name(ctx->idl, name);
     if (!target) {
         if (!shash_find(&ctx->options, "--if-exists")) {
-            ctl_error(ctx, "target-del: target %s does not exist", name);
+            char *shown = shown_name(name);
+            ctl_error(ctx, "target-del: target %s does not exist", shown);
+            free(shown);
         }
         return;
     }
 
-    const char *user = session_using(ctx->idl, NULL, target);
+    const char *user = session_using(NULL, target);
     if (user) {
         ctl_error(ctx, "target-del: target %s is used by session %s (delete "
                   "the session or change its target first)", name, user);
@@ -1517,33 +1656,6 @@ session_encap(const struct tmrec_target *target)
             ? tm_target_encap(target->encap) : NULL);
 }
 
-/* Checks that no session other than 'self' uses ('source', 'number') or
- * 'vni' (if nonnegative); reports an error in 'ctx' otherwise. */
-static bool
-check_session_conflicts(struct ctl_context *ctx,
-                        const struct tmrec_session *self, const char *name,
-                        const char *source, int64_t number, int64_t vni)
-{
-    const struct tmrec_session *s;
-    TMREC_SESSION_FOR_EACH (s, ctx->idl) {
-        if (s == self) {
-            continue;
-        }
-        if (!strcmp(s->source, source) && s->session_number == number) {
-            ctl_error(ctx, "session %s: session_number: %"PRId64" is already "
-                      "used by session %s for source %s", name, number,
-                      s->name, source);
-            return false;
-        }
-        if (vni >= 0 && s->n_vni && s->vni[0] == vni) {
-            ctl_error(ctx, "session %s: vni: %"PRId64" is already used by "
-                      "session %s", name, vni, s->name);
-            return false;
-        }
-    }
-    return true;
-}
-
 /* Parses "true" or "false" for field 'field'. */
 static bool
 parse_bool(struct ctl_context *ctx, const char *field, const char *s,
@@ -1553,6 +1665,9 @@ parse_bool(struct ctl_context *ctx, const char *field, const char *s,
         *out = true;
     } else if (!strcmp(s, "false")) {
         *out = false;
+    } else if (!*s) {
+        ctl_error(ctx, "%s: missing value (expected true or false)", field);
+        return false;
     } else {
         ctl_error(ctx, "%s: %s is not true or false", field, s);
         return false;
@@ -1587,7 +1702,8 @@ parse_session_kv(struct ctl_context *ctx, const char *arg, bool set,
         return false;
     }
     if (!strcmp(key, "vni")) {
-        error = tm_parse_int("vni", value, 0, TM_VNI_MAX, &sa->vni);
+        error = tm_parse_int("vni", value, TM_VNI_MIN, TM_VNI_MAX,
+                             &sa->vni);
     } else if (!strcmp(key, "packet-length")) {
         if (set && !*value) {
             sa->packet_length = -1;
@@ -1599,18 +1715,22 @@ parse_session_kv(struct ctl_context *ctx, const char *arg, bool set,
         ok = parse_bool(ctx, "enabled", value, &sa->enabled);
     } else if (!strcmp(key, "description")) {
         sa->description = value;
+        error = tm_check_description("description", value);
     } else if (set && !strcmp(key, "source")) {
-        if (!*value) {
-            ctl_error(ctx, "source: missing value (expected an iface-id)");
-            ok = false;
-        }
         sa->source = value;
+        error = tm_check_iface_id("source", value);
     } else if (set && !strcmp(key, "target")) {
-        sa->target = must_get_target(ctx, value);
-        ok = sa->target != NULL;
+        error = (*value ? NULL
+                 : xstrdup("target: missing value (expected the name of a "
+                           "target)"));
+        sa->target = error ? NULL : must_get_target(ctx, value);
+        ok = error || sa->target != NULL;
     } else if (set && !strcmp(key, "filter")) {
-        sa->filter = must_get_filter(ctx, value);
-        ok = sa->filter != NULL;
+        error = (*value ? NULL
+                 : xstrdup("filter: missing value (expected the name of a "
+                           "filter)"));
+        sa->filter = error ? NULL : must_get_filter(ctx, value);
+        ok = error || sa->filter != NULL;
     } else if (set && !strcmp(key, "number")) {
         error = tm_parse_int("session_number", value, TM_NUMBER_MIN,
                              TM_NUMBER_MAX, &sa->number);
@@ -1624,10 +1744,11 @@ parse_session_kv(struct ctl_context *ctx, const char *arg, bool set,
     return ok && !take_error(ctx, error);
 }
 
-/* Validates 'sa' for session 'name' ('self' is its row, NULL when new). */
+/* Validates the values 'sa' of session 'name' by themselves; the rules that
+ * involve other sessions are checked before commit (ctl_intent_check()). */
 static bool
-check_session_args(struct ctl_context *ctx, const struct tmrec_session *self,
-                   const char *name, const struct session_args *sa)
+check_session_args(struct ctl_context *ctx, const char *name,
+                   const struct session_args *sa)
 {
     char *error = tm_session_validate(sa->number, sa->vni, sa->packet_length,
                                       session_encap(sa->target));
@@ -1636,8 +1757,7 @@ check_session_args(struct ctl_context *ctx, const struct tmrec_session *self,
         free(error);
         return false;
     }
-    return check_session_conflicts(ctx, self, name, sa->source, sa->number,
-                                   sa->vni);
+    return true;
 }
 
 /* Writes 'sa' into session row 'row'. */
@@ -1648,7 +1768,7 @@ write_session(const struct tmrec_session *row, const struct session_args *sa)
     tmrec_session_set_target(row, sa->target);
     tmrec_session_set_filter(row, sa->filter);
     tmrec_session_set_session_number(row, sa->number);
-    tmrec_session_set_vni(row, &sa->vni, sa->vni >= 0);
+    tmrec_session_set_vni(row, sa->vni);
     tmrec_session_set_packet_length(row, &sa->packet_length,
                                     sa->packet_length >= 0);
     tmrec_session_set_enabled(row, sa->enabled);
@@ -1665,17 +1785,12 @@ cmd_session_add(struct ctl_context *ctx)
         .enabled = true, .description = "",
     };
 
-    if (!*name) {
-        ctl_error(ctx, "session-add: name: missing value");
-        return;
-    }
-    if (!*sa.source) {
-        ctl_error(ctx, "source: missing value (expected an iface-id)");
-        return;
-    }
-    if (take_error(ctx, tm_parse_int("session_number", ctx->argv[5],
-                                     TM_NUMBER_MIN, TM_NUMBER_MAX,
-                                     &sa.number))) {
+    if (take_error(ctx, tm_check_name("name", name))
+        || take_error(ctx, tm_check_iface_id("source", sa.source))
+        || take_error(ctx, tm_parse_int("session_number", ctx->argv[5],
+                                        TM_NUMBER_MIN, TM_NUMBER_MAX,
+                                        &sa.number))
+        || !check_repeated_keys(ctx, 6)) {
         return;
     }
     for (int i = 6; i < ctx->argc; i++) {
@@ -1691,7 +1806,7 @@ cmd_session_add(struct ctl_context *ctx)
     }
     sa.target = must_get_target(ctx, ctx->argv[3]);
     sa.filter = sa.target ? must_get_filter(ctx, ctx->argv[4]) : NULL;
-    if (!sa.filter || !check_session_args(ctx, NULL, name, &sa)) {
+    if (!sa.filter || !check_session_args(ctx, name, &sa)) {
         return;
     }
     if (sa.vni < 0 && take_error(ctx, ctl_intent_pick_vni(ctx->idl, sa.target,
@@ -1718,19 +1833,22 @@ cmd_session_set(struct ctl_context *ctx)
         .target = row->target,
         .filter = row->filter,
         .number = row->session_number,
-        .vni = row->n_vni ? row->vni[0] : -1,
+        .vni = row->vni,
         .packet_length = row->n_packet_length ? row->packet_length[0] : -1,
         .enabled = row->enabled,
         .description = row->description,
     };
     /* Keep copies: writing a column frees the row's old values. */
     char *source = NULL, *description = NULL;
+    if (!check_repeated_keys(ctx, 2)) {
+        return;
+    }
     for (int i = 2; i < ctx->argc; i++) {
         if (!parse_session_kv(ctx, ctx->argv[i], true, &sa)) {
             return;
         }
     }
-    if (!check_session_args(ctx, row, row->name, &sa)) {
+    if (!check_session_args(ctx, row->name, &sa)) {
         return;
     }
     source = xstrdup(sa.source);
@@ -1750,7 +1868,9 @@ cmd_session_del(struct ctl_context *ctx)
     const struct tmrec_session *session = session_by_name(ctx->idl, name);
     if (!session) {
         if (!shash_find(&ctx->options, "--if-exists")) {
-            ctl_error(ctx, "session-del: session %s does not exist", name);
+            char *shown = shown_name(name);
+            ctl_error(ctx, "session-del: session %s does not exist", shown);
+            free(shown);
         }
         return;
     }
@@ -1777,7 +1897,7 @@ cmd_session_list(struct ctl_context *ctx)
         add_int_cell(t, &s->session_number, 1);
         add_text_cell(t, s->target ? s->target->name : "");
         add_text_cell(t, s->filter ? s->filter->name : "");
-        add_int_cell(t, s->vni, s->n_vni);
+        add_int_cell(t, &s->vni, 1);
         add_int_cell(t, s->packet_length, s->n_packet_length);
         add_text_cell(t, s->enabled ? "true" : "false");
         add_text_cell(t, s->description);
@@ -1807,9 +1927,15 @@ show_session_status(struct ctl_context *ctx,
             ds_put_cstr(s, "    status:\n");
             any = true;
         }
-        ds_put_format(s, "        %s: %s", st->chassis_name, st->state);
+        ds_put_cstr(s, "        ");
+        put_name(s, st->chassis_name);
+        ds_put_format(s, ": %s", st->state);
         if (*st->message) {
-            ds_put_format(s, " (%s)", st->message);
+            char *message = (tm_text_is_printable(st->message)
+                             ? xstrdup(st->message)
+                             : tm_text_escape(st->message));
+            ds_put_format(s, " (%s)", message);
+            free(message);
         }
         for (size_t j = 0; j < st->n_statistics; j++) {
             ds_put_format(s, "%s%s=%"PRId64, j ? " " : " [",
@@ -1833,26 +1959,31 @@ cmd_session_show(struct ctl_context *ctx)
     }
 
     struct ds *s = &ctx->output;
-    ds_put_format(s, "session %s\n", x->name);
+    ds_put_cstr(s, "session ");
+    put_name(s, x->name);
+    ds_put_char(s, '\n');
     if (*x->description) {
         ds_put_cstr(s, "    description: ");
         put_maybe_quoted(s, x->description);
         ds_put_char(s, '\n');
     }
-    ds_put_format(s, "    source: %s\n", x->source);
+    ds_put_cstr(s, "    source: ");
+    put_maybe_quoted(s, x->source);
+    ds_put_char(s, '\n');
     ds_put_format(s, "    number: %"PRId64"\n", x->session_number);
     if (x->target) {
-        ds_put_format(s, "    target: %s (", x->target->name);
+        ds_put_cstr(s, "    target: ");
+        put_name(s, x->target->name);
+        ds_put_cstr(s, " (");
         format_target(s, x->target);
         ds_put_cstr(s, ")\n");
     }
     if (x->filter) {
-        ds_put_format(s, "    filter: %s (%"PRIuSIZE" rules)\n",
-                      x->filter->name, x->filter->n_rules);
+        ds_put_cstr(s, "    filter: ");
+        put_name(s, x->filter->name);
+        ds_put_format(s, " (%"PRIuSIZE" rules)\n", x->filter->n_rules);
     }
-    if (x->n_vni) {
-        ds_put_format(s, "    vni: %"PRId64"\n", x->vni[0]);
-    }
+    ds_put_format(s, "    vni: %"PRId64"\n", x->vni);
     if (x->n_packet_length) {
         ds_put_format(s, "    packet-length: %"PRId64"\n",
                       x->packet_length[0]);
@@ -1928,27 +2059,112 @@ discard_outputs(struct ctl_command *commands, size_t n_commands)
     }
 }
 
-/* Waits until every Chassis row reports 'next_cfg' or later in 'cfg'. */
+/* Appends to 's' the chassis whose cfg is below 'next_cfg', in name order,
+ * as "hv2 has cfg 7, want 9", at most 10 of them.  Returns how many lag. */
+static size_t
+describe_lagging_chassis(const struct ovsdb_idl *idl, int64_t next_cfg,
+                         struct ds *s)
+{
+    enum { MAX_NAMED = 10 };
+    const struct tmrec_chassis *chassis;
+    struct svec lagging = SVEC_EMPTY_INITIALIZER;
+
+    TMREC_CHASSIS_FOR_EACH (chassis, idl) {
+        if (chassis->cfg < next_cfg) {
+            svec_add_nocopy(&lagging,
+                            xasprintf("%s has cfg %"PRId64", want %"PRId64,
+                                      chassis->name, chassis->cfg,
+                                      next_cfg));
+        }
+    }
+    svec_sort(&lagging);
+    for (size_t i = 0; i < lagging.n && i < MAX_NAMED; i++) {
+        ds_put_format(s, "%s%s", i ? "; " : "", lagging.names[i]);
+    }
+    if (lagging.n > MAX_NAMED) {
+        ds_put_format(s, "; and %"PRIuSIZE" more chassis",
+                      lagging.n - MAX_NAMED);
+    }
+    size_t n = lagging.n;
+    svec_destroy(&lagging);
+    return n;
+}
+
+/* Waits until every Chassis row reports 'next_cfg' or later in 'cfg'.  When
+ * --timeout runs out first, exits with EXIT_WAIT_TIMEOUT and a message that
+ * names the chassis that lag (the change itself is committed). */
 static void
 wait_for_chassis(struct ovsdb_idl *idl, int64_t next_cfg)
 {
     ovsdb_idl_enable_reconnect(idl);
     for (;;) {
         ovsdb_idl_run(idl);
-        const struct tmrec_chassis *chassis;
-        bool done = true;
-        TMREC_CHASSIS_FOR_EACH (chassis, idl) {
-            if (chassis->cfg < next_cfg) {
-                done = false;
-                break;
-            }
-        }
-        if (done) {
+        struct ds lagging = DS_EMPTY_INITIALIZER;
+        size_t n = describe_lagging_chassis(idl, next_cfg, &lagging);
+        if (!n) {
+            ds_destroy(&lagging);
             return;
         }
+        if (time_msec() >= deadline) {
+            tmctl_fatal_status(EXIT_WAIT_TIMEOUT,
+                               "--wait=hv: timed out after %u s: %s (the "
+                               "change is committed)", timeout,
+                               ds_cstr(&lagging));
+        }
+        ds_destroy(&lagging);
         ovsdb_idl_wait(idl);
+        wait_for_deadline();
         poll_block();
     }
+}
+
+/* Commits 'txn' and waits for the outcome, at most until --timeout runs out;
+ * then exits with EXIT_COMMIT_UNKNOWN, since the server may have committed
+ * the transaction without the reply having arrived. */
+static enum ovsdb_idl_txn_status
+commit_txn(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn)
+{
+    for (;;) {
+        enum ovsdb_idl_txn_status status = ovsdb_idl_txn_commit(txn);
+        if (status != TXN_INCOMPLETE) {
+            return status;
+        }
+        if (time_msec() >= deadline) {
+            tmctl_fatal_status(EXIT_COMMIT_UNKNOWN,
+                               "timed out after %u s waiting for %s to "
+                               "commit the transaction: it may or may not "
+                               "have been committed", timeout, db);
+        }
+        ovsdb_idl_run(idl);
+        ovsdb_idl_wait(idl);
+        ovsdb_idl_txn_wait(txn);
+        wait_for_deadline();
+        poll_block();
+    }
+}
+
+/* Returns a malloc()'d readable form of a server's error 'error', which
+ * ovsdb_idl_txn_get_error() gives as a JSON object with "error" and
+ * "details" members, e.g. "constraint violation: ...". */
+static char *
+format_txn_error(const char *error)
+{
+    struct json *json = json_from_string(error);
+    char *text = NULL;
+    if (json->type == JSON_OBJECT) {
+        const struct json *what = shash_find_data(json_object(json),
+                                                  "error");
+        const struct json *details = shash_find_data(json_object(json),
+                                                     "details");
+        if (what && what->type == JSON_STRING) {
+            text = (details && details->type == JSON_STRING
+                    ? xasprintf("%s: %s", json_string(what),
+                                json_string(details))
+                    : xstrdup(json_string(what)));
+        }
+    }
+    json_destroy(json);
+    return text ? text : xstrdup(error);
 }
 
 /* Fails if any symbol of 'symtab' (--id=@name) was referenced but never
@@ -2008,11 +2224,15 @@ run_commands(struct ctl_command *commands, size_t n_commands,
 }
 
 /* Returns true if a failed transaction's 'error' is a constraint violation
- * that a fresh view of the database may explain, and retries are left. */
+ * that the database's change since the transaction was built (its seqno was
+ * 'txn_seqno') may explain, and retries are left.  Without a change, a
+ * retry would build the same transaction and fail the same way. */
 static bool
-should_retry_conflict(const char *error)
+should_retry_conflict(const struct ovsdb_idl *idl, unsigned int txn_seqno,
+                      const char *error)
 {
     return (error && strstr(error, "constraint violation")
+            && ovsdb_idl_get_seqno(idl) != txn_seqno
             && n_conflict_retries++ < MAX_CONFLICT_RETRIES);
 }
 
@@ -2024,6 +2244,7 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
          struct ovsdb_idl *idl)
 {
     bool writes = ctl_might_write_to_db(commands, n_commands);
+    unsigned int txn_seqno = ovsdb_idl_get_seqno(idl);
     struct ovsdb_idl_txn *txn = the_idl_txn = ovsdb_idl_txn_create(idl);
     if (dry_run) {
         ovsdb_idl_txn_set_dry_run(txn);
@@ -2039,9 +2260,6 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
                                 &tmrec_tm_global_col_cfg, true);
     }
 
-    if (writes) {
-        ctl_intent_baseline(idl);
-    }
     struct ovsdb_symbol_table *symtab = ovsdb_symbol_table_create();
     if (!run_commands(commands, n_commands, idl, txn, symtab)) {
         goto try_again;
@@ -2055,7 +2273,7 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
         }
     }
 
-    enum ovsdb_idl_txn_status status = ovsdb_idl_txn_commit_block(txn);
+    enum ovsdb_idl_txn_status status = commit_txn(idl, txn);
     int64_t next_cfg = 0;
     if (status == TXN_SUCCESS && wait_type == WAIT_HV && !dry_run) {
         next_cfg = ovsdb_idl_txn_get_increment_new_value(txn);
@@ -2091,10 +2309,15 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
         goto try_again;
 
     case TXN_ERROR:
-        if (should_retry_conflict(ovsdb_idl_txn_get_error(txn))) {
+        if (should_retry_conflict(idl, txn_seqno,
+                                  ovsdb_idl_txn_get_error(txn))) {
+            VLOG_INFO("the database refused the transaction while its "
+                      "contents changed (%s); retrying with the new "
+                      "contents", ovsdb_idl_txn_get_error(txn));
             goto try_again;
         }
-        ctl_fatal("transaction error: %s", ovsdb_idl_txn_get_error(txn));
+        ctl_fatal("the database refused the transaction: %s",
+                  format_txn_error(ovsdb_idl_txn_get_error(txn)));
 
     case TXN_NOT_LOCKED:
         ctl_fatal("database not locked");

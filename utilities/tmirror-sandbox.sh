@@ -3,7 +3,8 @@
 #
 # Licensed under the Apache License, Version 2.0 (the "License").
 #
-# tmirror-sandbox.sh [--batch]: a scratch hypervisor in ./sandbox with
+# tmirror-sandbox.sh [--batch] [--dir=DIR]: a scratch hypervisor in DIR
+# (default: sandbox/ in the source tree) with
 #   - ovsdb-server serving the Open_vSwitch and Traffic_Mirror databases,
 #   - ovs-vswitchd on the dummy datapath (no kernel module needed),
 #   - tmirror-controller,
@@ -12,29 +13,40 @@
 #     towards a VXLAN collector at 192.168.50.2;
 # then a demo: a filter, two targets, two sessions, traffic injected into
 # the VM ports, and the mirrored copies printed decoded.  Afterwards it
-# leaves you a shell inside the sandbox (exit it to stop everything), or
-# with --batch stops everything and exits.
+# leaves you a shell inside the sandbox (exit it to stop everything), in
+# which $http, $reply and $ssh hold the demo's frames, or with --batch stops
+# everything and exits.  DIR is emptied first; it must be empty, missing, or
+# a sandbox of an earlier run.
 
 set -e
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 batch=false
+sandbox=$top/sandbox
 for arg; do
     case $arg in
         --batch) batch=true ;;
-        -h|--help) sed -n '6,18p' "$0"; exit 0 ;;
+        --dir=?*) sandbox=${arg#--dir=} ;;
+        -h|--help) sed -n '6,21p' "$0"; exit 0 ;;
         *) echo "$0: unknown argument $arg" >&2; exit 2 ;;
     esac
 done
-
-sandbox=$top/sandbox
+case $sandbox in
+    /*) ;;
+    *) sandbox=$PWD/$sandbox ;;
+esac
+if [ -d "$sandbox" ] && [ -n "$(ls -A "$sandbox")" ] \
+   && [ ! -f "$sandbox/.tmirror-sandbox" ]; then
+    echo "$0: $sandbox is not empty and is not a sandbox: not touching it" >&2
+    exit 2
+fi
 export OVS_RUNDIR=$sandbox OVS_LOGDIR=$sandbox OVS_DBDIR=$sandbox \
        OVS_SYSCONFDIR=$sandbox
-export PATH=$top/utilities:$top/controller:$PATH:/usr/sbin:/sbin
+export PATH=$top/utilities:$top/controller:$top/api:$PATH:/usr/sbin:/sbin
 
 # Stops the daemons of an earlier or this run, by their pidfiles.
 stop_daemons() {
-    for d in tmirror-controller ovs-vswitchd ovsdb-server; do
+    for d in tmirror-api tmirror-controller ovs-vswitchd ovsdb-server; do
         if [ -f "$sandbox/$d.pid" ]; then
             kill "$(cat "$sandbox/$d.pid")" 2>/dev/null || true
         fi
@@ -47,15 +59,42 @@ step() {
     printf '\n\033[1m== %s\033[0m\n' "$*"
 }
 
+# Prints argument $1 as a shell would need it typed: as it is when it holds
+# only ordinary characters, else in single quotes (for KEY=VALUE, only the
+# VALUE), so that every command the demo prints can be pasted.
+quote() {
+    case $1 in
+        '' | *[!A-Za-z0-9_./:,=@%+-]*) ;;
+        *) printf '%s' "$1"; return ;;
+    esac
+    arg=$1
+    case $arg in
+        [A-Za-z]*=*)
+            key=${arg%%=*}
+            case $key in
+                *[!A-Za-z0-9_-]*) ;;
+                *) printf '%s=' "$key"; arg=${arg#*=} ;;
+            esac
+            ;;
+    esac
+    printf "'%s'" "$(printf '%s' "$arg" | sed "s/'/'\\\\''/g")"
+}
+
 # Runs a command after echoing it, so the demo reads like a tutorial.
 run() {
-    printf '$ %s\n' "$*"
+    printf '$'
+    for arg; do
+        printf ' '
+        quote "$arg"
+    done
+    printf '\n'
     "$@"
 }
 
 stop_daemons
 rm -rf "$sandbox"
 mkdir -p "$sandbox"
+touch "$sandbox/.tmirror-sandbox"
 cd "$sandbox"
 
 step "Starting ovsdb-server, ovs-vswitchd (dummy datapath) and tmirror-controller in $sandbox"
@@ -115,6 +154,7 @@ m1=50:54:00:00:00:01 m2=50:54:00:00:00:02
 http="eth(src=$m1,dst=$m2),eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.2,proto=6,tos=0,ttl=64,frag=no),tcp(src=40000,dst=80)"
 reply="eth(src=$m2,dst=$m1),eth_type(0x0800),ipv4(src=10.0.0.2,dst=10.0.0.1,proto=6,tos=0,ttl=64,frag=no),tcp(src=80,dst=40000)"
 ssh="eth(src=$m1,dst=$m2),eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.2,proto=6,tos=0,ttl=64,frag=no),tcp(src=40001,dst=22)"
+export http reply ssh       # For the shell at the end.
 run ovs-appctl netdev-dummy/receive vm1 "$http" --len 200
 run ovs-appctl netdev-dummy/receive vm2 "$reply" --len 200
 run ovs-appctl netdev-dummy/receive vm1 "$ssh" --len 200
@@ -132,13 +172,60 @@ step "What the controller reports"
 run ovs-appctl -t tmirror-controller tmirror/show
 run tmirror-ctl session-show web-vm1
 
+# ---- tmirror-api: the same database over HTTP (native JSON and EC2). ----
+# Starts tmirror-api on a free loopback port with one admin credential, and
+# runs (and prints) one curl and one aws call that work against it.
+sandbox_api() {
+    step "tmirror-api: the same intent over HTTP"
+    cat > api-credentials.json <<'EOF'
+{"projects": {"sandbox": {"ports": ["*"]}},
+ "credentials": [{"access_key": "AKIDSANDBOX", "secret": "sandbox-secret",
+                  "token": "sandbox-token-0123456789", "project": "sandbox",
+                  "actions": ["*"]}]}
+EOF
+    tmirror-api --detach --no-chdir --pidfile --log-file -vconsole:off \
+        --listen=127.0.0.1:0 --credentials=api-credentials.json || return 0
+    for i in $(seq 1 100); do
+        ovs-appctl -t tmirror-api tmirror-api/show 2>/dev/null \
+            | grep -q '(connected)' && break
+        sleep 0.1
+    done
+    api_url=http://$(ovs-appctl -t tmirror-api tmirror-api/show \
+                     | sed -n 's/^listening on //p')
+    printf '$ curl -s -H "Authorization: Bearer sandbox-token-0123456789" %s\n' \
+        "$api_url/v1/sessions/web-vm1/status"
+    curl -s -H "Authorization: Bearer sandbox-token-0123456789" \
+        "$api_url/v1/sessions/web-vm1/status"
+    if command -v /usr/bin/aws > /dev/null; then
+        printf '$ AWS_ACCESS_KEY_ID=AKIDSANDBOX AWS_SECRET_ACCESS_KEY=sandbox-secret AWS_DEFAULT_REGION=us-east-1 aws --endpoint-url %s ec2 describe-traffic-mirror-sessions\n' "$api_url"
+        AWS_ACCESS_KEY_ID=AKIDSANDBOX AWS_SECRET_ACCESS_KEY=sandbox-secret \
+        AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null \
+        AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true \
+        AWS_PAGER= /usr/bin/aws --endpoint-url "$api_url" ec2 \
+            describe-traffic-mirror-sessions --output table
+    fi
+    export AWS_ACCESS_KEY_ID=AKIDSANDBOX AWS_SECRET_ACCESS_KEY=sandbox-secret \
+           AWS_DEFAULT_REGION=us-east-1 TMIRROR_API=$api_url \
+           TMIRROR_API_TOKEN=sandbox-token-0123456789
+}
+sandbox_api
+
 if $batch; then
     step "Stopping (--batch)"
     stop_daemons
     exit 0
 fi
 
-step "You are in the sandbox: try tmirror-ctl show, ovs-vsctl show, ovs-ofctl dump-flows br-mirror, ovs-appctl -t tmirror-controller tmirror/show, ovs-appctl netdev-dummy/receive vm1 '...'"
+step "You are in the sandbox"
+cat <<'EOF'
+Try tmirror-ctl show, ovs-vsctl show, ovs-ofctl dump-flows br-mirror,
+ovs-appctl -t tmirror-controller tmirror/show, and send the demo's frames
+again (the shell has them in $http, $reply and $ssh):
+    ovs-appctl netdev-dummy/receive vm1 "$http" --len 200
+    ovs-appctl netdev-dummy/receive vm2 "$reply" --len 200
+    ovs-appctl netdev-dummy/receive vm1 "$ssh" --len 200
+EOF
+echo "tmirror-api is at \$TMIRROR_API ($TMIRROR_API): curl -H \"Authorization: Bearer \$TMIRROR_API_TOKEN\" \$TMIRROR_API/v1/sessions; aws --endpoint-url \$TMIRROR_API ec2 describe-traffic-mirror-sessions"
 echo "Exit this shell to stop the sandbox's daemons."
 PS1='tmirror-sandbox$ ' bash --norc -i || true
 stop_daemons

@@ -88,16 +88,22 @@ struct engine_node {
 };
 
 /* Declares a node named 'NAME' whose functions are en_NAME_init(),
- * en_NAME_cleanup(), en_NAME_run() and, when 'TRACKED' is true,
+ * en_NAME_cleanup() and en_NAME_run(); the _TRACKED variant also has
  * en_NAME_clear_tracked_data(). */
-#define ENGINE_NODE_DEFINE(NAME, TRACKED)                               \
+#define ENGINE_NODE_DEFINE(NAME)                                        \
     struct engine_node en_##NAME = {                                    \
         .name = #NAME,                                                  \
         .init = en_##NAME##_init,                                       \
         .cleanup = en_##NAME##_cleanup,                                 \
         .run = en_##NAME##_run,                                         \
-        .clear_tracked_data = (TRACKED) ? en_##NAME##_clear_tracked_data \
-                                        : NULL,                         \
+    }
+#define ENGINE_NODE_DEFINE_TRACKED(NAME)                                \
+    struct engine_node en_##NAME = {                                    \
+        .name = #NAME,                                                  \
+        .init = en_##NAME##_init,                                       \
+        .cleanup = en_##NAME##_cleanup,                                 \
+        .run = en_##NAME##_run,                                         \
+        .clear_tracked_data = en_##NAME##_clear_tracked_data,           \
     }
 
 /* An engine: its nodes in topological order. */

@@ -130,6 +130,12 @@ struct intent_doc_refs {
     const void *aux;
 };
 
+/* Return true if a session of 'doc' names the target, or the filter,
+ * 'name': what "apply --prune" (and PUT /v1/config?prune=true) keeps of the
+ * database's objects that the document does not define. */
+bool intent_doc_uses_target(const struct intent_doc *doc, const char *name);
+bool intent_doc_uses_filter(const struct intent_doc *doc, const char *name);
+
 /* Parses and validates the JSON text 'text' into 'doc', which the caller has
  * initialized with intent_doc_init() and must destroy in any case.  A
  * session's target and filter are looked up in the document, then through

@@ -23,6 +23,7 @@
 
 #define TM_NUMBER_MIN 1             /* rule_number, session_number */
 #define TM_NUMBER_MAX 32766
+#define TM_VNI_MIN 1                /* 0 is refused: see Session.vni. */
 #define TM_VNI_MAX 16777215         /* 24 bits */
 #define TM_ERSPAN_VNI_MAX 1023      /* ERSPAN session id: 10 bits */
 #define TM_PACKET_LENGTH_MIN 1
@@ -57,9 +58,16 @@ char *tm_parse_cidr(const char *field, const char *s, struct tm_cidr *out);
 /* Formats 'cidr' canonically into a malloc()'d string. */
 char *tm_cidr_to_string(const struct tm_cidr *cidr);
 
-/* An IPv4 or IPv6 host address (a collector).  On success stores the family
- * in '*family' if nonnull. */
+/* An IPv4 or IPv6 host address.  On success stores the family in '*family'
+ * if nonnull. */
 char *tm_parse_ip(const char *field, const char *s, int *family);
+
+/* A collector's address: an IPv4 or IPv6 host address to which copies can
+ * be sent, so not unspecified (0.0.0.0, ::, 0.0.0.0/8), loopback (127/8,
+ * ::1), multicast (224/4, ff00::/8), broadcast or reserved (240/4, which
+ * holds 255.255.255.255), nor IPv6 link-local (fe80::/10, which a tunnel
+ * cannot reach without naming an interface). */
+char *tm_parse_collector(const char *field, const char *s);
 
 /* A filter rule as plain values, as written by any client. */
 struct tm_rule {
@@ -89,14 +97,16 @@ struct tm_target {
     const char *port;                   /* iface-id, for "port". */
     const char *const *addresses;       /* For "ip". */
     size_t n_addresses;
-    const char *encap;                  /* NULL = vxlan; for "ip" only. */
+    const char *encap;                  /* NULL = vxlan ("" is refused);
+                                         * for "ip" only. */
     const char *const *option_keys;     /* Target options map. */
     const char *const *option_values;
     size_t n_options;
 };
 
 /* Checks a target: a port target names an iface-id and nothing else; an ip
- * target has at least one valid address, no duplicates, a known encap, and
+ * target has at least one collector address (tm_parse_collector()), no
+ * duplicates, a known encap, and
  * only the options that encap takes (dst_port 1..65535 for vxlan and geneve;
  * erspan_ver 1 or 2 for erspan).  Unknown option keys are refused. */
 char *tm_target_validate(const struct tm_target *target);
@@ -106,16 +116,20 @@ char *tm_target_validate(const struct tm_target *target);
 const char *tm_target_encap(const char *encap);
 
 /* Checks a session's own values against its target's encap ('encap' is NULL
- * for a port target): VNI range, packet length range, VNI <= 1023 for
- * ERSPAN.  'vni' < 0 and 'packet_length' < 0 mean "not set". */
+ * for a port target): VNI range (1 to 16777215), packet length range, VNI
+ * <= 1023 for ERSPAN.  'vni' < 0 (not chosen yet) and 'packet_length' < 0
+ * mean "not set". */
 char *tm_session_validate(int64_t session_number, int64_t vni,
                           int64_t packet_length, const char *encap);
 
-/* Picks an unused VNI for a new session: a pseudo-random start derived from
- * 'seed', then the next value not in 'used' (n_used values), within 1..1023
- * when 'erspan', else 1..16777215.  Returns an error if every value is
- * used. */
-char *tm_vni_choose(const int64_t *used, size_t n_used, bool erspan,
-                    uint32_t seed, int64_t *vni);
+/* Picks an unused VNI for a new session, within 1..1023 when 'erspan', else
+ * 1..16777215: first a few pseudo-random values derived from 'seed' (so
+ * that concurrent clients rarely pick the same), then, if all of those are
+ * in use, the next unused value after a pseudo-random start.  'is_used'
+ * says whether a value is in use (given 'aux').  Returns an error if every
+ * value is used. */
+char *tm_vni_choose(bool (*is_used)(int64_t vni, const void *aux),
+                    const void *aux, bool erspan, uint32_t seed,
+                    int64_t *vni);
 
 #endif /* tmirror/validate.h */

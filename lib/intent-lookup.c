@@ -1,0 +1,350 @@
+/*
+ * Copyright (c) 2026 The tmirror authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License").
+ */
+
+/* Lookups of related rows for the checks, by IDL indexes or by passes over
+ * the IDL.  See include/tmirror/intent-lookup.h. */
+
+#include <config.h>
+
+#include "tmirror/intent-lookup.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bitmap.h"
+#include "ovsdb-idl.h"
+#include "tmirror-idl.h"
+#include "tmirror/validate.h"
+#include "util.h"
+#include "uuid.h"
+
+/* The lookups: the IDL, and its indexes (all NULL without indexes). */
+struct tm_intent_lookup {
+    const struct ovsdb_idl *idl;
+    struct ovsdb_idl_index *filter_by_name;
+    struct ovsdb_idl_index *target_by_name;
+    struct ovsdb_idl_index *session_by_name;
+    struct ovsdb_idl_index *session_by_number;  /* source, session_number */
+    struct ovsdb_idl_index *session_by_vni;
+    struct ovsdb_idl_index *session_by_target;
+};
+
+/* Creates the lookups.  See intent-lookup.h. */
+struct tm_intent_lookup *
+tm_intent_lookup_create(struct ovsdb_idl *idl, bool use_indexes)
+{
+    struct tm_intent_lookup *lk = xzalloc(sizeof *lk);
+    lk->idl = idl;
+    if (use_indexes) {
+        lk->filter_by_name = ovsdb_idl_index_create1(
+            idl, &tmrec_filter_col_name);
+        lk->target_by_name = ovsdb_idl_index_create1(
+            idl, &tmrec_target_col_name);
+        lk->session_by_name = ovsdb_idl_index_create1(
+            idl, &tmrec_session_col_name);
+        lk->session_by_number = ovsdb_idl_index_create2(
+            idl, &tmrec_session_col_source,
+            &tmrec_session_col_session_number);
+        lk->session_by_vni = ovsdb_idl_index_create1(
+            idl, &tmrec_session_col_vni);
+        lk->session_by_target = ovsdb_idl_index_create1(
+            idl, &tmrec_session_col_target);
+    }
+    return lk;
+}
+
+/* Frees 'lk' (the indexes belong to the IDL). */
+void
+tm_intent_lookup_destroy(struct tm_intent_lookup *lk)
+{
+    free(lk);
+}
+
+/* Returns the IDL that 'lk' searches. */
+const struct ovsdb_idl *
+tm_intent_lookup_idl(const struct tm_intent_lookup *lk)
+{
+    return lk->idl;
+}
+
+/* Returns true if 'row' should replace 'best' as the answer to a lookup by
+ * name: the lowest UUID wins. */
+static bool
+better_by_uuid(const struct ovsdb_idl_row *row,
+               const struct ovsdb_idl_row *best)
+{
+    return !best || uuid_compare_3way(&row->uuid, &best->uuid) < 0;
+}
+
+/* Returns true if session 'row' should replace 'best': the lowest name
+ * wins. */
+static bool
+better_by_name(const struct tmrec_session *row,
+               const struct tmrec_session *best)
+{
+    return !best || strcmp(row->name, best->name) < 0;
+}
+
+/* Returns the filter named 'name' other than 'except', or NULL. */
+const struct tmrec_filter *
+tm_intent_lookup_filter(const struct tm_intent_lookup *lk, const char *name,
+                        const struct tmrec_filter *except)
+{
+    const struct tmrec_filter *f, *found = NULL;
+    if (lk->filter_by_name) {
+        struct tmrec_filter *key = tmrec_filter_index_init_row(
+            lk->filter_by_name);
+        tmrec_filter_index_set_name(key, name);
+        TMREC_FILTER_FOR_EACH_EQUAL (f, key, lk->filter_by_name) {
+            if (f != except && better_by_uuid(&f->header_,
+                                              found ? &found->header_
+                                                    : NULL)) {
+                found = f;
+            }
+        }
+        tmrec_filter_index_destroy_row(key);
+    } else {
+        TMREC_FILTER_FOR_EACH (f, lk->idl) {
+            if (f != except && !strcmp(f->name, name)
+                && better_by_uuid(&f->header_,
+                                  found ? &found->header_ : NULL)) {
+                found = f;
+            }
+        }
+    }
+    return found;
+}
+
+/* Returns the target named 'name' other than 'except', or NULL. */
+const struct tmrec_target *
+tm_intent_lookup_target(const struct tm_intent_lookup *lk, const char *name,
+                        const struct tmrec_target *except)
+{
+    const struct tmrec_target *t, *found = NULL;
+    if (lk->target_by_name) {
+        struct tmrec_target *key = tmrec_target_index_init_row(
+            lk->target_by_name);
+        tmrec_target_index_set_name(key, name);
+        TMREC_TARGET_FOR_EACH_EQUAL (t, key, lk->target_by_name) {
+            if (t != except && better_by_uuid(&t->header_,
+                                              found ? &found->header_
+                                                    : NULL)) {
+                found = t;
+            }
+        }
+        tmrec_target_index_destroy_row(key);
+    } else {
+        TMREC_TARGET_FOR_EACH (t, lk->idl) {
+            if (t != except && !strcmp(t->name, name)
+                && better_by_uuid(&t->header_,
+                                  found ? &found->header_ : NULL)) {
+                found = t;
+            }
+        }
+    }
+    return found;
+}
+
+/* Returns the best session equal to 'key' in 'index' other than 'except',
+ * by UUID if 'by_uuid', else by name. */
+static const struct tmrec_session *
+find_equal_session(struct ovsdb_idl_index *index,
+                   const struct tmrec_session *key,
+                   const struct tmrec_session *except, bool by_uuid)
+{
+    const struct tmrec_session *s, *found = NULL;
+    TMREC_SESSION_FOR_EACH_EQUAL (s, key, index) {
+        if (s != except
+            && (by_uuid
+                ? better_by_uuid(&s->header_, found ? &found->header_ : NULL)
+                : better_by_name(s, found))) {
+            found = s;
+        }
+    }
+    return found;
+}
+
+/* Returns the session named 'name' other than 'except', or NULL. */
+const struct tmrec_session *
+tm_intent_lookup_session(const struct tm_intent_lookup *lk, const char *name,
+                         const struct tmrec_session *except)
+{
+    const struct tmrec_session *s, *found = NULL;
+    if (lk->session_by_name) {
+        struct tmrec_session *key = tmrec_session_index_init_row(
+            lk->session_by_name);
+        tmrec_session_index_set_name(key, name);
+        found = find_equal_session(lk->session_by_name, key, except, true);
+        tmrec_session_index_destroy_row(key);
+    } else {
+        TMREC_SESSION_FOR_EACH (s, lk->idl) {
+            if (s != except && !strcmp(s->name, name)
+                && better_by_uuid(&s->header_,
+                                  found ? &found->header_ : NULL)) {
+                found = s;
+            }
+        }
+    }
+    return found;
+}
+
+/* Returns the session other than 'except' with ('source', 'number'). */
+const struct tmrec_session *
+tm_intent_lookup_session_by_number(const struct tm_intent_lookup *lk,
+                                   const char *source, int64_t number,
+                                   const struct tmrec_session *except)
+{
+    const struct tmrec_session *s, *found = NULL;
+    if (lk->session_by_number) {
+        struct tmrec_session *key = tmrec_session_index_init_row(
+            lk->session_by_number);
+        tmrec_session_index_set_source(key, source);
+        tmrec_session_index_set_session_number(key, number);
+        found = find_equal_session(lk->session_by_number, key, except,
+                                   false);
+        tmrec_session_index_destroy_row(key);
+    } else {
+        TMREC_SESSION_FOR_EACH (s, lk->idl) {
+            if (s != except && s->session_number == number
+                && !strcmp(s->source, source) && better_by_name(s, found)) {
+                found = s;
+            }
+        }
+    }
+    return found;
+}
+
+/* Returns the session other than 'except' with 'vni'. */
+const struct tmrec_session *
+tm_intent_lookup_session_by_vni(const struct tm_intent_lookup *lk,
+                                int64_t vni,
+                                const struct tmrec_session *except)
+{
+    const struct tmrec_session *s, *found = NULL;
+    if (lk->session_by_vni) {
+        struct tmrec_session *key = tmrec_session_index_init_row(
+            lk->session_by_vni);
+        tmrec_session_index_set_vni(key, vni);
+        found = find_equal_session(lk->session_by_vni, key, except, false);
+        tmrec_session_index_destroy_row(key);
+    } else {
+        TMREC_SESSION_FOR_EACH (s, lk->idl) {
+            if (s != except && s->vni == vni && better_by_name(s, found)) {
+                found = s;
+            }
+        }
+    }
+    return found;
+}
+
+/* Calls 'cb' for every session of 'target'. */
+void
+tm_intent_lookup_target_sessions(
+    const struct tm_intent_lookup *lk, const struct tmrec_target *target,
+    void (*cb)(const struct tmrec_session *, void *aux), void *aux)
+{
+    const struct tmrec_session *s;
+    if (lk->session_by_target) {
+        struct tmrec_session *key = tmrec_session_index_init_row(
+            lk->session_by_target);
+        tmrec_session_index_set_target(key, target);
+        TMREC_SESSION_FOR_EACH_EQUAL (s, key, lk->session_by_target) {
+            cb(s, aux);
+        }
+        tmrec_session_index_destroy_row(key);
+    } else {
+        TMREC_SESSION_FOR_EACH (s, lk->idl) {
+            if (s->target == target) {
+                cb(s, aux);
+            }
+        }
+    }
+}
+
+/* tm_intent_lookup_target_sessions() callback for tm_intent_lookup_user():
+ * keeps the session of lowest name in '*best_'. */
+static void
+keep_lowest_name(const struct tmrec_session *s, void *best_)
+{
+    const struct tmrec_session **best = best_;
+    if (better_by_name(s, *best)) {
+        *best = s;
+    }
+}
+
+/* Returns the session of lowest name that uses 'filter' or 'target'.  There
+ * is no index by filter: only deleting a filter asks. */
+const struct tmrec_session *
+tm_intent_lookup_user(const struct tm_intent_lookup *lk,
+                      const struct tmrec_filter *filter,
+                      const struct tmrec_target *target)
+{
+    const struct tmrec_session *found = NULL;
+    if (target) {
+        tm_intent_lookup_target_sessions(lk, target, keep_lowest_name,
+                                         &found);
+    }
+    if (filter) {
+        const struct tmrec_session *s;
+        TMREC_SESSION_FOR_EACH (s, lk->idl) {
+            if (s->filter == filter && better_by_name(s, found)) {
+                found = s;
+            }
+        }
+    }
+    return found;
+}
+
+/* Whether VNIs are in use: the lookups, and without indexes a bitmap of
+ * the VNIs in use (up to 'max'), made on the first question. */
+struct tm_vni_probe {
+    const struct tm_intent_lookup *lk;
+    int64_t max;
+    unsigned long *used;        /* NULL until the first question. */
+};
+
+/* Creates a probe.  See intent-lookup.h. */
+struct tm_vni_probe *
+tm_intent_lookup_vni_probe(const struct tm_intent_lookup *lk, bool erspan)
+{
+    struct tm_vni_probe *probe = xzalloc(sizeof *probe);
+    probe->lk = lk;
+    probe->max = erspan ? TM_ERSPAN_VNI_MAX : TM_VNI_MAX;
+    return probe;
+}
+
+/* Returns true if a session has 'vni'.  (The probe is const for
+ * tm_vni_choose(); its bitmap is a cache.) */
+bool
+tm_vni_probe_is_used(int64_t vni, const void *probe_)
+{
+    struct tm_vni_probe *probe = CONST_CAST(struct tm_vni_probe *, probe_);
+    const struct tm_intent_lookup *lk = probe->lk;
+
+    if (lk->session_by_vni) {
+        return tm_intent_lookup_session_by_vni(lk, vni, NULL) != NULL;
+    }
+    if (!probe->used) {
+        const struct tmrec_session *s;
+        probe->used = bitmap_allocate(probe->max + 1);
+        TMREC_SESSION_FOR_EACH (s, lk->idl) {
+            if (s->vni >= 0 && s->vni <= probe->max) {
+                bitmap_set1(probe->used, s->vni);
+            }
+        }
+    }
+    return vni >= 0 && vni <= probe->max && bitmap_is_set(probe->used, vni);
+}
+
+/* Frees 'probe'. */
+void
+tm_vni_probe_destroy(struct tm_vni_probe *probe)
+{
+    if (probe) {
+        bitmap_free(probe->used);
+        free(probe);
+    }
+}
