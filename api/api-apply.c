@@ -205,7 +205,8 @@ doc_names(const void *elems, size_t n, size_t size, const char *name)
     return false;
 }
 
-/* Deletes the visible rows that 'doc' does not name. */
+/* Deletes the visible rows that 'doc' neither defines nor, for targets and
+ * filters, names in a session (as "tmirror-ctl apply --prune"). */
 static void
 prune(struct api_call *call, const struct intent_doc *doc,
       struct svec *changes)
@@ -225,7 +226,8 @@ prune(struct api_call *call, const struct intent_doc *doc,
     TMREC_TARGET_FOR_EACH (t, idl) {
         if (api_call_sees(call, &t->external_ids)
             && !doc_names(doc->targets, doc->n_targets, sizeof *doc->targets,
-                          t->name)) {
+                          t->name)
+            && !intent_doc_uses_target(doc, t->name)) {
             svec_add_nocopy(changes, xasprintf("delete target %s", t->name));
             tmrec_target_delete(t);
         }
@@ -234,7 +236,8 @@ prune(struct api_call *call, const struct intent_doc *doc,
     TMREC_FILTER_FOR_EACH (f, idl) {
         if (api_call_sees(call, &f->external_ids)
             && !doc_names(doc->filters, doc->n_filters, sizeof *doc->filters,
-                          f->name)) {
+                          f->name)
+            && !intent_doc_uses_filter(doc, f->name)) {
             svec_add_nocopy(changes, xasprintf("delete filter %s", f->name));
             tmrec_filter_delete(f);
         }

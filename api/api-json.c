@@ -144,7 +144,7 @@ api_json_parse_object(enum api_kind kind, const char *body,
     char *text = json_dumps(wrapped, JSON_COMPACT);
     json_decref(wrapped);
 
-    error = intent_doc_parse(text, doc);
+    error = intent_doc_parse(text, NULL, doc);
     free(text);
     if (error) {
         static const char *const prefixes[] = {

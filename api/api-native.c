@@ -598,6 +598,29 @@ free_svec(void *changes)
     free(changes);
 }
 
+/* intent_doc_refs: the target 'name' that the project of 'aux' (a "struct
+ * api_call") sees. */
+static bool
+config_find_target(const void *aux, const char *name, const char **type,
+                   const char **encap)
+{
+    const struct tmrec_target *row = api_db_find_target(aux, name);
+    if (row && !strcmp(row->name, name)) {
+        *type = row->type;
+        *encap = row->encap;
+        return true;
+    }
+    return false;
+}
+
+/* intent_doc_refs: the filter 'name' that the project of 'aux' sees. */
+static bool
+config_find_filter(const void *aux, const char *name)
+{
+    const struct tmrec_filter *row = api_db_find_filter(aux, name);
+    return row && !strcmp(row->name, name);
+}
+
 static void
 config_put(struct api_call *call)
 {
@@ -607,7 +630,12 @@ config_put(struct api_call *call)
     }
     struct intent_doc doc;
     intent_doc_init(&doc);
-    char *error = intent_doc_parse(call->req->body, &doc);
+    const struct intent_doc_refs refs = {
+        .find_target = config_find_target,
+        .find_filter = config_find_filter,
+        .aux = call,
+    };
+    char *error = intent_doc_parse(call->req->body, &refs, &doc);
     if (error) {
         api_call_error(call, 400, "InvalidValue", "%s", error);
         free(error);

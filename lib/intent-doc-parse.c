@@ -21,6 +21,7 @@
 #include "smap.h"
 #include "tmirror/intent-rows.h"
 #include "tmirror/jpath.h"
+#include "tmirror/text.h"
 #include "tmirror/validate.h"
 #include "util.h"
 
@@ -58,6 +59,22 @@ rewrite_error(const char *path, char *msg, const struct field_map *map)
     return jpath_prefix(path, msg);
 }
 
+/* Checks the string 'value' of member 'key' of the object at 'path' with
+ * 'check' (a text.h rule), unless it is NULL or, with 'skip_empty', "" (a
+ * value that another check refuses). */
+static char *
+check_text(const char *path, const char *key, const char *value,
+           bool skip_empty, char *(*check)(const char *, const char *))
+{
+    if (!value || (skip_empty && !*value)) {
+        return NULL;
+    }
+    char *kpath = jpath_key(path, key);
+    char *error = check(kpath, value);
+    free(kpath);
+    return error;
+}
+
 /* ---- Rules. ---- */
 
 static const char *const rule_keys[] = {
@@ -84,7 +101,7 @@ static const struct field_map rule_fields[] = {
 };
 
 /* Parses the optional "protocol" of the rule object 'obj' at 'path': a name
- * or a number. */
+ * (a string) or a number (an integer, never a string of digits). */
 static char *
 parse_protocol(const json_t *obj, const char *path,
                struct intent_doc_rule *rule)
@@ -97,7 +114,7 @@ parse_protocol(const json_t *obj, const char *path,
     char *kpath = jpath_key(path, "protocol");
     char *error = NULL;
     int64_t protocol = 0;
-    if (json_is_string(value)) {
+    if (json_is_string(value) && !jpath_is_quoted_integer(value)) {
         error = tm_parse_protocol(kpath, json_string_value(value), &protocol);
     } else if (json_is_integer(value)) {
         protocol = json_integer_value(value);
@@ -114,7 +131,7 @@ parse_protocol(const json_t *obj, const char *path,
 }
 
 /* Parses the optional port or port range 'key' of the rule object 'obj' at
- * 'path': a number or a string "N" or "N-M". */
+ * 'path': a number (an integer) or a range (a string "N-M"). */
 static char *
 parse_port(const json_t *obj, const char *path, const char *key,
            bool *has, int64_t *from, int64_t *to)
@@ -127,7 +144,8 @@ parse_port(const json_t *obj, const char *path, const char *key,
     char *kpath = jpath_key(path, key);
     char *error = NULL;
     int64_t f = 0, t = 0;
-    if (json_is_string(value)) {
+    if (json_is_string(value) && strchr(json_string_value(value), '-')
+        && !jpath_is_quoted_integer(value)) {
         error = tm_parse_port_range(kpath, json_string_value(value), &f, &t);
     } else if (json_is_integer(value)) {
         f = t = json_integer_value(value);
@@ -146,14 +164,13 @@ parse_port(const json_t *obj, const char *path, const char *key,
 }
 
 /* Parses the optional CIDR 'key' of the rule object 'obj' at 'path' into
- * '*out' in canonical form ("" means any). */
+ * '*out' in canonical form (left out means any). */
 static char *
 parse_cidr(const json_t *obj, const char *path, const char *key, char **out)
 {
     char *s = NULL;
-    char *error = jpath_get_string(obj, path, key, false, &s);
-    if (error || !s || !*s) {
-        free(s);
+    char *error = jpath_get_string(obj, path, key, JPATH_NONEMPTY, &s);
+    if (error || !s) {
         return error;
     }
 
@@ -199,11 +216,12 @@ parse_rule(const json_t *obj, const char *path, struct intent_doc_rule *rule)
 
     if ((error = jpath_check_object(obj, path))
         || (error = jpath_check_keys(obj, path, rule_keys))
-        || (error = jpath_get_string(obj, path, "direction", true,
+        || (error = jpath_get_string(obj, path, "direction", JPATH_REQUIRED,
                                      &rule->direction))
         || (error = jpath_get_int(obj, path, "number", true, TM_NUMBER_MIN,
                                   TM_NUMBER_MAX, &has, &rule->number))
-        || (error = jpath_get_string(obj, path, "action", true, &rule->action))
+        || (error = jpath_get_string(obj, path, "action", JPATH_REQUIRED,
+                                     &rule->action))
         || (error = parse_protocol(obj, path, rule))
         || (error = parse_cidr(obj, path, "source_cidr",
                                &rule->source_cidr))
@@ -217,10 +235,12 @@ parse_rule(const json_t *obj, const char *path, struct intent_doc_rule *rule)
                                &rule->has_destination_port,
                                &rule->destination_port_from,
                                &rule->destination_port_to))
-        || (error = jpath_get_string(obj, path, "description", false,
+        || (error = jpath_get_string(obj, path, "description", JPATH_OPTIONAL,
                                      &rule->description))
         || (error = jpath_get_smap(obj, path, "external_ids", NULL,
-                                   &rule->external_ids))) {
+                                   &rule->external_ids))
+        || (error = check_text(path, "description", rule->description, false,
+                               tm_check_description))) {
         return error;
     }
 
@@ -267,11 +287,16 @@ parse_filter(const json_t *obj, const char *path,
 
     if ((error = jpath_check_object(obj, path))
         || (error = jpath_check_keys(obj, path, filter_keys))
-        || (error = jpath_get_string(obj, path, "name", true, &filter->name))
-        || (error = jpath_get_string(obj, path, "description", false,
+        || (error = jpath_get_string(obj, path, "name", JPATH_REQUIRED,
+                                     &filter->name))
+        || (error = jpath_get_string(obj, path, "description", JPATH_OPTIONAL,
                                      &filter->description))
         || (error = jpath_get_smap(obj, path, "external_ids", NULL,
                                    &filter->external_ids))
+        || (error = check_text(path, "name", filter->name, false,
+                               tm_check_name))
+        || (error = check_text(path, "description", filter->description,
+                               false, tm_check_description))
         || (error = jpath_get_array(obj, path, "rules", &rules))) {
         return error;
     }
@@ -314,6 +339,29 @@ static const struct field_map target_fields[] = {
     {"description", "description"},
     {NULL, NULL},
 };
+
+/* Turns a validate.h message about the target object 'obj' at 'path' into
+ * one that starts with the path of the value at fault: an option that the
+ * document gave inside "options" is named there, else as rewrite_error()
+ * does with 'target_fields'.  Frees 'msg'. */
+static char *
+rewrite_target_error(const json_t *obj, const char *path, char *msg)
+{
+    static const char *const option_keys[] = {"dst_port", "erspan_ver"};
+    for (size_t i = 0; i < ARRAY_SIZE(option_keys); i++) {
+        const char *key = option_keys[i];
+        char *prefix = xasprintf("options:%s: ", key);
+        bool match = !strncmp(msg, prefix, strlen(prefix));
+        free(prefix);
+        if (match && !json_object_get(obj, key)) {
+            char *error = xasprintf("%s.options.%s: %s", path, key,
+                                    msg + strlen("options:: ") + strlen(key));
+            free(msg);
+            return error;
+        }
+    }
+    return rewrite_error(path, msg, target_fields);
+}
 
 /* Parses the "addresses" array of the target object 'obj' at 'path', each
  * an IP address. */
@@ -393,11 +441,14 @@ parse_target(const json_t *obj, const char *path,
 
     if ((error = jpath_check_object(obj, path))
         || (error = jpath_check_keys(obj, path, target_keys))
-        || (error = jpath_get_string(obj, path, "name", true, &target->name))
-        || (error = jpath_get_string(obj, path, "type", true, &target->type))
-        || (error = jpath_get_string(obj, path, "port", false, &target->port))
+        || (error = jpath_get_string(obj, path, "name", JPATH_REQUIRED,
+                                     &target->name))
+        || (error = jpath_get_string(obj, path, "type", JPATH_REQUIRED,
+                                     &target->type))
+        || (error = jpath_get_string(obj, path, "port", JPATH_OPTIONAL,
+                                     &target->port))
         || (error = parse_addresses(obj, path, target))
-        || (error = jpath_get_string(obj, path, "encap", false,
+        || (error = jpath_get_string(obj, path, "encap", JPATH_OPTIONAL,
                                      &target->encap))
         || (error = jpath_get_smap(obj, path, "options", NULL,
                                    &target->options))
@@ -405,11 +456,24 @@ parse_target(const json_t *obj, const char *path,
                                         target))
         || (error = parse_target_option(obj, path, "erspan_ver", 1, 2,
                                         target))
-        || (error = jpath_get_string(obj, path, "description", false,
+        || (error = jpath_get_string(obj, path, "description", JPATH_OPTIONAL,
                                      &target->description))
         || (error = jpath_get_smap(obj, path, "external_ids", NULL,
-                                   &target->external_ids))) {
+                                   &target->external_ids))
+        || (error = check_text(path, "name", target->name, false,
+                               tm_check_name))
+        || (error = check_text(path, "port", target->port, true,
+                               tm_check_iface_id))
+        || (error = check_text(path, "description", target->description,
+                               false, tm_check_description))) {
         return error;
+    }
+
+    /* validate.h refuses an empty port of a port target and an empty encap;
+     * an ip target's empty port would be a second way to leave it out. */
+    if (target->port && !*target->port && strcmp(target->type, "port")) {
+        return xasprintf("%s.port: must not be empty (leave the key out "
+                         "instead)", path);
     }
 
     struct tm_target view;
@@ -417,7 +481,7 @@ parse_target(const json_t *obj, const char *path,
     error = tm_target_validate(&view);
     tm_target_view_destroy(&view);
     if (error) {
-        return rewrite_error(path, error, target_fields);
+        return rewrite_target_error(obj, path, error);
     }
     if (target->n_addresses) {
         qsort(target->addresses, target->n_addresses,
@@ -443,33 +507,82 @@ static const struct field_map session_fields[] = {
     {NULL, NULL},
 };
 
-/* Returns the encapsulation that sessions toward 'target' use for the VNI
- * checks: NULL for a port target. */
+/* Returns the encapsulation that sessions toward a target of type 'type'
+ * and encap 'encap' use for the VNI checks: NULL for a port target. */
 static const char *
-doc_target_encap(const struct intent_doc_target *target)
+session_encap(const char *type, const char *encap)
 {
-    return (target && !strcmp(target->type, "ip")
-            ? tm_target_encap(target->encap) : NULL);
+    return type && !strcmp(type, "ip") ? tm_target_encap(encap) : NULL;
+}
+
+/* Finds the target that 'session' (at 'path') names, in 'doc' first, then
+ * through 'refs' (if nonnull), and stores the encapsulation its sessions use
+ * in '*encap'.  Returns an error naming the path and the name if there is
+ * none. */
+static char *
+resolve_target(const struct intent_doc *doc,
+               const struct intent_doc_refs *refs,
+               const struct intent_doc_session *session, const char *path,
+               const char **encap)
+{
+    const struct intent_doc_target *target
+        = intent_doc_find_target(doc, session->target);
+    const char *type, *row_encap;
+    if (target) {
+        *encap = session_encap(target->type, target->encap);
+    } else if (refs && refs->find_target(refs->aux, session->target, &type,
+                                         &row_encap)) {
+        *encap = session_encap(type, row_encap);
+    } else {
+        char *name = tm_text_escape(session->target);
+        char *error = xasprintf("%s.target: %s is not the name of a target "
+                                "in this document%s", path, name,
+                                refs ? " or in the database" : "");
+        free(name);
+        return error;
+    }
+    return NULL;
+}
+
+/* Checks that the filter that 'session' (at 'path') names is in 'doc' or,
+ * through 'refs' (if nonnull), elsewhere. */
+static char *
+resolve_filter(const struct intent_doc *doc,
+               const struct intent_doc_refs *refs,
+               const struct intent_doc_session *session, const char *path)
+{
+    if (intent_doc_find_filter(doc, session->filter)
+        || (refs && refs->find_filter(refs->aux, session->filter))) {
+        return NULL;
+    }
+    char *name = tm_text_escape(session->filter);
+    char *error = xasprintf("%s.filter: %s is not the name of a filter in "
+                            "this document%s", path, name,
+                            refs ? " or in the database" : "");
+    free(name);
+    return error;
 }
 
 /* Parses and validates the session object 'obj' at 'path' into 'session';
- * its target and filter must be in 'doc'. */
+ * its target and filter must be in 'doc' or found through 'refs'. */
 static char *
 parse_session(const json_t *obj, const char *path,
-              const struct intent_doc *doc,
+              const struct intent_doc *doc, const struct intent_doc_refs *refs,
               struct intent_doc_session *session)
 {
+    const char *encap = NULL;
     bool has;
     char *error;
 
     if ((error = jpath_check_object(obj, path))
         || (error = jpath_check_keys(obj, path, session_keys))
-        || (error = jpath_get_string(obj, path, "name", true, &session->name))
-        || (error = jpath_get_string(obj, path, "source", true,
+        || (error = jpath_get_string(obj, path, "name", JPATH_REQUIRED,
+                                     &session->name))
+        || (error = jpath_get_string(obj, path, "source", JPATH_REQUIRED,
                                      &session->source))
-        || (error = jpath_get_string(obj, path, "target", true,
+        || (error = jpath_get_string(obj, path, "target", JPATH_REQUIRED,
                                      &session->target))
-        || (error = jpath_get_string(obj, path, "filter", true,
+        || (error = jpath_get_string(obj, path, "filter", JPATH_REQUIRED,
                                      &session->filter))
         || (error = jpath_get_int(obj, path, "number", true, TM_NUMBER_MIN,
                                   TM_NUMBER_MAX, &has, &session->number))
@@ -480,27 +593,23 @@ parse_session(const json_t *obj, const char *path,
                                   TM_PACKET_LENGTH_MIN, TM_PACKET_LENGTH_MAX,
                                   &has, &session->packet_length))
         || (error = jpath_get_bool(obj, path, "enabled", &session->enabled))
-        || (error = jpath_get_string(obj, path, "description", false,
-                                     &session->description))
+        || (error = jpath_get_string(obj, path, "description",
+                                     JPATH_OPTIONAL, &session->description))
         || (error = jpath_get_smap(obj, path, "external_ids", NULL,
-                                   &session->external_ids))) {
+                                   &session->external_ids))
+        || (error = check_text(path, "name", session->name, false,
+                               tm_check_name))
+        || (error = check_text(path, "source", session->source, false,
+                               tm_check_iface_id))
+        || (error = check_text(path, "description", session->description,
+                               false, tm_check_description))
+        || (error = resolve_target(doc, refs, session, path, &encap))
+        || (error = resolve_filter(doc, refs, session, path))) {
         return error;
     }
 
-    const struct intent_doc_target *target
-        = intent_doc_find_target(doc, session->target);
-    if (!target) {
-        return xasprintf("%s.target: \"%s\" is not the name of a target in "
-                         "this document", path, session->target);
-    }
-    if (!intent_doc_find_filter(doc, session->filter)) {
-        return xasprintf("%s.filter: \"%s\" is not the name of a filter in "
-                         "this document", path, session->filter);
-    }
-
     error = tm_session_validate(session->number, session->vni,
-                                session->packet_length,
-                                doc_target_encap(target));
+                                session->packet_length, encap);
     return error ? rewrite_error(path, error, session_fields) : NULL;
 }
 
@@ -513,10 +622,13 @@ check_session_duplicates(const struct intent_doc *doc, size_t i)
     for (size_t j = 0; j < i; j++) {
         const struct intent_doc_session *q = &doc->sessions[j];
         if (s->number == q->number && !strcmp(s->source, q->source)) {
-            return xasprintf("$.sessions[%"PRIuSIZE"].number: %"PRId64" is "
-                             "already the number of $.sessions[%"PRIuSIZE"] "
-                             "for source \"%s\"", i, s->number, j,
-                             s->source);
+            char *source = tm_text_escape(s->source);
+            char *error = xasprintf("$.sessions[%"PRIuSIZE"].number: "
+                                    "%"PRId64" is already the number of "
+                                    "$.sessions[%"PRIuSIZE"] for source %s",
+                                    i, s->number, j, source);
+            free(source);
+            return error;
         }
         if (s->vni >= 0 && s->vni == q->vni) {
             return xasprintf("$.sessions[%"PRIuSIZE"].vni: %"PRId64" is "
@@ -575,18 +687,41 @@ static const char *const doc_keys[] = {
         }                                                                   \
     } while (0)
 
-/* Parses a session against the document being parsed ('parse_doc'). */
-static const struct intent_doc *parse_doc;
+/* Parses the array "sessions" of the root 'root' into 'doc', whose targets
+ * and filters are already parsed, checking names, (source, number) and VNIs
+ * for duplicates. */
 static char *
-parse_session_in_doc(const json_t *obj, const char *path,
-                     struct intent_doc_session *session)
+parse_sessions(const json_t *root, const struct intent_doc_refs *refs,
+               struct intent_doc *doc)
 {
-    return parse_session(obj, path, parse_doc, session);
+    const json_t *array;
+    char *error = jpath_get_array(root, "$", "sessions", &array);
+    size_t n = array ? json_array_size(array) : 0;
+    doc->sessions = xcalloc(n ? n : 1, sizeof *doc->sessions);
+    for (size_t i = 0; !error && i < n; i++) {
+        char *path = jpath_index("$.sessions", i);
+        struct intent_doc_session *session = &doc->sessions[i];
+        intent_doc_session_init(session);
+        doc->n_sessions++;
+        error = parse_session(json_array_get(array, i), path, doc, refs,
+                              session);
+        free(path);
+        if (!error) {
+            error = check_name_duplicate("sessions", &doc->sessions[0].name,
+                                         sizeof *doc->sessions,
+                                         doc->n_sessions);
+        }
+        if (!error) {
+            error = check_session_duplicates(doc, i);
+        }
+    }
+    return error;
 }
 
 /* Parses the document root 'root' into 'doc'. */
 static char *
-parse_root(const json_t *root, struct intent_doc *doc)
+parse_root(const json_t *root, const struct intent_doc_refs *refs,
+           struct intent_doc *doc)
 {
     char *error;
     bool has;
@@ -596,11 +731,11 @@ parse_root(const json_t *root, struct intent_doc *doc)
         return jpath_type_error("$", "an object", root);
     }
     if ((error = jpath_check_keys(root, "$", doc_keys))
-        || (error = jpath_get_int(root, "$", "version", false, INT64_MIN,
+        || (error = jpath_get_int(root, "$", "version", true, INT64_MIN,
                                   INT64_MAX, &has, &version))) {
         return error;
     }
-    if (has && version != INTENT_DOC_VERSION) {
+    if (version != INTENT_DOC_VERSION) {
         return xasprintf("$.version: %"PRId64" is not supported (expected "
                          "%d)", version, INTENT_DOC_VERSION);
     }
@@ -619,30 +754,52 @@ parse_root(const json_t *root, struct intent_doc *doc)
     }
     PARSE_ARRAY(root, "filters", doc->filters, doc->n_filters,
                 intent_doc_filter_init, parse_filter);
-    if (error) {
-        return error;
+    return error ? error : parse_sessions(root, refs, doc);
+}
+
+/* Returns the message for the jansson error 'jerr' in 'text': the path and
+ * the key for a duplicate key, the path and the literal for a number out of
+ * jansson's range, else the line, column and jansson's text. */
+static char *
+syntax_error(const char *text, const json_error_t *jerr)
+{
+    enum json_error_code code = json_error_code(jerr);
+    size_t offset = jerr->position >= 0 ? jerr->position : 0;
+    if (code != json_error_duplicate_key
+        && code != json_error_numeric_overflow) {
+        return xasprintf("JSON syntax error at line %d, column %d: %s",
+                         jerr->line, jerr->column, jerr->text);
     }
-    parse_doc = doc;
-    PARSE_ARRAY(root, "sessions", doc->sessions, doc->n_sessions,
-                intent_doc_session_init, parse_session_in_doc);
-    parse_doc = NULL;
-    for (size_t i = 1; !error && i < doc->n_sessions; i++) {
-        error = check_session_duplicates(doc, i);
+
+    char *path = jpath_at_offset(text, offset);
+    char *error;
+    if (code == json_error_duplicate_key) {
+        error = xasprintf("%s: key given twice in one object (line %d, "
+                          "column %d)", path, jerr->line, jerr->column);
+    } else {
+        size_t start = strnlen(text, offset);
+        while (start > 0 && strchr("0123456789+-.eE", text[start - 1])) {
+            start--;
+        }
+        error = xasprintf("%s: %.*s is out of range (line %d, column %d)",
+                          path, (int) (strnlen(text, offset) - start),
+                          text + start, jerr->line, jerr->column);
     }
+    free(path);
     return error;
 }
 
 /* Parses and validates the JSON document 'text' into 'doc'. */
 char *
-intent_doc_parse(const char *text, struct intent_doc *doc)
+intent_doc_parse(const char *text, const struct intent_doc_refs *refs,
+                 struct intent_doc *doc)
 {
     json_error_t jerr;
     json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
-        return xasprintf("JSON syntax error at line %d, column %d: %s",
-                         jerr.line, jerr.column, jerr.text);
+        return syntax_error(text, &jerr);
     }
-    char *error = parse_root(root, doc);
+    char *error = parse_root(root, refs, doc);
     json_decref(root);
     return error;
 }

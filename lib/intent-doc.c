@@ -12,12 +12,22 @@
  * ============
  *
  * One JSON object.  Every key is optional unless marked (required); unknown
- * keys are refused.  "export" writes the keys sorted, indented by two
- * spaces, objects in name order, rules by direction (ingress first) then
- * number, and leaves out empty optional values.
+ * keys, and keys given twice in one object, are refused.  "export" writes
+ * the keys sorted, indented by two spaces, objects in name order, rules by
+ * direction (ingress first) then number, and leaves out empty optional
+ * values.
+ *
+ * Types, one rule for the whole document (tmirror-ctl(8), README
+ * "Decisions"): a number is a JSON integer (no quotes, no fraction or
+ * exponent); text is a JSON string; "enabled" is true or false; "options"
+ * and "external_ids" are objects of strings (the database's string maps,
+ * verbatim); lists are arrays.  Two members take a name or a number, each
+ * in its own type: "protocol" ("tcp" or 6) and the rule ports (80 or
+ * "80-443").  null is never a value, and an optional text member is not
+ * "" (description aside): a member left out is unset.
  *
  *   {
- *     "version": 1,                    only 1 is accepted
+ *     "version": 1,                    (required) only 1 is accepted
  *     "options": {"KEY": "VALUE"},     TM_Global options      } replaced when
  *     "external_ids": {...},           TM_Global external_ids } present, else
  *                                                               left alone
@@ -30,11 +40,13 @@
  *         "number": 10,                (required) 1..32766, unique per
  *                                      direction within the filter
  *         "action": "accept",          (required) accept or reject
- *         "protocol": "tcp",           tcp, udp, icmp, icmpv6, sctp or 0..255
+ *         "protocol": "tcp",           tcp, udp, icmp, icmpv6, sctp (any
+ *                                      case) or an integer 0..255
  *         "source_cidr": "10.0.0.0/8", IPv4 or IPv6, no host bits; stored
  *         "destination_cidr": "...",   in canonical form
- *         "source_port": 80,           N or "N-M", 0..65535, only with
- *         "destination_port": "80-443",  tcp, udp or sctp
+ *         "source_port": 80,           an integer or a string "N-M",
+ *         "destination_port": "80-443",  0..65535, only with tcp, udp or
+ *                                        sctp
  *         "description": "TEXT",
  *         "external_ids": {...}}]}],
  *     "targets": [{
@@ -45,16 +57,20 @@
  *       "encap": "vxlan",              vxlan (default), geneve, gre, erspan
  *       "dst_port": 4789,              vxlan and geneve: 1..65535
  *       "erspan_ver": 2,               erspan: 1 or 2
- *       "options": {"KEY": "VALUE"},   any other Target options
+ *       "options": {"KEY": "VALUE"},   Target options not given above (the
+ *                                      two above may be given here as
+ *                                      strings instead, not both ways)
  *       "description": "TEXT",
  *       "external_ids": {...}}],
  *     "sessions": [{
  *       "name": "s1",                  (required, unique)
  *       "source": "IFACE-ID",          (required) the mirrored port
  *       "target": "ids",               (required) a target of this document
- *       "filter": "web",               (required) a filter of this document
+ *                                      or, if it has none of that name, of
+ *                                      the database
+ *       "filter": "web",               (required) likewise, a filter
  *       "number": 1,                   (required) 1..32766, unique per source
- *       "vni": 100,                    0..16777215 (0..1023 with erspan),
+ *       "vni": 100,                    1..16777215 (1..1023 with erspan),
  *                                      unique; assigned when left out (an
  *                                      existing session keeps its own)
  *       "packet_length": 128,          1..65535
@@ -335,6 +351,30 @@ intent_doc_find_filter(const struct intent_doc *doc, const char *name)
         }
     }
     return NULL;
+}
+
+/* Returns true if a session of 'doc' names the target 'name'. */
+bool
+intent_doc_uses_target(const struct intent_doc *doc, const char *name)
+{
+    for (size_t i = 0; i < doc->n_sessions; i++) {
+        if (!strcmp(doc->sessions[i].target, name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Returns true if a session of 'doc' names the filter 'name'. */
+bool
+intent_doc_uses_filter(const struct intent_doc *doc, const char *name)
+{
+    for (size_t i = 0; i < doc->n_sessions; i++) {
+        if (!strcmp(doc->sessions[i].filter, name)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* ===================================================================== */

@@ -439,6 +439,23 @@ apply_target(struct apply_ctx *a, const struct intent_doc_target *t)
     free(obj);
 }
 
+/* Returns the row of the target named 'name': the document's, once applied,
+ * else the database's; NULL if neither has one. */
+const struct tmrec_target *
+apply_find_target(const struct apply_ctx *a, const char *name)
+{
+    const struct tmrec_target *row = shash_find_data(&a->targets, name);
+    return row ? row : shash_find_data(&a->old_targets, name);
+}
+
+/* Returns the row of the filter named 'name', like apply_find_target(). */
+const struct tmrec_filter *
+apply_find_filter(const struct apply_ctx *a, const char *name)
+{
+    const struct tmrec_filter *row = shash_find_data(&a->filters, name);
+    return row ? row : shash_find_data(&a->old_filters, name);
+}
+
 /* Makes the session named 's->name' match 's', creating it if needed, except
  * for a VNI that the document leaves out (see assign_vni()).  Returns the
  * row. */
@@ -465,10 +482,8 @@ apply_session(struct apply_ctx *a, const struct intent_doc_session *s)
         tmrec_session_verify_external_ids(row);
     }
 
-    const struct tmrec_target *target = shash_find_data(&a->targets,
-                                                        s->target);
-    const struct tmrec_filter *filter = shash_find_data(&a->filters,
-                                                        s->filter);
+    const struct tmrec_target *target = apply_find_target(a, s->target);
+    const struct tmrec_filter *filter = apply_find_filter(a, s->filter);
     ovs_assert(target && filter);   /* The parser checked the references. */
 
     if (diff_str(a, obj, "name", row->name, s->name)) {

@@ -25,7 +25,9 @@ struct intent_doc;
 struct intent_doc_filter;
 struct intent_doc_session;
 struct intent_doc_target;
+struct tmrec_filter;
 struct tmrec_session;
+struct tmrec_target;
 
 /* The state of one "apply". */
 struct apply_ctx {
@@ -35,7 +37,8 @@ struct apply_ctx {
     struct ds changes;          /* One line per change. */
     size_t n_changes;
 
-    /* Rows as they were before this command, by name. */
+    /* Rows as they were before this command, by name (also what sessions of
+     * the document may refer to besides the document's own objects). */
     struct shash old_filters;   /* Contains "const struct tmrec_filter *". */
     struct shash old_targets;   /* Contains "const struct tmrec_target *". */
     struct shash old_sessions;  /* Contains "const struct tmrec_session *". */
@@ -57,6 +60,14 @@ void apply_filter(struct apply_ctx *a, const struct intent_doc_filter *f);
 void apply_target(struct apply_ctx *a, const struct intent_doc_target *t);
 const struct tmrec_session *apply_session(struct apply_ctx *a,
                                           const struct intent_doc_session *s);
+
+/* Return the row of the target or filter named 'name' that a session of the
+ * document refers to: the document's object once applied, else the
+ * database's row of that name (from 'a->old_*'); NULL if there is none. */
+const struct tmrec_target *apply_find_target(const struct apply_ctx *a,
+                                             const char *name);
+const struct tmrec_filter *apply_find_filter(const struct apply_ctx *a,
+                                             const char *name);
 
 /* Applies the document's TM_Global options and external_ids, those that it
  * has, creating the TM_Global row if needed. */

@@ -12,15 +12,19 @@
  * creates what is missing and updates what differs, all in the transaction
  * of this tmirror-ctl run; an object named in the document is set to exactly
  * what the document says.  With --prune it also deletes the filters, rules,
- * targets and sessions that the document does not name; without it they are
- * kept.  It prints one line per change ("create filter web", "update
- * session s1: vni 7 -> 9", "delete rule web ingress 10", ...) or "no
+ * targets and sessions that the document neither defines nor names in one of
+ * its sessions; without it they are kept.  It prints one line per change
+ * ("create filter web", "update session s1: vni 7 -> 9", "delete rule web
+ * ingress 10", ...) or "no
  * changes"; with --dry-run it prints the same lines followed by "dry run: N
  * changes not applied" and commits nothing (the whole transaction of this
  * tmirror-ctl run is sent as a dry run, so the server still checks it).
  * Sessions are applied last; a VNI is picked (ctl_intent_pick_vni()) for
  * each session that names none and has none that still fits its target.
- * A bad document is refused with the JSON path of the offending value.
+ * A session may name a target or filter that the document does not define
+ * but the database has (which is then left as it is).  A bad document is
+ * refused with the JSON path of the offending value, before anything
+ * changes.
  *
  * ctl-apply-rows.c makes each row match its object; this file reads the
  * document and drives the whole command. */
@@ -66,8 +70,7 @@ static void
 assign_vni(struct apply_ctx *a, const struct tmrec_session *row,
            const struct intent_doc_session *s, bool is_new)
 {
-    const struct tmrec_target *target = shash_find_data(&a->targets,
-                                                        s->target);
+    const struct tmrec_target *target = apply_find_target(a, s->target);
     const char *encap = (!strcmp(target->type, "ip")
                          ? tm_target_encap(target->encap) : NULL);
     int64_t old = row->vni >= TM_VNI_MIN ? row->vni : -1;
@@ -106,7 +109,9 @@ doc_has_session(const struct intent_doc *doc, const char *name)
 }
 
 /* Deletes, with --prune, the sessions, filters (with their rules) and
- * targets that the document does not name, each kind in name order. */
+ * targets that the document neither defines nor names in a session, each
+ * kind in name order.  A filter or target of the database that a session of
+ * the document uses is kept as it is. */
 static void
 prune_rows(struct apply_ctx *a)
 {
@@ -123,7 +128,8 @@ prune_rows(struct apply_ctx *a)
     nodes = shash_sort(&a->old_filters);
     for (size_t i = 0; i < shash_count(&a->old_filters); i++) {
         const struct tmrec_filter *row = nodes[i]->data;
-        if (!intent_doc_find_filter(a->doc, row->name)) {
+        if (!intent_doc_find_filter(a->doc, row->name)
+            && !intent_doc_uses_filter(a->doc, row->name)) {
             apply_change(a, "delete filter %s", row->name);
             for (size_t j = 0; j < row->n_rules; j++) {
                 tmrec_filter_rule_delete(row->rules[j]);
@@ -136,7 +142,8 @@ prune_rows(struct apply_ctx *a)
     nodes = shash_sort(&a->old_targets);
     for (size_t i = 0; i < shash_count(&a->old_targets); i++) {
         const struct tmrec_target *row = nodes[i]->data;
-        if (!intent_doc_find_target(a->doc, row->name)) {
+        if (!intent_doc_find_target(a->doc, row->name)
+            && !intent_doc_uses_target(a->doc, row->name)) {
             apply_change(a, "delete target %s", row->name);
             tmrec_target_delete(row);
         }
@@ -162,14 +169,13 @@ index_rows(struct apply_ctx *a, const struct ovsdb_idl *idl)
     }
 }
 
-/* Makes the database in 'ctx' match 'doc' (sorted), recording the changes
- * in 'a->changes'. */
+/* Makes the database in 'ctx' match 'doc' (sorted), whose rows 'a' has
+ * indexed, recording the changes in 'a->changes'. */
 static void
 apply_doc(struct apply_ctx *a)
 {
     const struct intent_doc *doc = a->doc;
 
-    index_rows(a, a->ctx->idl);
     if (a->prune) {
         prune_rows(a);
     }
@@ -195,6 +201,29 @@ apply_doc(struct apply_ctx *a)
         }
     }
     free(rows);
+}
+
+/* intent_doc_refs: finds the target 'name' among the rows indexed in
+ * 'aux' (a "struct apply_ctx"). */
+static bool
+refs_find_target(const void *aux, const char *name, const char **type,
+                 const char **encap)
+{
+    const struct apply_ctx *a = aux;
+    const struct tmrec_target *row = shash_find_data(&a->old_targets, name);
+    if (row) {
+        *type = row->type;
+        *encap = row->encap;
+    }
+    return row != NULL;
+}
+
+/* intent_doc_refs: finds the filter 'name' like refs_find_target(). */
+static bool
+refs_find_filter(const void *aux, const char *name)
+{
+    const struct apply_ctx *a = aux;
+    return shash_find(&a->old_filters, name) != NULL;
 }
 
 /* Reads the whole file 'file_name' ("-" for stdin) into '*textp'.  Standard
@@ -228,6 +257,12 @@ read_document(const char *file_name, char **textp)
         ds_destroy(&ds);
         return xasprintf("%s: %s", is_stdin ? "stdin" : file_name,
                          ovs_strerror(error));
+    }
+    size_t nul = strlen(ds_cstr(&ds));
+    if (nul < ds.length) {
+        ds_destroy(&ds);
+        return xasprintf("%s: byte %"PRIuSIZE" is a NUL character (not "
+                         "JSON text)", is_stdin ? "stdin" : file_name, nul);
     }
     if (is_stdin) {
         stdin_text = xstrdup(ds_cstr(&ds));
@@ -271,20 +306,9 @@ cmd_apply(struct ctl_context *ctx)
     if (error) {
         ctl_fatal("apply: %s", error);
     }
+
     struct intent_doc doc;
     intent_doc_init(&doc);
-    error = intent_doc_parse(text, &doc);
-    free(text);
-    if (error) {
-        intent_doc_destroy(&doc);
-        if (error[0] == '$') {
-            ctl_fatal("apply: %s", error);
-        }
-        ctl_fatal("apply: %s: %s",
-                  strcmp(file_name, "-") ? file_name : "stdin", error);
-    }
-    intent_doc_sort(&doc);
-
     struct apply_ctx a = {
         .ctx = ctx,
         .doc = &doc,
@@ -296,6 +320,24 @@ cmd_apply(struct ctl_context *ctx)
         .filters = SHASH_INITIALIZER(&a.filters),
         .targets = SHASH_INITIALIZER(&a.targets),
     };
+    index_rows(&a, ctx->idl);
+    const struct intent_doc_refs refs = {
+        .find_target = refs_find_target,
+        .find_filter = refs_find_filter,
+        .aux = &a,
+    };
+    error = intent_doc_parse(text, &refs, &doc);
+    free(text);
+    if (error) {
+        intent_doc_destroy(&doc);
+        if (error[0] == '$') {
+            ctl_fatal("apply: %s", error);
+        }
+        ctl_fatal("apply: %s: %s",
+                  strcmp(file_name, "-") ? file_name : "stdin", error);
+    }
+    intent_doc_sort(&doc);
+
     apply_doc(&a);
 
     error = ctl_intent_check(ctx->idl);

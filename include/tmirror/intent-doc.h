@@ -69,7 +69,8 @@ struct intent_doc_target {
     struct smap external_ids;
 };
 
-/* One Session.  'target' and 'filter' name objects of the same document. */
+/* One Session.  'target' and 'filter' name objects of the same document or,
+ * when parsed with intent_doc_refs, of the database. */
 struct intent_doc_session {
     char *name;
     char *source;                   /* iface-id. */
@@ -115,12 +116,37 @@ const struct intent_doc_filter *intent_doc_find_filter(
 const struct intent_doc_target *intent_doc_find_target(
     const struct intent_doc *doc, const char *name);
 
+/* The targets and filters outside a document (in the database) that its
+ * sessions may name.  The parser calls these with 'aux' for a name that the
+ * document itself does not define. */
+struct intent_doc_refs {
+    /* Returns true if there is a target named 'name', and sets '*type' to
+     * its type and '*encap' to its encap (NULL if unset); the strings must
+     * live as long as the parse. */
+    bool (*find_target)(const void *aux, const char *name, const char **type,
+                        const char **encap);
+    /* Returns true if there is a filter named 'name'. */
+    bool (*find_filter)(const void *aux, const char *name);
+    const void *aux;
+};
+
+/* Return true if a session of 'doc' names the target, or the filter,
+ * 'name': what "apply --prune" (and PUT /v1/config?prune=true) keeps of the
+ * database's objects that the document does not define. */
+bool intent_doc_uses_target(const struct intent_doc *doc, const char *name);
+bool intent_doc_uses_filter(const struct intent_doc *doc, const char *name);
+
 /* Parses and validates the JSON text 'text' into 'doc', which the caller has
- * initialized with intent_doc_init() and must destroy in any case.
+ * initialized with intent_doc_init() and must destroy in any case.  A
+ * session's target and filter are looked up in the document, then through
+ * 'refs' (NULL: the document only), and the session is checked against
+ * that target (an ERSPAN target takes VNIs up to 1023).
+ *
  * Returns NULL on success, otherwise a malloc()'d message: "JSON syntax
  * error at line L, column C: ..." for a syntax error, "$.path: ..." for a
- * bad value. */
-char *intent_doc_parse(const char *text, struct intent_doc *doc);
+ * bad value, a key given twice or a number too large for jansson. */
+char *intent_doc_parse(const char *text, const struct intent_doc_refs *refs,
+                       struct intent_doc *doc);
 
 /* Sorts 'doc' into canonical order: filters, targets and sessions by name,
  * rules by direction (ingress first) then number, addresses as strings. */

@@ -37,9 +37,21 @@ char *jpath_index(const char *parent, size_t i);
 char *jpath_describe(const json_t *value);
 
 /* Messages: "PATH: expected EXPECTED, got VALUE"; "PATH: MSG" (frees
- * 'msg'). */
+ * 'msg').  jpath_type_error() adds "(write numbers without quotes)" when
+ * 'value' is a string that holds a decimal integer, and the like for
+ * "true" and "false". */
 char *jpath_type_error(const char *path, const char *expected,
                        const json_t *value);
+
+/* Returns true if 'value' is a string that holds a decimal integer ("7",
+ * "-3"), the form of a number that a document must not use. */
+bool jpath_is_quoted_integer(const json_t *value);
+
+/* Returns the path of the value or key that ends at byte 'offset' of the
+ * JSON text 'text' (which must be valid JSON up to there), e.g. where
+ * jansson stopped with a duplicate key or a number too large: "$" for the
+ * root, "$.sessions[2].vni" inside.  The caller frees it. */
+char *jpath_at_offset(const char *text, size_t offset);
 char *jpath_prefix(const char *path, char *msg);
 
 /* Checks that 'value' (at 'path') is an object. */
@@ -51,19 +63,30 @@ char *jpath_check_object(const json_t *value, const char *path);
 char *jpath_check_keys(const json_t *obj, const char *path,
                        const char *const keys[]);
 
+/* Whether a string member must be there and may be empty. */
+enum jpath_string_kind {
+    JPATH_OPTIONAL,             /* May be absent; may be "". */
+    JPATH_NONEMPTY,             /* May be absent; if present, not "". */
+    JPATH_REQUIRED,             /* Must be present and not "". */
+};
+
 /* Members 'key' of object 'obj' (at 'path'):
  *
  *   - jpath_get_string(): a string, into '*out' (replacing and freeing its
- *     value).  A 'required' one must be present and non-empty; an absent
- *     optional one leaves '*out' alone.
+ *     value), present and non-empty as 'kind' says; an absent one leaves
+ *     '*out' alone.
  *   - jpath_get_int(): an integer within 'min'..'max'; '*has' says whether
  *     it is present, '*out' gets its value.
  *   - jpath_get_bool(): true or false, into '*out' if present.
  *   - jpath_get_smap(): an object of strings, added to 'out'; '*has' (if
  *     nonnull) says whether it is present.
- *   - jpath_get_array(): an array, into '*out' (NULL if absent). */
+ *   - jpath_get_array(): an array, into '*out' (NULL if absent).
+ *
+ * A value of another JSON type is refused, null included (leaving a member
+ * out is the way to leave it unset); a number written as a string ("7") or
+ * a boolean written as one ("true") gets a hint to drop the quotes. */
 char *jpath_get_string(const json_t *obj, const char *path, const char *key,
-                       bool required, char **out);
+                       enum jpath_string_kind kind, char **out);
 char *jpath_get_int(const json_t *obj, const char *path, const char *key,
                     bool required, int64_t min, int64_t max, bool *has,
                     int64_t *out);
