@@ -19,6 +19,7 @@
 #include "controller/vswitchd-client.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
+#include "tmirror-idl.h"
 #include "unixctl.h"
 #include "util.h"
 
@@ -182,15 +183,70 @@ clear_stats_cmd(struct unixctl_conn *conn, int argc OVS_UNUSED,
     unixctl_command_reply(conn, NULL);
 }
 
-/* "inc-engine/check": the incremental state against a full recompute. */
+/* Appends to 's' a summary of what "inc-engine/check" compared. */
+static void
+check_summary(const struct controller *c, size_t n_status, struct ds *s)
+{
+    const struct mirror_plan *plan = mirror_engine_plan(&c->engine);
+    const struct session_flows *sf = mirror_engine_flows(&c->engine);
+    size_t n_here = 0;
+    const struct plan_session *ps;
+    HMAP_FOR_EACH (ps, hmap_node, &plan->sessions) {
+        n_here += ps->sp.role != PLAN_ROLE_NONE;
+    }
+    ds_put_format(s, "sessions %"PRIuSIZE" (%"PRIuSIZE" here), flows %"
+                  PRIuSIZE", groups %"PRIuSIZE", captures %"PRIuSIZE
+                  ", tunnels %"PRIuSIZE", status rows %"PRIuSIZE"\n",
+                  hmap_count(&plan->sessions), n_here, sf->desired.n_flows,
+                  sf->desired.n_groups, plan->n_captures, plan->n_tunnels,
+                  n_status);
+}
+
+/* Counts this chassis's Session_Status rows. */
+static size_t
+count_status_rows(const struct controller *c)
+{
+    size_t n = 0;
+    const struct tmrec_session_status *row;
+    TMREC_SESSION_STATUS_FOR_EACH (row, c->tm_loop.idl) {
+        n += !strcmp(row->chassis_name, c->cfg.system_id);
+    }
+    return n;
+}
+
+/* "inc-engine/check": the incremental state (plan, desired flows and
+ * groups, Open_vSwitch requests and rows) against a full recompute into
+ * scratch state, this chassis's Session_Status rows against what the
+ * status module would write now, and ofctrl's installed flows against the
+ * desired ones.  Changes nothing. */
 static void
 check_cmd(struct unixctl_conn *conn, int argc OVS_UNUSED,
           const char *argv[] OVS_UNUSED, void *c_)
 {
     struct controller *c = c_;
     struct ds s = DS_EMPTY_INITIALIZER;
-    if (mirror_engine_check(&c->engine, &s)) {
-        unixctl_command_reply(conn, "equal\n");
+    bool equal = mirror_engine_check(&c->engine, &s);
+
+    const struct session_status_ctx ctx = {
+        .tm_idl = c->tm_loop.idl,
+        .chassis_name = c->cfg.system_id,
+        .bridge = c->cfg.bridge,
+        .plan = mirror_engine_plan(&c->engine),
+        .ofctrl = c->ofctrl,
+        .paths = c->paths,
+        .counters = &c->counters,
+        .may_delete = c->monitor_settled,
+    };
+    equal &= !session_status_check(&ctx, &s);
+    if (!ofctrl_is_synced(c->ofctrl)) {
+        ds_put_cstr(&s, "  ofctrl: the switch does not hold every desired "
+                    "flow and group yet\n");
+        equal = false;
+    }
+    if (equal) {
+        ds_put_cstr(&s, "equal: ");
+        check_summary(c, count_status_rows(c), &s);
+        unixctl_command_reply(conn, ds_cstr(&s));
     } else {
         ds_put_cstr(&s, "differs from a full recompute\n");
         unixctl_command_reply_error(conn, ds_cstr(&s));

@@ -579,6 +579,14 @@ mirror_engine_check(struct mirror_engine *me, struct ds *s)
                             ->desired, &desired, 20, s);
     tm_desired_destroy(&desired);
 
+    const char *inc_sig = data->plan.vs_signature;
+    const char *fresh_sig = fresh.vs_signature;
+    if (!nullable_string_is_equal(inc_sig, fresh_sig)) {
+        ds_put_format(s, "  Open_vSwitch requests: incremental \"%s\", "
+                      "recompute \"%s\"\n", inc_sig ? inc_sig : "(none)",
+                      fresh_sig ? fresh_sig : "(none)");
+        n++;
+    }
     if (fresh.vs.dirty) {
         ds_put_cstr(s, "  the owned Open_vSwitch rows differ from what "
                     "vswitch-sync wants\n");

@@ -734,6 +734,7 @@ plan_chain(struct mirror_plan *plan, const char *source)
         if (i >= TM_MAX_STAGES) {
             struct ps_shape before = ps_shape(ps);
             ps_unresolve(ps);
+            ps->stage = 0;
             ps_set(ps, PLAN_ERROR, xasprintf("source %s has more than %d "
                                              "sessions", source,
                                              TM_MAX_STAGES));
@@ -760,7 +761,8 @@ plan_reresolve(struct mirror_plan *plan, struct plan_session *ps,
     uint32_t stage = ps->stage;
 
     ps_resolve(ps, plan, in);
-    ps->stage = stage;
+    ps->stage = ps->programmed ? stage : 0;  /* Only programmed sessions
+                                              * have a stage. */
     struct ps_shape after = ps_shape(ps);
     if (memcmp(&before, &after, sizeof before)) {
         change_get(plan, &ps->sp.uuid)->rules_only = false;

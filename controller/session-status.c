@@ -15,6 +15,7 @@
 #include "controller/path-verify.h"
 #include "controller/session-counters.h"
 #include "coverage.h"
+#include "openvswitch/dynamic-string.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
@@ -271,4 +272,80 @@ session_status_run(const struct session_status_ctx *ctx)
         free(r);
     }
     hmap_destroy(&rows);
+}
+
+/* Returns the name of the session of 'uuid' for messages: its plan's, or
+ * the UUID. */
+static char *
+status_session_name(const struct mirror_plan *plan, const struct uuid *uuid)
+{
+    const struct plan_session *ps = mirror_plan_find(plan, uuid);
+    return ps ? xstrdup(ps->sp.name) : xasprintf(UUID_FMT, UUID_ARGS(uuid));
+}
+
+/* Checks this chassis's rows against the verdicts.  See
+ * session-status.h. */
+size_t
+session_status_check(const struct session_status_ctx *ctx, struct ds *s)
+{
+    struct hmap rows = HMAP_INITIALIZER(&rows);
+    size_t n = 0;
+    const struct tmrec_session_status *row;
+    TMREC_SESSION_STATUS_FOR_EACH (row, ctx->tm_idl) {
+        if (strcmp(row->chassis_name, ctx->chassis_name)) {
+            continue;
+        }
+        struct uuid uuid = status_session_uuid(row);
+        const struct plan_session *ps = mirror_plan_find(ctx->plan, &uuid);
+        char *name = status_session_name(ctx->plan, &uuid);
+        if (status_find(&rows, &uuid)) {
+            ds_put_format(s, "  Session_Status: two rows for session %s\n",
+                          name);
+            n++;
+        } else if ((!ps || ps->sp.role == PLAN_ROLE_NONE)
+                   && ctx->may_delete) {
+            ds_put_format(s, "  Session_Status: a row for session %s, "
+                          "which does not concern this chassis\n", name);
+            n++;
+        } else {
+            struct status_row *r = xmalloc(sizeof *r);
+            r->session = uuid;
+            r->row = row;
+            hmap_insert(&rows, &r->hmap_node, uuid_hash(&uuid));
+        }
+        free(name);
+    }
+
+    const struct plan_session *ps;
+    HMAP_FOR_EACH (ps, hmap_node, &ctx->plan->sessions) {
+        if (ps->sp.role == PLAN_ROLE_NONE) {
+            continue;
+        }
+        row = status_find(&rows, &ps->sp.uuid);
+        if (!row) {
+            if (ctx->may_delete) {
+                ds_put_format(s, "  Session_Status: no row for session %s\n",
+                              ps->sp.name);
+                n++;
+            }
+            continue;
+        }
+        struct status_verdict v;
+        session_status_judge(ps, ctx->ofctrl, ctx->paths, ctx->bridge, &v);
+        if (strcmp(row->state, v.state) || strcmp(row->message, v.message)) {
+            ds_put_format(s, "  Session_Status of session %s: \"%s\" "
+                          "\"%s\" in the database, \"%s\" \"%s\" now\n",
+                          ps->sp.name, row->state, row->message, v.state,
+                          v.message);
+            n++;
+        }
+        free(v.message);
+    }
+
+    struct status_row *r;
+    HMAP_FOR_EACH_POP (r, hmap_node, &rows) {
+        free(r);
+    }
+    hmap_destroy(&rows);
+    return n;
 }

@@ -57,6 +57,14 @@ struct session_status_ctx {
 /* Brings this chassis's rows in line. */
 void session_status_run(const struct session_status_ctx *);
 
+/* Compares this chassis's rows with what session_status_run() would make
+ * of them now: one row per session of 'ctx->plan' that concerns this
+ * chassis, with the state and message session_status_judge() gives, and
+ * none for other sessions (once 'ctx->may_delete').  Writes nothing
+ * ('ctx->txn' is not used) and leaves the statistics alone.  Appends the
+ * differences to 's' and returns how many there are. */
+size_t session_status_check(const struct session_status_ctx *, struct ds *s);
+
 /* Registers the columns this module reads and writes. */
 void session_status_register(struct ovsdb_idl *);
 

@@ -107,6 +107,22 @@ tests_test_ofctrl_LDADD = \
 	ovsdb/libtmirror-idl.la \
 	$(OVS_LIBS)
 
+# Driver for tests/controller-prop.at: the property test of the
+# controller's incremental engine (random operations through the IDLs,
+# checks against a full recompute and the mirror bridge).
+noinst_PROGRAMS += tests/test-inc-prop
+tests_test_inc_prop_SOURCES = \
+	tests/test-inc-prop.c \
+	tests/test-inc-prop.h \
+	tests/test-inc-prop-ops.c \
+	tests/test-inc-prop-ovs.c \
+	tests/test-inc-prop-switch.c
+tests_test_inc_prop_LDADD = \
+	controller/libtmirror-controller.la \
+	lib/libtmirror.la \
+	ovsdb/libtmirror-idl.la \
+	$(OVS_LIBS)
+
 # Driver for tests/capture-tc.at (controller/capture-tc.c on real netdevs
 # in network namespaces).
 noinst_PROGRAMS += tests/test-capture-tc
@@ -130,6 +146,7 @@ TESTSUITE_AT = \
 	tests/controller-robustness.at \
 	tests/controller-multihost.at \
 	tests/controller-trust.at \
+	tests/controller-prop.at \
 	tests/tmirror-ctl.at \
 	tests/vswitch-sync.at \
 	tests/ofctrl.at \
