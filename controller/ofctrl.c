@@ -1222,22 +1222,52 @@ bundle_send(struct ofctrl *oc, struct bundle_builder *bb)
              " group mods", oc->bundle_id, bb->n_flow_mods, bb->n_group_mods);
 }
 
-/* Adds the revalidation nudge to 'bb': an owned flow modified to itself
- * (the default drop if it is installed, else any installed flow). */
+/* Returns a flow of what 'o' has installed that the bundle being built
+ * leaves alone, or NULL: any of them if 'o' is not pending, else one that
+ * its desired set keeps with the same cookie and actions.  (A flow that the
+ * bundle changes must not be the nudge: modified back "to itself" after
+ * the change, it would undo it.) */
+static const struct tm_flow *
+nudge_candidate(const struct owner *o)
+{
+    if (!o->installed) {
+        return NULL;
+    }
+    bool pending = owner_is_pending(o);
+    const struct tm_flow *f;
+    HMAP_FOR_EACH (f, hmap_node, &o->installed->table.flows) {
+        const struct tm_flow *d = (pending && o->desired
+                                   ? tm_flow_table_find_flow(
+                                         &o->desired->table, f)
+                                   : NULL);
+        if (!pending || (d && tm_flow_same_actions(d, f))) {
+            return f;
+        }
+    }
+    return NULL;
+}
+
+/* Adds the revalidation nudge to 'bb': an installed flow that the bundle
+ * does not otherwise touch, modified to itself (the default drop if it
+ * qualifies, else any such flow).  Returns false if there is none. */
 static bool
 bundle_add_nudge(struct ofctrl *oc, struct bundle_builder *bb)
 {
+    const struct tm_flow *nudge = NULL;
     const struct owner *o;
     HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
-        if (o->installed && hmap_count(&o->installed->table.flows)) {
-            const struct tm_flow *f;
-            HMAP_FOR_EACH (f, hmap_node, &o->installed->table.flows) {
-                bundle_flow_mod(oc, bb, f, OFPFC_MODIFY_STRICT, NULL);
-                return true;
+        const struct tm_flow *f = nudge_candidate(o);
+        if (f && (!nudge || o->key.kind == TM_OWNER_INFRA)) {
+            nudge = f;
+            if (o->key.kind == TM_OWNER_INFRA) {
+                break;
             }
         }
     }
-    return false;
+    if (nudge) {
+        bundle_flow_mod(oc, bb, nudge, OFPFC_MODIFY_STRICT, NULL);
+    }
+    return nudge != NULL;
 }
 
 /* Marks the owners that 'bb' was built for as in the bundle, with the sets

@@ -13,9 +13,8 @@
  * cfg N (--cfg, default 1), the ofctrl loop runs until the switch confirms
  * them, then "installed cfg N" and ofctrl's status are printed.  With
  * --watch the program keeps running (to repair tampering) and answers
- * "ofctrl/status", "ofctrl/stats KEY", "ofctrl/put FILE CFG" and "exit" on
- * its unixctl socket
- * (--unixctl=PATH).  With --cleanup, everything tmirror owns is removed
+ * "ofctrl/status", "ofctrl/stats KEY", "ofctrl/put FILE CFG [--nudge]" and
+ * "exit" on its unixctl socket (--unixctl=PATH).  With --cleanup, everything tmirror owns is removed
  * after the install. */
 
 #include <config.h>
@@ -141,9 +140,11 @@ stats_cb(struct unixctl_conn *conn, int argc OVS_UNUSED, const char *argv[],
     }
 }
 
-/* unixctl "ofctrl/put FILE CFG": replaces the desired flows. */
+/* unixctl "ofctrl/put FILE CFG [--nudge]": replaces the desired flows;
+ * with --nudge, also asks for a revalidation nudge (which then travels in
+ * the bundle of the change). */
 static void
-put_cb(struct unixctl_conn *conn, int argc OVS_UNUSED, const char *argv[],
+put_cb(struct unixctl_conn *conn, int argc, const char *argv[],
        void *ctx_)
 {
     struct ctx *ctx = ctx_;
@@ -157,6 +158,9 @@ put_cb(struct unixctl_conn *conn, int argc OVS_UNUSED, const char *argv[],
     } else {
         ctx->cfg = strtoll(argv[2], NULL, 10);
         ctx->printed = false;
+        if (argc > 3 && !strcmp(argv[3], "--nudge")) {
+            ofctrl_request_nudge(ctx->oc);
+        }
         ofctrl_put(ctx->oc, &ft, ctx->cfg);
         unixctl_command_reply(conn, NULL);
     }
@@ -254,8 +258,8 @@ main(int argc, char *argv[])
             ovs_fatal(retval, "cannot create unixctl server");
         }
         unixctl_command_register("ofctrl/status", "", 0, 0, status_cb, &ctx);
-        unixctl_command_register("ofctrl/put", "FILE CFG", 2, 2, put_cb,
-                                 &ctx);
+        unixctl_command_register("ofctrl/put", "FILE CFG [--nudge]", 2, 3,
+                                 put_cb, &ctx);
         unixctl_command_register("ofctrl/stats", "KEY", 1, 1, stats_cb,
                                  &ctx);
         unixctl_command_register("exit", "", 0, 0, exit_cb, &ctx);
