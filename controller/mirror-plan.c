@@ -401,6 +401,45 @@ plan_requests(struct mirror_plan *plan)
     return ds_steal_cstr(&sig);
 }
 
+/* Frees the copies of the requests that vswitch-sync last answered. */
+static void
+plan_free_answered(struct mirror_plan *plan)
+{
+    for (size_t i = 0; i < plan->n_vs_captures; i++) {
+        free(CONST_CAST(char *, plan->vs_captures[i].iface_id));
+    }
+    for (size_t i = 0; i < plan->n_vs_tunnels; i++) {
+        free(CONST_CAST(char *, plan->vs_tunnels[i].encap));
+    }
+    free(plan->vs_captures);
+    free(plan->vs_tunnels);
+    plan->vs_captures = NULL;
+    plan->vs_tunnels = NULL;
+    plan->n_vs_captures = plan->n_vs_tunnels = 0;
+}
+
+/* Remembers the current requests as those that 'plan->vs' answers, so that
+ * its results, which follow the requests' order, are read against them
+ * even after the requests change without vswitch-sync running. */
+static void
+plan_keep_answered(struct mirror_plan *plan)
+{
+    plan_free_answered(plan);
+    plan->vs_captures = xmemdup(plan->captures, (plan->n_captures + 1)
+                                * sizeof *plan->captures);
+    plan->n_vs_captures = plan->n_captures;
+    for (size_t i = 0; i < plan->n_captures; i++) {
+        plan->vs_captures[i].iface_id = xstrdup(plan->captures[i].iface_id);
+    }
+    plan->vs_tunnels = xmalloc((plan->n_tunnels + 1)
+                               * sizeof *plan->vs_tunnels);
+    plan->n_vs_tunnels = plan->n_tunnels;
+    for (size_t i = 0; i < plan->n_tunnels; i++) {
+        plan->vs_tunnels[i].encap = xstrdup(plan->tunnels[i].encap);
+        plan->vs_tunnels[i].dst_port = plan->tunnels[i].dst_port;
+    }
+}
+
 /* Runs vswitch-sync for the current requests. */
 static void
 plan_run_vswitch(struct mirror_plan *plan, const struct plan_inputs *in)
@@ -410,6 +449,7 @@ plan_run_vswitch(struct mirror_plan *plan, const struct plan_inputs *in)
     vswitch_sync_run(in->ovs_idl, in->ovs_txn, in->vs_cfg, plan->captures,
                      plan->n_captures, plan->tunnels, plan->n_tunnels,
                      &plan->vs);
+    plan_keep_answered(plan);
     /* Without a transaction, differences wait for the next one. */
     plan->vs_pending_write = !in->ovs_txn && plan->vs.dirty;
     if (in->ovs_txn) {
@@ -448,9 +488,10 @@ plan_refresh_vswitch(struct mirror_plan *plan, const struct plan_inputs *in,
 static const struct vs_capture_result *
 find_capture(const struct mirror_plan *plan, const char *source, bool egress)
 {
-    for (size_t i = 0; i < plan->n_captures && i < plan->vs.n_captures; i++) {
-        if (plan->captures[i].egress == egress
-            && !strcmp(plan->captures[i].iface_id, source)) {
+    for (size_t i = 0; i < plan->n_vs_captures && i < plan->vs.n_captures;
+         i++) {
+        if (plan->vs_captures[i].egress == egress
+            && !strcmp(plan->vs_captures[i].iface_id, source)) {
             return &plan->vs.captures[i];
         }
     }
@@ -461,9 +502,10 @@ find_capture(const struct mirror_plan *plan, const char *source, bool egress)
 static int
 find_tunnel(const struct mirror_plan *plan, const char *encap, int dst_port)
 {
-    for (size_t i = 0; i < plan->n_tunnels && i < plan->vs.n_tunnels; i++) {
-        if (!strcmp(plan->tunnels[i].encap, encap)
-            && plan->tunnels[i].dst_port == dst_port) {
+    for (size_t i = 0; i < plan->n_vs_tunnels && i < plan->vs.n_tunnels;
+         i++) {
+        if (!strcmp(plan->vs_tunnels[i].encap, encap)
+            && plan->vs_tunnels[i].dst_port == dst_port) {
             return i;
         }
     }
@@ -503,7 +545,11 @@ ps_resolve_captures(struct plan_session *ps, const struct mirror_plan *plan)
             continue;
         }
         if (!c) {
-            continue;
+            /* Not asked of vswitch-sync yet (it could not run in this
+             * pass). */
+            ps_set(ps, PLAN_PENDING,
+                   xstrdup("waiting for ovs-vswitchd to add the capture"));
+            return false;
         }
         switch (c->state) {
         case VS_CAPTURE_OK:
@@ -862,6 +908,7 @@ mirror_plan_destroy(struct mirror_plan *plan)
     sset_destroy(&plan->changed_sources);
     free(plan->captures);
     free(plan->tunnels);
+    plan_free_answered(plan);
     vs_result_destroy(&plan->vs);
     free(plan->vs_signature);
 }

@@ -85,6 +85,10 @@ struct mirror_plan {
     struct vs_tunnel_req *tunnels;
     size_t n_tunnels;
     struct vs_result vs;                /* vswitch-sync's last answer. */
+    struct vs_capture_req *vs_captures; /* The requests 'vs' answers, in */
+    size_t n_vs_captures;               /* its order (strings owned): the */
+    struct vs_tunnel_req *vs_tunnels;   /* current ones may be newer when */
+    size_t n_vs_tunnels;                /* vswitch-sync could not run. */
     char *vs_signature;                 /* What the requests were. */
     bool vs_pending_write;              /* Differences found without a
                                          * transaction to write them, or a
