@@ -113,8 +113,10 @@ converge_hv () {
     done
     $cmd -- target-add t-port port app1 \
          -- target-add t-ip ip 192.168.50.2 \
-         -- target-add t-group ip 192.168.50.3,192.168.50.4 > /dev/null \
-        || bench_fail "cannot create the filters and targets"
+         -- target-add t-group ip 192.168.50.3,192.168.50.4 \
+         > /dev/null 2> "$bench_dir/setup.err" \
+        || { cat "$bench_dir/setup.err" >&2;
+             bench_fail "cannot create the filters and targets"; }
     tmirror-ctl --timeout=600 --wait=hv sync > /dev/null \
         || bench_fail "the controller did not start"
     cmd="tmirror-ctl --timeout=600 --wait=hv"
@@ -147,9 +149,11 @@ converge_floor () {
     bench_time floor_rows_ms ovs-vsctl --timeout=120 "$@"
     t0=$(bench_now)
     ovs-ofctl -O OpenFlow15 add-groups br-mirror "$d/groups.txt" \
+            2> "$bench_dir/floor.err" \
         && ovs-ofctl -O OpenFlow15 --bundle replace-flows br-mirror \
-               "$d/flows.txt" \
-        || bench_fail "the floor's flows failed"
+               "$d/flows.txt" 2>> "$bench_dir/floor.err" \
+        || { cat "$bench_dir/floor.err" >&2;
+             bench_fail "the floor's flows failed"; }
     t1=$(bench_now)
     floor_flows_ms=$(calc "($t1 - $t0) / 1e6")
     n=$(bench_flow_count)
@@ -250,14 +254,14 @@ change_scenario () {
         lat="$lat $change_ms"
         cpu="$cpu $change_cpu_ms"
         if [ "$i" -eq 1 ]; then
-            mods=$change_mods differ=$change_differ
+            rule_mods=$change_mods rule_differ=$change_differ
         fi
     done
     lat=$(median $lat)
     fig change.$size.rule_edit "$lat" ms "<=" 20 "median of $reps"
     fig change.$size.rule_edit_vs_noop "$(calc "$lat / $noop")" x "<=" 2
-    fig change.$size.rule_edit_flow_mods "$mods" count "<=" "$differ" \
-        "$differ flows differ"
+    fig change.$size.rule_edit_flow_mods "$rule_mods" count "<=" \
+        "$rule_differ" "$rule_differ flows differ (the first edit)"
     fig change.$size.rule_edit_cpu "$(median $cpu)" ms "" "" "controller"
 
     # A fourth session of vm1 (a seventeenth source would need Mirror rows
