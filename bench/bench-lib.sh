@@ -3,7 +3,7 @@
 # Licensed under the Apache License, Version 2.0 (the "License").
 #
 # Shell functions for benchmarks that run a scratch hypervisor, sourced by
-# bench/bench-controller.sh.  The daemons are the ones tests/tmirror-macros.at
+# bench/bench-controller.sh and bench/tmirror-bench.  The daemons are the ones tests/tmirror-macros.at
 # starts (tm_ovs_start, tm_hv_start), in a directory of their own, so that
 # nothing touches the system's Open vSwitch or another run's files; the
 # daemons are stopped and the directory removed when the script exits.
@@ -31,6 +31,7 @@ bench_fail () {
 # and removes the scratch directory (kept if $BENCH_KEEP is set).
 bench_cleanup () {
     [ -n "$bench_dir" ] && [ -d "$bench_dir" ] || return 0
+    cd /
     for pidfile in "$bench_dir"/*.pid; do
         [ -f "$pidfile" ] || continue
         pid=$(cat "$pidfile")
@@ -46,6 +47,13 @@ bench_cleanup () {
     else
         rm -rf "$bench_dir"
     fi
+    bench_dir=
+}
+
+# bench_at_exit: what the script that sources this file does at exit, after
+# bench_cleanup; it may define its own.
+bench_at_exit () {
+    :
 }
 
 # bench_init: makes the scratch directory and points OVS_RUNDIR, OVS_DBDIR,
@@ -58,7 +66,7 @@ bench_init () {
     [ -f "$TMIRROR_SCHEMA" ] || bench_fail "$TMIRROR_SCHEMA not found"
     bench_dir=$(mktemp -d "${TMPDIR:-/tmp}/bench-controller.XXXXXX") \
         || bench_fail "cannot make a scratch directory"
-    trap bench_cleanup EXIT
+    trap 'bench_cleanup; bench_at_exit' EXIT
     trap 'exit 1' INT TERM HUP
     OVS_RUNDIR=$bench_dir OVS_DBDIR=$bench_dir OVS_LOGDIR=$bench_dir
     OVS_SYSCONFDIR=$bench_dir
@@ -66,15 +74,21 @@ bench_init () {
     cd "$bench_dir" || bench_fail "cannot enter $bench_dir"
 }
 
-# bench_hv_start N: one ovsdb-server with both databases, ovs-vswitchd on the
+# bench_hv_start N: bench_ovs_start N, then bench_controller_start.
+bench_hv_start () {
+    bench_ovs_start "$1"
+    bench_controller_start
+}
+
+# bench_ovs_start N: one ovsdb-server with both databases, ovs-vswitchd on the
 # dummy datapath, and
 #   br-int     (dummy): vm1..vmN, iface-id vm1..vmN;
-#   br-mirror  (dummy, fail_mode=secure), as an operator would create it;
+#   br-mirror  (dummy, fail_mode=secure), as an operator would create it,
+#              with an appliance port app1 (iface-id app1, ofport 100);
 #   br-phys    (dummy): the underlay, 192.168.50.1/24, collectors
 #              192.168.50.2-9 reachable through port p0;
-# then tmirror-ctl init and tmirror-controller (as tm_hv_start in
-# tests/tmirror-macros.at).
-bench_hv_start () {
+# then tmirror-ctl init (as tm_hv_start in tests/tmirror-macros.at).
+bench_ovs_start () {
     n=$1
     ovsdb-tool create conf.db "$VSWITCH_SCHEMA" > /dev/null \
         && ovsdb-tool create tm.db "$TMIRROR_SCHEMA" > /dev/null \
@@ -103,6 +117,8 @@ ofport_request=$i external_ids:iface-id=vm$i"
     done
     $cmd -- add-br br-mirror -- set bridge br-mirror datapath_type=dummy \
             fail_mode=secure \
+         -- add-port br-mirror app1 -- set interface app1 type=dummy \
+            ofport_request=100 external_ids:iface-id=app1 \
          -- add-br br-phys -- set bridge br-phys datapath_type=dummy \
             other-config:hwaddr=aa:55:aa:55:00:01 \
          -- add-port br-phys p0 -- set interface p0 type=dummy \
@@ -114,6 +130,11 @@ ofport_request=$i external_ids:iface-id=vm$i"
         ovs-appctl tnl/neigh/set br-phys 192.168.50.$i aa:55:aa:55:00:0$i \
             > /dev/null || bench_fail "cannot set a tunnel neighbour"
     done
+}
+
+# bench_controller_start: starts tmirror-controller on the scratch
+# hypervisor.
+bench_controller_start () {
     tmirror-controller --detach --no-chdir \
         --pidfile="$bench_dir"/tmirror-controller.pid --log-file \
         -vconsole:off 2>> start.err \
@@ -137,6 +158,23 @@ bench_cpu () {
         sep=', '
     done
     echo
+}
+
+# bench_cpu_ns NAME: prints the CPU time, in nanoseconds, that all the
+# threads of daemon NAME have used so far (from /proc/PID/task/*/schedstat,
+# whose resolution is finer than the clock ticks of /proc/PID/stat).
+bench_cpu_ns () {
+    pid=$(cat "$bench_dir/$1.pid" 2>/dev/null) || return 1
+    cat /proc/$pid/task/*/schedstat 2>/dev/null \
+        | awk '{ t += $1 } END { printf "%.0f\n", t }'
+}
+
+# bench_rss_kib NAME: prints the resident set size of daemon NAME in KiB,
+# then its peak ("VmRSS VmHWM").
+bench_rss_kib () {
+    pid=$(cat "$bench_dir/$1.pid" 2>/dev/null) || return 1
+    awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END { print r, h }' \
+        /proc/$pid/status
 }
 
 # bench_now: prints the time in nanoseconds.

@@ -313,3 +313,19 @@ intent_monitor_n_updates(const struct intent_monitor *m)
 {
     return m->n_updates;
 }
+
+/* Returns the number of rows of the Traffic_Mirror database now in the IDL:
+ * what the conditions made the controller download and keep. */
+size_t
+intent_monitor_n_rows(const struct intent_monitor *m)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < TMREC_N_TABLES; i++) {
+        const struct ovsdb_idl_row *row;
+        for (row = ovsdb_idl_first_row(m->idl, &tmrec_table_classes[i]); row;
+             row = ovsdb_idl_next_row(row)) {
+            n++;
+        }
+    }
+    return n;
+}

@@ -29,6 +29,7 @@
  * server has acknowledged the last conditions sent. */
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct intent_monitor;
 struct ovs_index;
@@ -53,5 +54,9 @@ bool intent_monitor_is_settled(const struct intent_monitor *);
 
 /* Number of condition updates sent so far. */
 unsigned int intent_monitor_n_updates(const struct intent_monitor *);
+
+/* Number of rows of the database that the IDL holds now (what the
+ * conditions selected), over every table.  Costs one pass over them. */
+size_t intent_monitor_n_rows(const struct intent_monitor *);
 
 #endif /* intent-monitor.h */

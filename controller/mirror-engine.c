@@ -311,6 +311,24 @@ plan_target_handler(struct engine_node *node, void *data OVS_UNUSED)
     return plan_ref_handler(node, &tmrec_table_target, 't');
 }
 
+/* TM_Global changed.  The plan reads only its options: a change of cfg
+ * alone (every "tmirror-ctl --wait=hv" makes one) leaves it as it is.  A
+ * change of the options, or a new or deleted row, recomputes. */
+static bool
+plan_global_handler(struct engine_node *node OVS_UNUSED,
+                    void *data_)
+{
+    struct ed_plan *data = data_;
+    const struct tmrec_tm_global *row;
+    TMREC_TM_GLOBAL_FOR_EACH_TRACKED (row, data->ctx->tm_idl) {
+        if (tmrec_tm_global_is_new(row) || tmrec_tm_global_is_deleted(row)
+            || tmrec_tm_global_is_updated(row, TMREC_TM_GLOBAL_COL_OPTIONS)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Binding or Chassis rows changed: the sessions with port targets. */
 static bool
 plan_binding_handler(struct engine_node *node, void *data OVS_UNUSED)
@@ -425,7 +443,7 @@ mirror_engine_init(struct mirror_engine *me, struct ovsdb_idl *tm_idl,
     engine_add_input(&en_ovs_index, &en_ovs, NULL);
     engine_add_input(&en_ovs_index, &en_config, NULL);
 
-    engine_add_input(&en_plan, &en_tm_global, NULL);
+    engine_add_input(&en_plan, &en_tm_global, plan_global_handler);
     engine_add_input(&en_plan, &en_config, NULL);
     engine_add_input(&en_plan, &en_ovs_index, plan_ovs_index_handler);
     engine_add_input(&en_plan, &en_ovs, plan_ovs_handler);

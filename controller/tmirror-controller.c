@@ -557,6 +557,7 @@ controller_run(struct controller *c, struct unixctl_server *unixctl)
                   mirror_engine_flows(&c->engine)->desired.n_flows);
         simap_put(&usage, "sessions",
                   hmap_count(&mirror_engine_plan(&c->engine)->sessions));
+        simap_put(&usage, "db-rows", intent_monitor_n_rows(c->monitor));
         memory_report(&usage);
         simap_destroy(&usage);
     }

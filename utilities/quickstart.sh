@@ -26,7 +26,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # libopenvswitch links with, jansson and cmocka, and the packet tools that
 # the tests use to decode captures and make real traffic; for tmirror-api,
 # libevent, and the real clients its tests drive (curl, Debian's AWS CLI,
-# promtool from prometheus), valgrind, and wrk for its load test; and what
+# promtool from prometheus), valgrind, and wrk for its load test; iperf3
+# for tmirror-bench's data path scenario; and what
 # the package test uses to build tmirror's packages and a fresh Debian root;
 # for the OpenStack driver (openstack/) and its tests: neutron-server with
 # the TaaS plugin, ovsdbapp, the openstack CLI and pytest.
@@ -35,7 +36,7 @@ packages="build-essential autoconf automake libtool pkg-config python3
           libssl-dev libunbound-dev libcap-ng-dev libjansson-dev
           libcmocka-dev tcpdump tshark ethtool iproute2 iputils-ping
           netcat-openbsd procps debhelper debootstrap
-          libevent-dev curl awscli prometheus valgrind wrk
+          libevent-dev curl awscli prometheus valgrind wrk iperf3
           neutron-server python3-neutron-taas python3-ovsdbapp
           python3-openstackclient python3-neutronclient python3-pytest"
 
