@@ -585,7 +585,7 @@ ps_resolve_captures(struct plan_session *ps, const struct mirror_plan *plan)
                                           ps->sp.filter_name));
         return false;
     }
-    for (int d = 0; d < 2; d++) {
+    for (int d = 1; d >= 0; d--) {     /* Egress first. */
         const struct plan_capture *pc = find_choice(plan, ps->sp.source, d);
         const struct capture_choice *ch = pc ? &pc->choice : NULL;
         const struct vs_capture_result *c = find_capture(plan, ps->sp.source,
@@ -634,7 +634,7 @@ static const char *
 ps_fallback_reason(const struct plan_session *ps,
                    const struct mirror_plan *plan)
 {
-    for (int d = 0; d < 2; d++) {
+    for (int d = 1; d >= 0; d--) {     /* Egress first. */
         const struct plan_capture *pc = find_choice(plan, ps->sp.source, d);
         if (pc && ps->in_port[d] != OFPP_NONE
             && pc->choice.backend == CAPTURE_BY_MIRROR

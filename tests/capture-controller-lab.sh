@@ -179,3 +179,52 @@ tcc_expected () {
     fi
     } | LC_ALL=C sort -k1,1n -k2,2
 }
+
+# tcc_status NAME COLUMN: a column of session NAME's Session_Status row.
+tcc_status () {
+    u=`tcc_ctl --bare get session $1 _uuid` || return 1
+    tcc_ctl --bare --columns=$2 find session_status session=$u
+}
+
+# tcc_wait_state NAME STATE: waits (30 s at most) until session NAME is in
+# STATE.
+tcc_wait_state () {
+    i=0
+    while test "`tcc_status $1 state`" != $2; do
+        i=$((i + 1))
+        if test $i -gt 300; then
+            tcc_status $1 state; tcc_status $1 message
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+# tcc_wait_until CMD...: waits (30 s at most) until CMD succeeds.
+tcc_wait_until () {
+    i=0
+    while ! "$@"; do
+        i=$((i + 1))
+        test $i -gt 300 && return 1
+        sleep 0.1
+    done
+}
+
+# tcc_mirrors: the names of tmirror's Mirror rows, sorted.
+tcc_mirrors () {
+    ovs-vsctl --bare --columns=name find mirror \
+        external_ids:tmirror-owned=true | grep . | LC_ALL=C sort
+}
+
+# tcc_foreign_mirrors N: N Mirror rows of an operator's on br-int that
+# select nothing, into an internal port "mon".
+tcc_foreign_mirrors () {
+    cmd="ovs-vsctl --timeout=30 -- add-port br-int mon
+         -- set interface mon type=internal -- --id=@out get port mon"
+    ids=
+    for i in `seq 1 $1`; do
+        cmd="$cmd -- --id=@m$i create mirror name=foreign$i select_all=false output_port=@out"
+        ids="$ids @m$i"
+    done
+    $cmd -- add bridge br-int mirrors $ids >/dev/null
+}
