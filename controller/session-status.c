@@ -215,7 +215,7 @@ status_update_stats(const struct session_status_ctx *ctx,
                             status_get_stat(row, "bytes"), counting,
                             row && !strcmp(row->state, "active"),
                             &packets, &bytes);
-    if (!write || !row) {
+    if (!row || !ctx->txn) {
         return;
     }
     const char *keys[] = { "bytes", "packets", "capture_repairs",
@@ -227,6 +227,11 @@ status_update_stats(const struct session_status_ctx *ctx,
         capture_get_gaps(ctx->capture, ps->sp.source, &values[2],
                          &values[3]);
         n = 4;
+    }
+    if (!write && row->n_statistics == n) {
+        /* The counters wait for the next refresh; a change of backend
+         * (which keys there are) does not. */
+        return;
     }
     bool same = row->n_statistics == n;
     for (size_t i = 0; same && i < n; i++) {

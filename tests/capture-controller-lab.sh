@@ -162,22 +162,33 @@ tcc_collector_counts () {
     LC_ALL=C sort -k1,1n -k2,2
 }
 
-# tcc_expected N PARITY PINGS BCAST: what tcc_*_counts must print after
-# each VM K of 1..N pinged K+1 PINGS times and VM 1 pinged the broadcast
-# address BCAST times.  PARITY 1: the appliance (odd VMs, broadcast counted
-# apart); 0: the collector (even VMs, broadcast in their ingress).
-tcc_expected () {
-    {
+# tcc_icmp N: "K OUT IN" for VMs 1..N: the ICMP messages VM K's kernel
+# sent and received so far (its /proc/net/snmp), the truth that the copies
+# are compared with.
+tcc_icmp () {
     for k in `seq 1 $1`; do
-        test $((k % 2)) = $2 || continue
-        b=0; test $2 = 0 && b=$4
-        echo "$k egress $((2 * $3))"
-        echo "$k ingress $((2 * $3 + b))"
+        rtl_ns v$k cat /proc/net/snmp | awk -v k=$k '
+            $1 == "Icmp:" && !h { for (i = 2; i <= NF; i++) f[$i] = i; h = 1; next }
+            $1 == "Icmp:" { print k, $f["OutMsgs"], $f["InMsgs"] }'
     done
-    if test $2 = 1; then
-        echo "bcast $(($4 * ($1 / 2)))"
-    fi
-    } | LC_ALL=C sort -k1,1n -k2,2
+}
+
+# tcc_expected BEFORE AFTER PARITY BCAST: what tcc_*_counts must print,
+# from two tcc_icmp readings, when VM 1 sent BCAST broadcast pings in
+# between (which every VM receives, VM 1 too, through its loopback; no VM
+# answers them).  PARITY 1: the
+# appliance (odd VMs, broadcast copies counted apart: BCAST for each odd
+# VM); 0: the collector (even VMs, broadcast in their ingress).
+tcc_expected () {
+    awk -v par=$3 -v b=$4 '
+        FILENAME == ARGV[1] { o[$1] = $2; i[$1] = $3; next }
+        { k = $1; out = $2 - o[k]; in_ = $3 - i[k]; n++
+          if (k % 2 != par) next
+          if (k == 1) { out -= b; in_ -= b }  # Its own, looped back.
+          if (par == 1 && k != 1) in_ -= b
+          print k, "egress", out; print k, "ingress", in_ }
+        END { if (par == 1) print "bcast", b * int((n + 1) / 2) }' "$1" "$2" |
+    LC_ALL=C sort -k1,1n -k2,2
 }
 
 # tcc_status NAME COLUMN: a column of session NAME's Session_Status row.
@@ -200,10 +211,11 @@ tcc_wait_state () {
     done
 }
 
-# tcc_wait_until CMD...: waits (30 s at most) until CMD succeeds.
+# tcc_wait_until 'SHELL-CODE': waits (30 s at most) until SHELL-CODE
+# (evaluated anew each time) succeeds.
 tcc_wait_until () {
     i=0
-    while ! "$@"; do
+    while ! eval "$1"; do
         i=$((i + 1))
         test $i -gt 300 && return 1
         sleep 0.1
@@ -227,4 +239,23 @@ tcc_foreign_mirrors () {
         ids="$ids @m$i"
     done
     $cmd -- add bridge br-int mirrors $ids >/dev/null
+}
+
+# tcc_stat NAME KEY: one statistic of session NAME's Session_Status row
+# (empty if it has none).
+tcc_stat () {
+    tcc_status $1 statistics | tr '{}, ' '\n\n\n\n' | sed -n "s/^$2=//p"
+}
+
+# tcc_bridge_port SOURCE DIR: the mirror bridge's port of the tc capture of
+# SOURCE in direction DIR (e or i).
+tcc_bridge_port () {
+    ovs-vsctl --bare --columns=name find interface type=system \
+        external_ids:tmirror-iface-id=$1 | grep -- "-$2b\$"
+}
+
+# tcc_copies_after FILE.pcap: the ICMP copies in FILE.pcap (an appliance
+# capture).
+tcc_copies () {
+    tshark -n -r "$1" -Y icmp 2>/dev/null | wc -l
 }
