@@ -259,3 +259,32 @@ tcc_bridge_port () {
 tcc_copies () {
     tshark -n -r "$1" -Y icmp 2>/dev/null | wc -l
 }
+
+# tcc_dummy_echo DEV SRC-MAC SRC-IP DST-MAC DST-IP SEQ: an ICMP echo
+# request from SRC to DST, received by ovs-vswitchd on dummy port DEV.
+tcc_dummy_echo () {
+    hex=`${PYTHON3-python3} -c '
+import struct, sys
+def csum(b):
+    if len(b) % 2: b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff); s += s >> 16
+    return ~s & 0xffff
+smac, sip, dmac, dip, seq = sys.argv[1:6]
+mac = lambda m: bytes.fromhex(m.replace(":", ""))
+ip = lambda a: bytes(int(x) for x in a.split("."))
+icmp = struct.pack("!BBHHH", 8, 0, 0, 0x746d, int(seq)) + b"tmirror" * 4
+icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 0, 0x4000, 64, 1,
+                  0, ip(sip), ip(dip))
+hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
+print((mac(dmac) + mac(smac) + b"\x08\x00" + hdr + icmp).hex())
+' $2 $3 $4 $5 $6` || return 1
+    ovs-appctl netdev-dummy/receive $1 $hex
+}
+
+# tcc_vm_copies FILE.pcap K: the ICMP copies of frames that VM K sent, in an
+# appliance capture.
+tcc_vm_copies () {
+    tshark -n -r "$1" -Y "icmp && eth.src == `tcl_mac $2`" 2>/dev/null | wc -l
+}
