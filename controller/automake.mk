@@ -15,6 +15,8 @@ controller_tmirror_controller_LDADD = \
 # Everything but main(), so that unit tests can link the modules.
 noinst_LTLIBRARIES += controller/libtmirror-controller.la
 controller_libtmirror_controller_la_SOURCES = \
+	controller/capture.c \
+	controller/capture.h \
 	controller/capture-tc.c \
 	controller/capture-tc.h \
 	controller/capture-tc-netlink.c \

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "controller/capture.h"
 #include "controller/controller.h"
 #include "controller/intent-monitor.h"
 #include "controller/ofctrl.h"
@@ -81,6 +82,7 @@ tmirror_show_cmd(struct unixctl_conn *conn, int argc OVS_UNUSED,
     ds_put_format(&s, "  cfg: wanted %"PRId64", in datapath %"PRId64"\n",
                   c->tm_cfg, ofctrl_get_installed_cfg(c->ofctrl));
     mirror_plan_format_capacity(plan, &s);
+    capture_format(c->capture, &s);
 
     size_t n;
     const struct plan_session **all = sorted_sessions(plan, &n);
@@ -91,10 +93,12 @@ tmirror_show_cmd(struct unixctl_conn *conn, int argc OVS_UNUSED,
         uint64_t packets, bytes;
         session_status_judge(ps, c->ofctrl, c->paths, c->cfg.bridge, &v);
         session_counters_get(&c->counters, &ps->sp.uuid, &packets, &bytes);
+        const char *capture = mirror_plan_capture_name(ps);
         ds_put_format(&s, "  %s: source %s number %"PRId64" %s"
-                      " packets %"PRIu64" bytes %"PRIu64"%s%s\n",
+                      " packets %"PRIu64" bytes %"PRIu64"%s%s%s%s\n",
                       ps->sp.name, ps->sp.source, ps->sp.number, v.state,
-                      packets, bytes, v.message[0] ? ": " : "", v.message);
+                      packets, bytes, capture[0] ? " capture " : "", capture,
+                      v.message[0] ? ": " : "", v.message);
         free(v.message);
     }
     free(all);

@@ -17,6 +17,7 @@
 #include "controller/session-counters.h"
 #include "ovsdb-idl.h"
 
+struct capture;
 struct intent_monitor;
 struct ofctrl;
 struct path_verify;
@@ -53,6 +54,7 @@ struct controller {
     struct path_verify *paths;          /* Do copies leave? */
     struct revalidate *reval;           /* Have datapath flows caught up? */
     struct session_counters counters;   /* Running totals per session. */
+    struct capture *capture;            /* tc and Mirror-row backends. */
 
     int64_t tm_cfg;             /* TM_Global.cfg now. */
     bool ovs_done;              /* ovs-vswitchd applied what we wrote. */
@@ -64,7 +66,7 @@ struct controller {
     bool monitor_all_sent;
     bool bindings_dirty;        /* Binding rows not written yet. */
     bool status_dirty;          /* Session_Status rows not written yet. */
-    uint64_t status_seqnos[3];  /* What the last status run saw. */
+    uint64_t status_seqnos[4];  /* What the last status run saw. */
 
     bool exiting;
     bool cleanup;

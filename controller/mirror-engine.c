@@ -123,6 +123,48 @@ en_config_run(struct engine_node *node, void *data)
 
 static ENGINE_NODE_DEFINE(config);
 
+/* Input node: the sources whose tc capture changed (capture.h). */
+
+struct ed_capture {
+    struct mirror_engine_ctx *ctx;
+    struct sset changed;        /* iface-ids. */
+};
+
+static void *
+en_capture_init(struct engine_node *node OVS_UNUSED, void *arg)
+{
+    struct ed_capture *data = xzalloc(sizeof *data);
+    data->ctx = arg;
+    sset_init(&data->changed);
+    return data;
+}
+
+static void
+en_capture_cleanup(void *data_)
+{
+    struct ed_capture *data = data_;
+    sset_destroy(&data->changed);
+}
+
+static void
+en_capture_run(struct engine_node *node, void *data_)
+{
+    struct ed_capture *data = data_;
+    bool changed = (data->ctx->capture
+                    && capture_take_changes(data->ctx->capture,
+                                            &data->changed));
+    engine_set_node_state(node, changed ? ENGINE_UPDATED : ENGINE_UNCHANGED);
+}
+
+static void
+en_capture_clear_tracked_data(void *data_)
+{
+    struct ed_capture *data = data_;
+    sset_clear(&data->changed);
+}
+
+static ENGINE_NODE_DEFINE_TRACKED(capture);
+
 /* The local ports. */
 
 struct ed_ovs_index {
@@ -211,6 +253,8 @@ plan_inputs(struct engine_node *node, struct ed_plan *data,
         .txn_seq = ctx->txn_seq,
         .vs_cfg = &ctx->vs_cfg,
         .ovs_changed = ovs_changed,
+        .capture = ctx->capture,
+        .capture_apply = true,
     };
 }
 
@@ -371,6 +415,21 @@ plan_ovs_handler(struct engine_node *node, void *data OVS_UNUSED)
     return true;
 }
 
+/* tc captures changed in the kernel: the sessions of those sources. */
+static bool
+plan_capture_handler(struct engine_node *node, void *data OVS_UNUSED)
+{
+    const struct ed_capture *cap = engine_get_input_data(node, "capture");
+    struct sset keys = SSET_INITIALIZER(&keys);
+    const char *name;
+    SSET_FOR_EACH (name, &cap->changed) {
+        sset_add_and_free(&keys, mirror_plan_key_name('s', name));
+    }
+    plan_update(node, &keys, NULL, 0, false);
+    sset_destroy(&keys);
+    return true;
+}
+
 static ENGINE_NODE_DEFINE_TRACKED(plan);
 
 /* The flows. */
@@ -447,6 +506,7 @@ mirror_engine_init(struct mirror_engine *me, struct ovsdb_idl *tm_idl,
     engine_add_input(&en_plan, &en_config, NULL);
     engine_add_input(&en_plan, &en_ovs_index, plan_ovs_index_handler);
     engine_add_input(&en_plan, &en_ovs, plan_ovs_handler);
+    engine_add_input(&en_plan, &en_capture, plan_capture_handler);
     engine_add_input(&en_plan, &en_tm_session, plan_session_handler);
     engine_add_input(&en_plan, &en_tm_filter, plan_filter_handler);
     engine_add_input(&en_plan, &en_tm_filter_rule, plan_rule_handler);
@@ -586,6 +646,7 @@ mirror_engine_check(struct mirror_engine *me, struct ds *s)
     struct plan_inputs in;
     plan_inputs(&en_plan, data, &in, true);
     in.ovs_txn = NULL;          /* Compare only. */
+    in.capture_apply = false;
     mirror_plan_run(&fresh, &in);
 
     size_t n = compare_plans(&data->plan, &fresh, s);

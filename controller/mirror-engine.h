@@ -11,7 +11,9 @@
  *
  *   inputs:  the Traffic_Mirror tables (Session, Filter, Filter_Rule,
  *            Target, Binding, Chassis, TM_Global), the Open_vSwitch
- *            database, the chassis's configuration;
+ *            database, the chassis's configuration, and the tc captures
+ *            whose state changed in the kernel (capture.h: a netlink
+ *            event that changes nothing the plan sees is no change);
  *   ovs_index:  the local ports by iface-id (ovs-index.h);
  *   plan:       the sessions that concern this chassis, their Open_vSwitch
  *               rows and ofports, their states (mirror-plan.h);
@@ -44,6 +46,7 @@ struct mirror_engine_ctx {
     const char *availability_zone;
     struct ovsdb_idl_index *binding_by_port;
     struct ovsdb_idl_index *chassis_by_name;
+    struct capture *capture;            /* The capture backends. */
     bool config_changed;                /* Since the last run. */
     bool force_ovs;                     /* vswitch-sync must run again. */
 };

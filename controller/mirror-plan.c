@@ -120,6 +120,7 @@ ps_unresolve(struct plan_session *ps)
     ps->programmed = false;
     ps->decap = false;
     ps->in_port[0] = ps->in_port[1] = OFPP_NONE;
+    ps->backend[0] = ps->backend[1] = -1;
 }
 
 /* Frees 'ps' (already out of the reference index). */
@@ -275,6 +276,7 @@ plan_session_update(struct mirror_plan *plan, const struct plan_inputs *in,
         ps = xzalloc(sizeof *ps);
         svec_init(&ps->ref_keys);
         ps->in_port[0] = ps->in_port[1] = OFPP_NONE;
+        ps->backend[0] = ps->backend[1] = -1;
         hmap_insert(&plan->sessions, &ps->hmap_node, uuid_hash(uuid));
     } else {
         sset_add(&plan->changed_sources, ps->sp.source);
@@ -342,21 +344,76 @@ tunnel_index(struct vs_tunnel_req **reqs, size_t *n, const char *encap,
     return (*n)++;
 }
 
+/* Frees the capture choices of 'plan'. */
+static void
+plan_clear_choices(struct mirror_plan *plan)
+{
+    for (size_t i = 0; i < plan->n_choices; i++) {
+        capture_choice_destroy(&plan->choices[i].choice);
+    }
+    free(plan->choices);
+    plan->choices = NULL;
+    plan->n_choices = 0;
+}
+
+/* Chooses how (source, 'egress') is captured, records it in 'plan' and, if
+ * ready, adds its request for vswitch-sync; appends it to 'sig'. */
+static void
+plan_add_capture(struct mirror_plan *plan, const struct plan_inputs *in,
+                 const char *source, bool egress, struct ds *sig)
+{
+    const struct ovs_source *src = ovs_index_find_source(in->ctx.ovs,
+                                                         source);
+    struct plan_capture *pc = &plan->choices[plan->n_choices++];
+    pc->iface_id = source;
+    pc->egress = egress;
+    if (in->capture) {
+        capture_choose(in->capture, source, egress, src, &pc->choice);
+    } else {
+        pc->choice = (struct capture_choice) { .backend = CAPTURE_BY_MIRROR,
+                                               .ready = true };
+    }
+    if (in->capture_apply && pc->choice.tc_wanted && src) {
+        capture_want_tc(in->capture, source, egress, src);
+    }
+
+    const struct capture_choice *ch = &pc->choice;
+    if (ch->ready) {
+        plan->captures[plan->n_captures++] = (struct vs_capture_req) {
+            .iface_id = source,
+            .egress = egress,
+            .tc_port = ch->backend == CAPTURE_BY_TC ? ch->bridge_port : NULL,
+            .tc_ifindex = ch->bridge_ifindex,
+        };
+    }
+    ds_put_format(sig, "%s/%c:%s:%d:%d:%s:%d:%s ", source, egress ? 'e' : 'i',
+                  capture_backend_name(ch->backend), ch->ready, ch->failed,
+                  ch->bridge_port ? ch->bridge_port : "", ch->bridge_ifindex,
+                  ch->message ? ch->message : "");
+}
+
 /* Computes the capture and tunnel requests of the whole plan: sources in
  * admission order (by iface-id; egress before ingress), tunnels in order
- * of first use.  Returns a signature of them. */
+ * of first use.  Each capture's backend is chosen (capture.h); when
+ * 'in->capture_apply', the tc ones become capture's desired set.  Returns
+ * a signature of them. */
 static char *
-plan_requests(struct mirror_plan *plan)
+plan_requests(struct mirror_plan *plan, const struct plan_inputs *in)
 {
     struct plan_session **all = plan_sorted_sessions(plan);
     size_t n = hmap_count(&plan->sessions);
 
+    plan_clear_choices(plan);
     free(plan->captures);
     free(plan->tunnels);
+    plan->choices = xcalloc(2 * n + 1, sizeof *plan->choices);
     plan->captures = xcalloc(2 * n + 1, sizeof *plan->captures);
     plan->n_captures = 0;
     plan->tunnels = NULL;
     plan->n_tunnels = 0;
+    if (in->capture_apply && in->capture) {
+        capture_want_begin(in->capture);
+    }
 
     struct ds sig = DS_EMPTY_INITIALIZER;
     for (size_t i = 0; i < n; ) {
@@ -382,20 +439,19 @@ plan_requests(struct mirror_plan *plan)
             }
         }
         if (egress) {
-            plan->captures[plan->n_captures++]
-                = (struct vs_capture_req) { source, true };
-            ds_put_format(&sig, "%s/e ", source);
+            plan_add_capture(plan, in, source, true, &sig);
         }
         if (ingress) {
-            plan->captures[plan->n_captures++]
-                = (struct vs_capture_req) { source, false };
-            ds_put_format(&sig, "%s/i ", source);
+            plan_add_capture(plan, in, source, false, &sig);
         }
         i = j;
     }
     for (size_t i = 0; i < plan->n_tunnels; i++) {
         ds_put_format(&sig, "%s:%d ", plan->tunnels[i].encap,
                       plan->tunnels[i].dst_port);
+    }
+    if (in->capture_apply && in->capture) {
+        capture_want_end(in->capture);
     }
     free(all);
     return ds_steal_cstr(&sig);
@@ -463,7 +519,7 @@ static bool
 plan_refresh_vswitch(struct mirror_plan *plan, const struct plan_inputs *in,
                      bool force)
 {
-    char *sig = plan_requests(plan);
+    char *sig = plan_requests(plan, in);
     bool same = plan->vs_signature && !strcmp(sig, plan->vs_signature);
     if (same && !force && !in->ovs_changed && !plan->vs_pending_write) {
         free(sig);
@@ -498,6 +554,19 @@ find_capture(const struct mirror_plan *plan, const char *source, bool egress)
     return NULL;
 }
 
+/* Returns the capture choice of (source, 'egress'), or NULL. */
+static const struct plan_capture *
+find_choice(const struct mirror_plan *plan, const char *source, bool egress)
+{
+    for (size_t i = 0; i < plan->n_choices; i++) {
+        if (plan->choices[i].egress == egress
+            && !strcmp(plan->choices[i].iface_id, source)) {
+            return &plan->choices[i];
+        }
+    }
+    return NULL;
+}
+
 /* Returns the index of the tunnel ('encap', 'dst_port'), or -1. */
 static int
 find_tunnel(const struct mirror_plan *plan, const char *encap, int dst_port)
@@ -521,6 +590,29 @@ ps_set(struct plan_session *ps, enum plan_state state, char *message)
     ps->message = message ? message : xstrdup("");
 }
 
+/* Sets the state of 'ps' from a capture that is not ready: pending or
+ * error, with the choice's message. */
+static void
+ps_set_capture_wait(struct plan_session *ps, const struct capture_choice *ch)
+{
+    ps_set(ps, ch->failed ? PLAN_ERROR : PLAN_PENDING,
+           xasprintf("source port %s: %s", ps->sp.source,
+                     ch->message ? ch->message : "capture not ready"));
+}
+
+/* Sets the state of 'ps' from vswitch-sync's failed result 'c' for a
+ * capture whose choice is 'ch'. */
+static void
+ps_set_capture_failed(struct plan_session *ps,
+                      const struct vs_capture_result *c,
+                      const struct capture_choice *ch)
+{
+    const char *msg = c->message ? c->message : "capture failed";
+    ps_set(ps, PLAN_ERROR, (ch && ch->message
+                            ? xasprintf("%s, and %s", ch->message, msg)
+                            : xstrdup(msg)));
+}
+
 /* Resolves the captures of 'ps'.  Returns false (and sets the state) if it
  * cannot be programmed now.  A direction that 'ps' has no rules for still
  * gets its port when another session of the source captures it, so that
@@ -535,14 +627,21 @@ ps_resolve_captures(struct plan_session *ps, const struct mirror_plan *plan)
                                           ps->sp.filter_name));
         return false;
     }
-    for (int d = 0; d < 2; d++) {
+    for (int d = 1; d >= 0; d--) {     /* Egress first. */
+        const struct plan_capture *pc = find_choice(plan, ps->sp.source, d);
+        const struct capture_choice *ch = pc ? &pc->choice : NULL;
         const struct vs_capture_result *c = find_capture(plan, ps->sp.source,
                                                          d);
         if (!dirs[d]) {
             if (c && c->state == VS_CAPTURE_OK) {
                 ps->in_port[d] = c->mirror_ofport;
+                ps->backend[d] = ch ? ch->backend : CAPTURE_BY_MIRROR;
             }
             continue;
+        }
+        if (ch && !ch->ready) {
+            ps_set_capture_wait(ps, ch);
+            return false;
         }
         if (!c) {
             /* Not asked of vswitch-sync yet (it could not run in this
@@ -554,6 +653,7 @@ ps_resolve_captures(struct plan_session *ps, const struct mirror_plan *plan)
         switch (c->state) {
         case VS_CAPTURE_OK:
             ps->in_port[d] = c->mirror_ofport;
+            ps->backend[d] = ch ? ch->backend : CAPTURE_BY_MIRROR;
             break;
         case VS_CAPTURE_NO_SOURCE:
             ps_set(ps, PLAN_PENDING, xasprintf("source port %s is not on "
@@ -567,12 +667,28 @@ ps_resolve_captures(struct plan_session *ps, const struct mirror_plan *plan)
         case VS_CAPTURE_NO_CAPACITY:
         case VS_CAPTURE_ERROR:
         default:
-            ps_set(ps, PLAN_ERROR, xstrdup(c->message ? c->message
-                                           : "capture failed"));
+            ps_set_capture_failed(ps, c, ch);
             return false;
         }
     }
     return true;
+}
+
+/* Returns the reason why a programmed 'ps' uses a Mirror row although tc
+ * capture was possible, or NULL. */
+static const char *
+ps_fallback_reason(const struct plan_session *ps,
+                   const struct mirror_plan *plan)
+{
+    for (int d = 1; d >= 0; d--) {     /* Egress first. */
+        const struct plan_capture *pc = find_choice(plan, ps->sp.source, d);
+        if (pc && ps->in_port[d] != OFPP_NONE
+            && pc->choice.backend == CAPTURE_BY_MIRROR
+            && pc->choice.message) {
+            return pc->choice.message;
+        }
+    }
+    return NULL;
 }
 
 /* Returns the ofport of the tunnel that 'ps' uses, or OFPP_NONE (and sets
@@ -712,7 +828,11 @@ ps_resolve(struct plan_session *ps, const struct mirror_plan *plan,
     };
     pipeline_delivery_paths(&ps->target, &ps->paths, &ps->n_paths);
     ps->programmed = true;
-    ps_set(ps, PLAN_ACTIVE, NULL);
+    const char *fallback = ps_fallback_reason(ps, plan);
+    ps_set(ps, PLAN_ACTIVE, (fallback
+                             ? xasprintf("captured with Mirror rows: %s",
+                                         fallback)
+                             : NULL));
 }
 
 /* What a session's flows depend on, beyond its rules, for telling whether
@@ -906,6 +1026,7 @@ mirror_plan_destroy(struct mirror_plan *plan)
     mirror_plan_clear_tracked(plan);
     hmap_destroy(&plan->changed);
     sset_destroy(&plan->changed_sources);
+    plan_clear_choices(plan);
     free(plan->captures);
     free(plan->tunnels);
     plan_free_answered(plan);
@@ -1005,5 +1126,31 @@ mirror_plan_format_capacity(const struct mirror_plan *plan, struct ds *s)
         ds_put_format(s, "  %s: %d used (%d tmirror, %d other), %d free\n",
                       cap->bridge, cap->owned + cap->foreign, cap->owned,
                       cap->foreign, cap->free);
+    }
+    size_t n_tc = 0, n_mirror = 0;
+    for (size_t i = 0; i < plan->n_captures; i++) {
+        if (plan->captures[i].tc_port) {
+            n_tc++;
+        } else {
+            n_mirror++;
+        }
+    }
+    ds_put_format(s, "capacity (captures by backend): %"PRIuSIZE" tc (no "
+                  "Mirror row, no limit), %"PRIuSIZE" Mirror rows\n",
+                  n_tc, n_mirror);
+}
+
+/* Returns how 'ps' is captured.  See mirror-plan.h. */
+const char *
+mirror_plan_capture_name(const struct plan_session *ps)
+{
+    int e = ps->backend[1], i = ps->backend[0];
+    if (e < 0 && i < 0) {
+        return "";
+    } else if (e == i || e < 0 || i < 0) {
+        return capture_backend_name(e >= 0 ? e : i);
+    } else {
+        return (e == CAPTURE_BY_TC ? "egress tc, ingress mirror"
+                : "egress mirror, ingress tc");
     }
 }

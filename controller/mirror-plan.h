@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "controller/capture.h"
 #include "controller/pipeline.h"
 #include "controller/session-plan.h"
 #include "controller/vswitch-sync.h"
@@ -49,6 +50,8 @@ struct plan_session {
     bool programmed;                /* Has flows. */
     ofp_port_t in_port[2];          /* Copies arrive: [0] ingress, [1]
                                      * egress; OFPP_NONE if none. */
+    int backend[2];                 /* enum capture_backend of in_port[],
+                                     * -1 if none. */
     uint32_t stage;                 /* Position among its source's
                                      * programmed sessions. */
     struct pl_target target;        /* 'dests' owned. */
@@ -80,7 +83,11 @@ struct mirror_plan {
                                      * sessions. */
 
     /* The Open_vSwitch side. */
-    struct vs_capture_req *captures;    /* Requests, in admission order. */
+    struct plan_capture *choices;       /* How each (source, direction) is
+                                         * captured (capture.h). */
+    size_t n_choices;
+    struct vs_capture_req *captures;    /* Requests, in admission order:
+                                         * the choices that are ready. */
     size_t n_captures;
     struct vs_tunnel_req *tunnels;
     size_t n_tunnels;
@@ -102,6 +109,13 @@ struct mirror_plan {
     bool recomputed;                /* Everything may have changed. */
 };
 
+/* One (source, direction) that a session here captures. */
+struct plan_capture {
+    const char *iface_id;           /* A session's 'sp.source'. */
+    bool egress;
+    struct capture_choice choice;
+};
+
 /* What mirror_plan_run() and _update() work with. */
 struct plan_inputs {
     struct plan_context ctx;        /* See session-plan.h. */
@@ -111,6 +125,9 @@ struct plan_inputs {
                                      * runs at most once per transaction. */
     const struct vs_config *vs_cfg;
     bool ovs_changed;               /* The Open_vSwitch side changed. */
+    struct capture *capture;        /* Chooses the backends. */
+    bool capture_apply;             /* Also hand the tc captures to it
+                                     * (false: compare only). */
 };
 
 void mirror_plan_init(struct mirror_plan *);
@@ -143,7 +160,12 @@ struct path_verify;
 void mirror_plan_want_paths(const struct mirror_plan *, struct path_verify *,
                             const char *bridge, const char *local_ip);
 
-/* Appends the capacity of each source bridge for tmirror/show. */
+/* Appends the capacity of each source bridge for tmirror/show, and the tc
+ * captures' count. */
 void mirror_plan_format_capacity(const struct mirror_plan *, struct ds *);
+
+/* Returns how 'ps' is captured: "tc", "mirror", "egress tc, ingress
+ * mirror"..., or "" when not programmed. */
+const char *mirror_plan_capture_name(const struct plan_session *ps);
 
 #endif /* mirror-plan.h */

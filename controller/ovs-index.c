@@ -112,6 +112,11 @@ source_signature(const struct ovs_source *src)
     }
     ds_put_format(&s, " %s %s", p->vlan_mode ? p->vlan_mode : "",
                   src->iface->type);
+    /* What the choice of capture backend reads (capture.h). */
+    const struct ovsrec_interface *i = src->iface;
+    ds_put_format(&s, " %s if%"PRId64" pol%"PRId64"/%"PRId64, i->name,
+                  i->n_ifindex ? i->ifindex[0] : -1,
+                  i->ingress_policing_rate, i->ingress_policing_kpkts_rate);
     return ds_steal_cstr(&s);
 }
 

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "controller/capture.h"
 #include "controller/mirror-plan.h"
 #include "controller/ofctrl.h"
 #include "controller/path-verify.h"
@@ -37,6 +38,7 @@ session_status_register(struct ovsdb_idl *idl)
     ovsdb_idl_add_column(idl, &tmrec_session_status_col_state);
     ovsdb_idl_add_column(idl, &tmrec_session_status_col_message);
     ovsdb_idl_add_column(idl, &tmrec_session_status_col_statistics);
+    ovsdb_idl_add_column(idl, &tmrec_session_status_col_external_ids);
 }
 
 /* Combines the states of 'ps''s paths: the first failing path makes it an
@@ -214,14 +216,48 @@ status_update_stats(const struct session_status_ctx *ctx,
                             status_get_stat(row, "bytes"), counting,
                             row && !strcmp(row->state, "active"),
                             &packets, &bytes);
-    if (!write || !row
-        || (status_get_stat(row, "packets") == (int64_t) packets
-            && status_get_stat(row, "bytes") == (int64_t) bytes)) {
+    if (!row || !ctx->txn) {
         return;
     }
-    const char *keys[] = { "bytes", "packets" };
-    int64_t values[] = { bytes, packets };
-    tmrec_session_status_set_statistics(row, keys, values, 2);
+    const char *keys[] = { "bytes", "packets", "capture_repairs",
+                           "capture_missing_ms" };
+    int64_t values[4] = { bytes, packets, -1, -1 };
+    size_t n = 2;
+    if (ctx->capture && (ps->backend[0] == CAPTURE_BY_TC
+                         || ps->backend[1] == CAPTURE_BY_TC)) {
+        capture_get_gaps(ctx->capture, ps->sp.source, &values[2],
+                         &values[3]);
+        n = 4;
+    }
+    if (!write && row->n_statistics == n) {
+        /* The counters wait for the next refresh; a change of backend
+         * (which keys there are) does not. */
+        return;
+    }
+    bool same = row->n_statistics == n;
+    for (size_t i = 0; same && i < n; i++) {
+        same = status_get_stat(row, keys[i]) == values[i];
+    }
+    if (!same) {
+        tmrec_session_status_set_statistics(row, keys, values, n);
+    }
+}
+
+/* Writes external_ids:tmirror-capture of 'row' from 'ps'. */
+static void
+status_set_capture(const struct tmrec_session_status *row,
+                   const struct plan_session *ps)
+{
+    const char *want = mirror_plan_capture_name(ps);
+    const char *have = smap_get(&row->external_ids, "tmirror-capture");
+    if (!want[0] && have) {
+        tmrec_session_status_update_external_ids_delkey(row,
+                                                        "tmirror-capture");
+    } else if (want[0] && (!have || strcmp(have, want))) {
+        tmrec_session_status_update_external_ids_setkey(row,
+                                                        "tmirror-capture",
+                                                        want);
+    }
 }
 
 /* Brings this chassis's rows in line.  See session-status.h. */
@@ -260,6 +296,7 @@ session_status_run(const struct session_status_ctx *ctx)
             }
             if (row) {
                 status_set_state(row, v.state, v.message);
+                status_set_capture(row, ps);
                 status_update_stats(ctx, row, ps, v.counting, write_stats);
             }
         }

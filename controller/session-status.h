@@ -15,11 +15,18 @@
  *
  * A session's state here combines the plan (mirror-plan.h), whether the
  * switch holds its flows (ofctrl) and whether its delivery paths carry
- * copies out (path-verify.h): active only when all three say so. */
+ * copies out (path-verify.h): active only when all three say so.
+ *
+ * How the source is captured (capture.h) is in external_ids:tmirror-capture
+ * ("tc", "mirror", "egress tc, ingress mirror", ...; absent while nothing
+ * is captured); a source with tc captures also has the statistics
+ * capture_repairs (times tmirror found its tc capture broken and repaired
+ * it) and capture_missing_ms (how long it was missing in all). */
 
 #include <stdbool.h>
 #include "openvswitch/types.h"
 
+struct capture;
 struct ds;
 struct mirror_plan;
 struct ofctrl;
@@ -49,6 +56,7 @@ struct session_status_ctx {
     const struct ofctrl *ofctrl;
     const struct path_verify *paths;
     struct session_counters *counters;
+    const struct capture *capture;  /* For the tc captures' repairs. */
     bool may_delete;            /* The monitored rows are complete, so that
                                  * a row without a session here is stale. */
     bool refresh_stats;         /* Write new counters now. */

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "command-line.h"
+#include "controller/capture.h"
 #include "controller/chassis.h"
 #include "controller/controller-commands.h"
 #include "controller/controller.h"
@@ -154,6 +155,7 @@ controller_read_config(struct controller *c)
         VLOG_INFO("Traffic_Mirror database: %s", remote);
         ovsdb_idl_set_remote(c->tm_loop.idl, remote, true);
     }
+    changed |= capture_configure(c->capture, ovs);
     if (changed) {
         c->engine.ctx.config_changed = true;
     }
@@ -323,12 +325,14 @@ static void
 controller_report_status(struct controller *c, struct ovsdb_idl_txn *tm_txn,
                          bool plan_changed)
 {
-    uint64_t seqnos[3] = {
+    uint64_t seqnos[4] = {
         ofctrl_get_change_seqno(c->ofctrl),
         path_verify_get_seqno(c->paths),
         ofctrl_get_stats_seqno(c->ofctrl),
+        capture_get_stats_seqno(c->capture),
     };
-    bool refresh = seqnos[2] != c->status_seqnos[2];
+    bool refresh = (seqnos[2] != c->status_seqnos[2]
+                    || seqnos[3] != c->status_seqnos[3]);
     if (!plan_changed && !c->status_dirty
         && !memcmp(seqnos, c->status_seqnos, sizeof seqnos)) {
         return;
@@ -346,6 +350,7 @@ controller_report_status(struct controller *c, struct ovsdb_idl_txn *tm_txn,
         .ofctrl = c->ofctrl,
         .paths = c->paths,
         .counters = &c->counters,
+        .capture = c->capture,
         .may_delete = c->monitor_settled,
         .refresh_stats = refresh,
     };
@@ -407,6 +412,10 @@ controller_cleanup(struct controller *c)
 {
     VLOG_INFO("removing everything tmirror owns on this chassis");
     ofctrl_cleanup(c->ofctrl, 5000);
+    int left = capture_cleanup(c->capture);
+    if (left) {
+        VLOG_WARN("%d tc capture objects could not be removed", left);
+    }
 
     long long int deadline = time_msec() + 10000;
     bool tm_done = !c->cfg.system_id[0] || !c->cfg.remote[0];
@@ -452,6 +461,7 @@ controller_init(struct controller *c)
     ovsdb_idl_add_table(ovs_idl, &ovsrec_table_open_vswitch);
     ovsdb_idl_add_column(ovs_idl, &ovsrec_open_vswitch_col_external_ids);
     vswitch_sync_register(ovs_idl);
+    capture_register(ovs_idl);
     ovsdb_idl_track_add_all(ovs_idl);
     ssl_config_register(ovs_idl);
     c->ovs_loop = (struct ovsdb_idl_loop) OVSDB_IDL_LOOP_INITIALIZER(ovs_idl);
@@ -478,7 +488,9 @@ controller_init(struct controller *c)
         ovs_strlcpy(c->cfg.hostname, "", sizeof c->cfg.hostname);
     }
 
+    c->capture = capture_create();
     mirror_engine_init(&c->engine, tm_idl, ovs_idl);
+    c->engine.ctx.capture = c->capture;
     c->ofctrl = ofctrl_create();
     c->vswitchd = vswitchd_client_create(NULL);
     c->paths = path_verify_create(c->vswitchd);
@@ -498,6 +510,7 @@ controller_destroy(struct controller *c)
     path_verify_destroy(c->paths);
     vswitchd_client_destroy(c->vswitchd);
     session_counters_destroy(&c->counters);
+    capture_destroy(c->capture);
     intent_monitor_destroy(c->monitor);
     ovsdb_idl_loop_destroy(&c->ovs_loop);
     ovsdb_idl_loop_destroy(&c->tm_loop);
@@ -522,6 +535,7 @@ controller_run_switch(struct controller *c)
     bool revalidated = revalidate_is_done(c->reval);
 
     ofctrl_run(c->ofctrl);
+    capture_run(c->capture);
     vswitchd_client_run(c->vswitchd);
     path_verify_run(c->paths);
     controller_follow_ofctrl(c);
@@ -570,6 +584,7 @@ static void
 controller_wait(struct controller *c, struct unixctl_server *unixctl)
 {
     ofctrl_wait(c->ofctrl);
+    capture_wait(c->capture);
     vswitchd_client_wait(c->vswitchd);
     path_verify_wait(c->paths);
     revalidate_wait(c->reval);
@@ -713,7 +728,8 @@ usage(void)
            "  tmirror-tunnel-local-ip (default true), "
            "tmirror-verify-interval,\n"
            "  tmirror-audit-interval, tmirror-stats-interval (ms),\n"
-           "  tmirror-monitor-all (default false).\n"
+           "  tmirror-monitor-all (default false), tmirror-capture\n"
+           "  (auto, tc or mirror; default auto).\n"
            "SSL files: the command line's, else the Open_vSwitch row's "
            "SSL row.\n",
            program_name, program_name, ovs_rundir());

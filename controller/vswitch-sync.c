@@ -77,6 +77,7 @@ COVERAGE_DEFINE(vswitch_sync_delete);
 
 #define VS_OWNED_KEY "tmirror-owned"
 #define VS_IFACE_ID_KEY "tmirror-iface-id"
+#define VS_TC_IFINDEX_KEY "tmirror-tc-ifindex"
 
 /* Creations, repairs and deletions: normally a handful, but a tool fighting
  * tmirror over a row would repeat them on every run. */
@@ -156,6 +157,8 @@ struct vs_port_spec {
     size_t n_trunks;
     const char *vlan_mode;
     const char *iface_id;       /* For external_ids:tmirror-iface-id. */
+    int tc_ifindex;             /* Nonzero: external_ids:tmirror-tc-ifindex
+                                 * (the port is a tc capture's veth). */
 };
 
 /* Registers with 'ovs_idl' exactly the tables and columns read or written
@@ -570,6 +573,9 @@ vs_insert_port(struct vs_ctx *ctx, const struct ovsrec_bridge *br,
 {
     struct smap ids;
     vs_owned_ids(&ids, spec->iface_id);
+    if (spec->tc_ifindex) {
+        smap_add_format(&ids, VS_TC_IFINDEX_KEY, "%d", spec->tc_ifindex);
+    }
 
     struct ovsrec_interface *iface = ovsrec_interface_insert(ctx->txn);
     ovsrec_interface_set_name(iface, spec->name);
@@ -1100,11 +1106,68 @@ vs_capture_ensure(struct vs_ctx *ctx, const struct vs_loc *src,
     free(mir_name);
 }
 
+/* Creates or repairs the mirror bridge's Port for the tc capture 'req'
+ * (the veth end that the kernel sends the copies on) and stores the
+ * outcome in 'res'.  A Port recorded with another ifindex is left out of
+ * the kept rows, so that it is deleted now and added back once
+ * ovs-vswitchd has applied the deletion: it would otherwise go on reading
+ * the old netdev. */
+static void
+vs_capture_tc(struct vs_ctx *ctx, const struct vs_capture_req *req,
+              struct vs_capture_result *res)
+{
+    const struct vs_loc *loc = shash_find_data(&ctx->ports, req->tc_port);
+    if (loc && vs_owned(&loc->port->external_ids)
+        && smap_get_int(&loc->port->external_ids, VS_TC_IFINDEX_KEY, 0)
+           != req->tc_ifindex) {
+        VLOG_INFO_RL(&change_rl, "port %s: its veth was made again "
+                     "(ifindex %d): deleting the port first", req->tc_port,
+                     req->tc_ifindex);
+        ctx->dirty = true;
+        ctx->deferred = true;
+        vs_capture_set(res, VS_CAPTURE_PENDING, "re-adding port %s",
+                       req->tc_port);
+        return;
+    }
+
+    struct vs_port_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.name = req->tc_port;
+    spec.type = "system";
+    spec.iface_id = req->iface_id;
+    spec.tc_ifindex = req->tc_ifindex;
+    smap_init(&spec.options);
+
+    const struct ovsrec_port *port;
+    const struct ovsrec_interface *iface;
+    char *error = NULL;
+    enum vs_row_state state = vs_ensure_port(ctx, ctx->mbr, &spec, &port,
+                                             &iface, &error);
+    int64_t ofport = vs_iface_ofport(iface);
+    if (error) {
+        vs_capture_set(res, VS_CAPTURE_ERROR, "%s", error);
+    } else if (state != VS_ROW_OK || !ofport) {
+        vs_capture_set(res, VS_CAPTURE_PENDING, "waiting for ovs-vswitchd "
+                       "to add port %s", req->tc_port);
+    } else if (ofport < 0) {
+        vs_capture_set(res, VS_CAPTURE_ERROR, "ovs-vswitchd could not add "
+                       "interface %s: %s", req->tc_port,
+                       iface->error ? iface->error : "no reason");
+    } else {
+        vs_capture_set(res, VS_CAPTURE_OK, NULL);
+        res->mirror_ofport = u16_to_ofp(ofport);
+    }
+    free(error);
+    smap_destroy(&spec.options);
+}
+
 /* Returns an error message if 'iface_id' cannot be captured into the
- * mirror bridge for a reason other than capacity, else NULL. */
+ * mirror bridge for a reason other than capacity, else NULL.  'patched':
+ * some of its captures use patch ports (Mirror rows), which join only
+ * bridges of one datapath type. */
 static char *
 vs_capture_precheck(struct vs_ctx *ctx, const struct vs_loc *src,
-                    const char *iface_id)
+                    const char *iface_id, bool patched)
 {
     char *base = xasprintf("tm-%08"PRIx32, hash_string(iface_id, 0));
     const char *other = shash_find_data(&ctx->base_names, base);
@@ -1117,7 +1180,7 @@ vs_capture_precheck(struct vs_ctx *ctx, const struct vs_loc *src,
         shash_add(&ctx->base_names, base, iface_id);
     }
     free(base);
-    if (!error && ctx->mbr && !ctx->mbr_new
+    if (!error && patched && ctx->mbr && !ctx->mbr_new
         && strcmp(vs_dp_type(ctx->mbr), vs_dp_type(src->br))) {
         error = xasprintf("bridge %s (datapath_type %s) cannot be patched "
                           "to mirror bridge %s (datapath_type %s)",
@@ -1125,6 +1188,19 @@ vs_capture_precheck(struct vs_ctx *ctx, const struct vs_loc *src,
                           ctx->mbr->name, vs_dp_type(ctx->mbr));
     }
     return error;
+}
+
+/* vs_capture_tc(), or pending while the mirror bridge does not exist. */
+static void
+vs_capture_tc_or_wait(struct vs_ctx *ctx, const struct vs_capture_req *req,
+                      struct vs_capture_result *res)
+{
+    if (!ctx->mbr) {
+        vs_capture_set(res, VS_CAPTURE_PENDING, "mirror bridge %s does not "
+                       "exist yet", ctx->cfg->bridge);
+    } else {
+        vs_capture_tc(ctx, req, res);
+    }
 }
 
 /* Returns true if request 'idx[i]' has the same direction as an earlier
@@ -1153,7 +1229,9 @@ vs_capture_source(struct vs_ctx *ctx, const struct vs_capture_req *reqs,
 
     for (size_t i = 0; i < n; i++) {
         struct vs_capture_result *res = &result->captures[idx[i]];
-        dirs[reqs[idx[i]].egress] = true;
+        if (!reqs[idx[i]].tc_port) {
+            dirs[reqs[idx[i]].egress] = true;
+        }
         res->bridge = src ? xstrdup(src->br->name) : NULL;
         if (!src) {
             vs_capture_set(res, VS_CAPTURE_NO_SOURCE,
@@ -1169,6 +1247,11 @@ vs_capture_source(struct vs_ctx *ctx, const struct vs_capture_req *reqs,
     int in_use = cap->foreign + cap->owned;
     if (in_use + needed > VS_MAX_MIRRORS) {
         for (size_t i = 0; i < n; i++) {
+            if (reqs[idx[i]].tc_port) {
+                vs_capture_tc_or_wait(ctx, &reqs[idx[i]],
+                                      &result->captures[idx[i]]);
+                continue;
+            }
             vs_capture_set(&result->captures[idx[i]], VS_CAPTURE_NO_CAPACITY,
                            "bridge %s has no free Mirror slot for source %s "
                            "(%d of %d in use: %d foreign, %d tmirror; "
@@ -1179,12 +1262,14 @@ vs_capture_source(struct vs_ctx *ctx, const struct vs_capture_req *reqs,
     }
     cap->owned += needed;
 
-    char *error = vs_capture_precheck(ctx, src, iface_id);
+    char *error = vs_capture_precheck(ctx, src, iface_id, needed > 0);
     for (size_t i = 0; i < n; i++) {
         struct vs_capture_result *res = &result->captures[idx[i]];
         bool egress = reqs[idx[i]].egress;
         if (error) {
             vs_capture_set(res, VS_CAPTURE_ERROR, "%s", error);
+        } else if (reqs[idx[i]].tc_port) {
+            vs_capture_tc_or_wait(ctx, &reqs[idx[i]], res);
         } else if (!ctx->mbr) {
             vs_capture_set(res, VS_CAPTURE_PENDING, "mirror bridge %s does "
                            "not exist yet", ctx->cfg->bridge);

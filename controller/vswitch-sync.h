@@ -29,7 +29,8 @@
  * port.  Capacity: ovs-vswitchd honours at most 32 Mirror rows per bridge,
  * foreign ones included.  Requests come in admission order; a source is
  * admitted only if all of its requests fit; the others get
- * VS_CAPTURE_NO_CAPACITY.
+ * VS_CAPTURE_NO_CAPACITY.  A request with a 'tc_port' needs no Mirror row:
+ * only that port on the mirror bridge, whose ofport is the result's.
  *
  * The mirror bridge: created when missing (fail_mode=secure, datapath_type
  * of the first source bridge, protocols OpenFlow10,OpenFlow13,OpenFlow14,
@@ -55,6 +56,16 @@ enum vs_capture_state {
 struct vs_capture_req {
     const char *iface_id;
     bool egress;
+    const char *tc_port;        /* NULL: a Mirror row and patch ports.  Else
+                                 * the source is captured with tc (capture.h)
+                                 * and this is the veth end that carries the
+                                 * copies: it becomes an owned Port of type
+                                 * "system" on the mirror bridge, and no
+                                 * Mirror row or slot is used. */
+    int tc_ifindex;             /* The ifindex of 'tc_port': when it
+                                 * changes (the veth was made again), the
+                                 * Port is deleted and, once ovs-vswitchd
+                                 * has applied that, added back. */
 };
 
 struct vs_capture_result {

@@ -141,6 +141,7 @@ TESTSUITE_AT = \
 	tests/schema.at \
 	tests/system-traffic.at \
 	tests/capture-tc.at \
+	tests/capture-controller.at \
 	tests/controller.at \
 	tests/controller-semantics.at \
 	tests/controller-robustness.at \
@@ -162,6 +163,7 @@ TESTSUITE_AT = \
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/summarize.sh
 EXTRA_DIST += tests/real-traffic-lab.sh tests/debian-packages.sh
 EXTRA_DIST += tests/capture-tc-lab.sh
+EXTRA_DIST += tests/capture-controller-lab.sh
 EXTRA_DIST += tests/api-helpers.sh tests/api-sigv4.py
 CLEANFILES += tests/debian-packages.out
 

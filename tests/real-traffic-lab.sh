@@ -118,7 +118,9 @@ rtl_cleanup () {
 # rtl_ovs_start DIR: starts ovsdb-server (Open_vSwitch and, when
 # TMIRROR_SCHEMA is set, Traffic_Mirror on tmirror.sock) in the root
 # namespace and ovs-vswitchd (userspace datapath only) inside ${RTL_P}hv,
-# all with their files in DIR.  Exports OVS_RUNDIR etc.  The caller stops
+# all with their files in DIR (RTL_VSWITCHD_OPTS: more options for
+# ovs-vswitchd, e.g. --enable-dummy for dummy ports next to the real ones).
+# Exports OVS_RUNDIR etc.  The caller stops
 # the daemons with their pidfiles.
 rtl_ovs_start () {
     d=$1
@@ -137,7 +139,7 @@ rtl_ovs_start () {
     ovs-vsctl --no-wait init || return 1
     rtl_ns hv ovs-vswitchd unix:$d/db.sock --disable-system --detach --no-chdir \
         --pidfile=$d/ovs-vswitchd.pid --log-file=$d/ovs-vswitchd.log \
-        -vconsole:off || return 1
+        -vconsole:off ${RTL_VSWITCHD_OPTS-} || return 1
 }
 
 # rtl_bridges: the integration bridge with the two VM ports and the underlay
