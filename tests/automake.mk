@@ -127,6 +127,7 @@ TESTSUITE_AT = \
 	tests/capture-tc.at \
 	tests/controller.at \
 	tests/controller-semantics.at \
+	tests/controller-vlan.at \
 	tests/controller-robustness.at \
 	tests/controller-multihost.at \
 	tests/controller-trust.at \
