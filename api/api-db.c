@@ -205,6 +205,7 @@ rule_from_row(const struct tmrec_filter_rule *row, struct intent_doc_rule *r)
     r->destination_port_to = (row->n_destination_port_to
                               ? row->destination_port_to[0]
                               : r->destination_port_from);
+    r->vlan = opt_strdup(row->vlan);
     r->description = xstrdup(row->description);
     smap_clone(&r->external_ids, &row->external_ids);
 }
@@ -415,6 +416,7 @@ api_db_doc_add_session(struct intent_doc *doc,
     s->vni = api_db_session_vni(row);
     s->packet_length = row->n_packet_length ? row->packet_length[0] : -1;
     s->enabled = row->enabled;
+    s->independent = row->independent;
     s->description = xstrdup(row->description);
     smap_clone(&s->external_ids, &row->external_ids);
 }
@@ -534,6 +536,7 @@ rule_to_row(struct api_call *call OVS_UNUSED,
                                                 r->has_destination_port);
     tmrec_filter_rule_set_destination_port_to(row, &r->destination_port_to,
                                               r->has_destination_port);
+    tmrec_filter_rule_set_vlan(row, r->vlan);
     tmrec_filter_rule_set_description(row, r->description);
     /* Rules belong to their filter's project: no tag of their own. */
     tmrec_filter_rule_set_external_ids(row, &r->external_ids);
@@ -700,6 +703,7 @@ api_db_write_session(struct api_call *call, const struct tmrec_session *row,
     tmrec_session_set_packet_length(row, &s->packet_length,
                                     s->packet_length >= 0);
     tmrec_session_set_enabled(row, s->enabled);
+    tmrec_session_set_independent(row, s->independent);
     tmrec_session_set_description(row, s->description);
     struct smap ids;
     tagged_external_ids(call, &s->external_ids, &row->external_ids, &ids);

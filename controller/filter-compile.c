@@ -16,6 +16,7 @@
 #include "coverage.h"
 #include "openvswitch/vlog.h"
 #include "packets.h"
+#include "tmirror/vlan-set.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(filter_compile);
@@ -26,7 +27,16 @@ COVERAGE_DEFINE(filter_compile_conjunction);
 #define IPPROTO_NUM_ICMP 1
 #define IPPROTO_NUM_ICMPV6 58
 
-/* What one rule asks for, parsed once. */
+/* The dimensions of a rule that can need several prefixes, in the order of
+ * their conjunction clauses. */
+enum fc_dim {
+    FC_DIM_VLAN,                /* vlan_tci's VID (with the CFI bit). */
+    FC_DIM_SRC_PORT,            /* tp_src. */
+    FC_DIM_DST_PORT,            /* tp_dst. */
+    FC_N_DIMS
+};
+
+/* What one rule asks for, parsed once.  Owns 'vlans'. */
 struct fc_rule_parts {
     int families[2];            /* AF_INET, AF_INET6, or 0 = any frame. */
     size_t n_families;
@@ -35,9 +45,14 @@ struct fc_rule_parts {
     bool has_src, has_dst;
     struct tm_cidr src, dst;
     struct fc_prefix src_ports[FC_MAX_PREFIXES];
-    size_t n_src_ports;
     struct fc_prefix dst_ports[FC_MAX_PREFIXES];
-    size_t n_dst_ports;
+    struct fc_prefix *vlans;    /* Heap: a VLAN set can need many. */
+    size_t allocated_vlans;
+
+    /* Per dimension: its prefixes (a wildcard, mask 0, when the rule does
+     * not restrict it) and how many. */
+    const struct fc_prefix *dims[FC_N_DIMS];
+    size_t n_dims[FC_N_DIMS];
 };
 
 /* Expands [from, to] into prefixes: repeatedly takes the largest aligned
@@ -127,6 +142,48 @@ port_prefixes(bool has_from, int64_t from, bool has_to, int64_t to,
     return fc_range_to_prefixes(from, to, prefixes);
 }
 
+/* Expands the optional VLAN set 's' into the VLAN dimension of 'p': one
+ * wildcard when 's' is empty, else the prefixes of each of its ranges (a
+ * VLAN id has 12 bits, so the masks keep the low 12 of the 16-bit prefix).
+ * Returns an error or NULL. */
+static char *
+vlan_prefixes(const char *s, struct fc_rule_parts *p)
+{
+    p->vlans = xmalloc(sizeof *p->vlans);
+    p->allocated_vlans = 1;
+    p->dims[FC_DIM_VLAN] = p->vlans;
+    if (!s || !*s) {
+        p->vlans[0].value = p->vlans[0].mask = 0;
+        p->n_dims[FC_DIM_VLAN] = 1;
+        return NULL;
+    }
+
+    struct tm_vlan_set set;
+    char *error = tm_parse_vlan_set("vlan", s, &set);
+    if (error) {
+        return error;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < set.n; i++) {
+        struct fc_prefix range[FC_MAX_PREFIXES];
+        size_t k = fc_range_to_prefixes(set.ranges[i].from,
+                                        set.ranges[i].to, range);
+        while (n + k > p->allocated_vlans) {
+            p->vlans = x2nrealloc(p->vlans, &p->allocated_vlans,
+                                  sizeof *p->vlans);
+        }
+        for (size_t j = 0; j < k; j++) {
+            p->vlans[n].value = range[j].value;
+            p->vlans[n].mask = range[j].mask & VLAN_VID_MASK;
+            n++;
+        }
+    }
+    tm_vlan_set_destroy(&set);
+    p->dims[FC_DIM_VLAN] = p->vlans;
+    p->n_dims[FC_DIM_VLAN] = n;
+    return NULL;
+}
+
 /* Chooses the address families the rule's matches need. */
 static void
 choose_families(struct fc_rule_parts *p)
@@ -150,16 +207,17 @@ choose_families(struct fc_rule_parts *p)
     }
 }
 
-/* Validates 'rule' and parses it into 'p'.  Returns an error or NULL. */
+/* Validates 'rule' and parses it into 'p', which the caller frees with
+ * parts_destroy() in every case.  Returns an error or NULL. */
 static char *
 parse_rule(const struct tm_rule *rule, struct fc_rule_parts *p)
 {
+    memset(p, 0, sizeof *p);
     char *error = tm_rule_validate(rule);
     if (error) {
         return error;
     }
 
-    memset(p, 0, sizeof *p);
     p->has_protocol = rule->has_protocol;
     p->protocol = rule->has_protocol ? rule->protocol : 0;
     error = parse_optional_cidr("source_cidr", rule->source_cidr,
@@ -174,15 +232,25 @@ parse_rule(const struct tm_rule *rule, struct fc_rule_parts *p)
     }
     choose_families(p);
 
-    p->n_src_ports = port_prefixes(rule->has_source_port_from,
-                                   rule->source_port_from,
-                                   rule->has_source_port_to,
-                                   rule->source_port_to, p->src_ports);
-    p->n_dst_ports = port_prefixes(rule->has_destination_port_from,
-                                   rule->destination_port_from,
-                                   rule->has_destination_port_to,
-                                   rule->destination_port_to, p->dst_ports);
-    return NULL;
+    p->dims[FC_DIM_SRC_PORT] = p->src_ports;
+    p->n_dims[FC_DIM_SRC_PORT] = port_prefixes(rule->has_source_port_from,
+                                               rule->source_port_from,
+                                               rule->has_source_port_to,
+                                               rule->source_port_to,
+                                               p->src_ports);
+    p->dims[FC_DIM_DST_PORT] = p->dst_ports;
+    p->n_dims[FC_DIM_DST_PORT] = port_prefixes(
+        rule->has_destination_port_from, rule->destination_port_from,
+        rule->has_destination_port_to, rule->destination_port_to,
+        p->dst_ports);
+    return vlan_prefixes(rule->vlan, p);
+}
+
+/* Frees what 'p' owns. */
+static void
+parts_destroy(struct fc_rule_parts *p)
+{
+    free(p->vlans);
 }
 
 /* Adds the prefix 'cidr' to 'match' as the source ('is_src') or destination
@@ -233,54 +301,97 @@ base_match(const struct fc_rule_parts *p, int family, struct match *match)
     }
 }
 
-/* Returns a copy of 'base' that also matches the prefixes 'src' and 'dst'
- * (either may be NULL; a zero mask adds nothing). */
-static struct match
-with_ports(const struct match *base, const struct fc_prefix *src,
-           const struct fc_prefix *dst)
+/* Adds prefix 'x' of dimension 'dim' to 'match'.  A zero mask adds
+ * nothing. */
+static void
+match_prefix(struct match *match, enum fc_dim dim, const struct fc_prefix *x)
 {
-    struct match m = *base;
-    if (src && src->mask) {
-        match_set_tp_src_masked(&m, htons(src->value), htons(src->mask));
+    if (!x->mask) {
+        return;
     }
-    if (dst && dst->mask) {
-        match_set_tp_dst_masked(&m, htons(dst->value), htons(dst->mask));
+    switch (dim) {
+    case FC_DIM_VLAN:
+        /* The CFI bit, in OpenFlow 1.2's vlan_vid, says "a tag is present":
+         * an untagged frame never matches. */
+        match_set_vlan_vid_masked(match, htons(VLAN_CFI | x->value),
+                                  htons(VLAN_CFI | x->mask));
+        break;
+    case FC_DIM_SRC_PORT:
+        match_set_tp_src_masked(match, htons(x->value), htons(x->mask));
+        break;
+    case FC_DIM_DST_PORT:
+        match_set_tp_dst_masked(match, htons(x->value), htons(x->mask));
+        break;
+    case FC_N_DIMS:
+    default:
+        OVS_NOT_REACHED();
     }
-    return m;
 }
 
-/* Appends the plain flows for 'base': every pair of source and destination
- * prefixes (at most max(p1, p2) pairs, since one side has one prefix). */
+/* Appends the plain flows for 'base': the cross product of the dimensions'
+ * prefixes, which is the sum, not the product, of their counts, since at
+ * most one dimension has more than one prefix here. */
 static void
 add_plain(const struct fc_rule_parts *p, const struct match *base,
           struct fc_result *out)
 {
-    for (size_t i = 0; i < p->n_src_ports; i++) {
-        for (size_t j = 0; j < p->n_dst_ports; j++) {
-            struct match m = with_ports(base, &p->src_ports[i],
-                                        &p->dst_ports[j]);
-            fc_result_add(out, &m, FC_PLAIN, 0);
+    size_t idx[FC_N_DIMS] = { 0 };
+    for (;;) {
+        struct match m = *base;
+        for (int d = 0; d < FC_N_DIMS; d++) {
+            match_prefix(&m, d, &p->dims[d][idx[d]]);
+        }
+        fc_result_add(out, &m, FC_PLAIN, 0);
+
+        int d = FC_N_DIMS - 1;
+        while (d >= 0 && ++idx[d] >= p->n_dims[d]) {
+            idx[d--] = 0;
+        }
+        if (d < 0) {
+            return;
         }
     }
 }
 
-/* Appends the clause flows of conjunction 'conj_id' for 'base': clause 0
- * for the source prefixes, clause 1 for the destination prefixes. */
+/* Returns how many dimensions of 'p' need more than one prefix. */
+static size_t
+parts_multi_dims(const struct fc_rule_parts *p)
+{
+    size_t n = 0;
+    for (int d = 0; d < FC_N_DIMS; d++) {
+        n += p->n_dims[d] > 1;
+    }
+    return n;
+}
+
+/* Appends the clause flows of conjunction 'conj_id' for 'base': one clause
+ * per dimension that has more than one prefix, in enum fc_dim order; a
+ * dimension with one prefix is part of every clause flow. */
 static void
 add_clauses(const struct fc_rule_parts *p, const struct match *base,
             uint32_t conj_id, struct fc_result *out)
 {
-    for (size_t i = 0; i < p->n_src_ports; i++) {
-        struct match m = with_ports(base, &p->src_ports[i], NULL);
-        struct fc_flow *f = fc_result_add(out, &m, FC_CONJ_CLAUSE, conj_id);
-        f->clause = 0;
-        f->n_clauses = 2;
+    struct match common = *base;
+    for (int d = 0; d < FC_N_DIMS; d++) {
+        if (p->n_dims[d] == 1) {
+            match_prefix(&common, d, &p->dims[d][0]);
+        }
     }
-    for (size_t i = 0; i < p->n_dst_ports; i++) {
-        struct match m = with_ports(base, NULL, &p->dst_ports[i]);
-        struct fc_flow *f = fc_result_add(out, &m, FC_CONJ_CLAUSE, conj_id);
-        f->clause = 1;
-        f->n_clauses = 2;
+
+    uint8_t clause = 0, n_clauses = parts_multi_dims(p);
+    for (int d = 0; d < FC_N_DIMS; d++) {
+        if (p->n_dims[d] <= 1) {
+            continue;
+        }
+        for (size_t i = 0; i < p->n_dims[d]; i++) {
+            struct match m = common;
+            match_prefix(&m, d, &p->dims[d][i]);
+            struct fc_flow *f = fc_result_add(out, &m, FC_CONJ_CLAUSE,
+                                              conj_id);
+            f->clause = clause;
+            f->n_clauses = n_clauses;
+        }
+        clause++;
     }
 }
 
@@ -288,22 +399,18 @@ add_clauses(const struct fc_rule_parts *p, const struct match *base,
 static bool
 parts_need_conjunction(const struct fc_rule_parts *p)
 {
-    return p->n_src_ports > 1 && p->n_dst_ports > 1;
+    return parts_multi_dims(p) > 1;
 }
 
 bool
 fc_rule_needs_conjunction(const struct tm_rule *rule)
 {
-    struct fc_prefix prefixes[FC_MAX_PREFIXES];
-    size_t n_src = port_prefixes(rule->has_source_port_from,
-                                 rule->source_port_from,
-                                 rule->has_source_port_to,
-                                 rule->source_port_to, prefixes);
-    size_t n_dst = port_prefixes(rule->has_destination_port_from,
-                                 rule->destination_port_from,
-                                 rule->has_destination_port_to,
-                                 rule->destination_port_to, prefixes);
-    return n_src > 1 && n_dst > 1;
+    struct fc_rule_parts p;
+    char *error = parse_rule(rule, &p);
+    bool conj = !error && parts_need_conjunction(&p);
+    free(error);
+    parts_destroy(&p);
+    return conj;
 }
 
 /* Compiles 'rule': see filter-compile.h. */
@@ -314,11 +421,13 @@ fc_compile_rule(const struct tm_rule *rule, uint32_t conj_id,
     struct fc_rule_parts p;
     char *error = parse_rule(rule, &p);
     if (error) {
+        parts_destroy(&p);
         return error;
     }
 
     bool conj = parts_need_conjunction(&p);
     if (conj && !conj_id) {
+        parts_destroy(&p);
         return xasprintf("rule_number: %"PRId64" needs a conjunction id "
                          "but got 0", rule->rule_number);
     }
@@ -340,5 +449,6 @@ fc_compile_rule(const struct tm_rule *rule, uint32_t conj_id,
         fc_result_add(out, &final, FC_CONJ_FINAL, conj_id);
         COVERAGE_INC(filter_compile_conjunction);
     }
+    parts_destroy(&p);
     return NULL;
 }

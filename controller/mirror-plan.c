@@ -302,6 +302,20 @@ compare_by_source(const void *a_, const void *b_)
             : (*a)->sp.number > (*b)->sp.number);
 }
 
+/* qsort() comparator: the sessions of one source in stage order, the
+ * independent ones first (they pass every packet on, so each sees all of
+ * them and the ordinary ones after them keep their first match), each kind
+ * by number. */
+static int
+compare_stage_order(const void *a_, const void *b_)
+{
+    const struct plan_session *const *a = a_, *const *b = b_;
+    if ((*a)->sp.independent != (*b)->sp.independent) {
+        return (*a)->sp.independent ? -1 : 1;
+    }
+    return compare_by_source(a_, b_);
+}
+
 /* Returns the sessions of 'plan' sorted by (source, number), in a malloc()'d
  * array of 'hmap_count(&plan->sessions)' elements. */
 static struct plan_session **
@@ -825,6 +839,7 @@ ps_resolve(struct plan_session *ps, const struct mirror_plan *plan,
         .target = &ps->target,
         .rules = ps->rules,
         .n_rules = sp->n_rules,
+        .independent = sp->independent,
     };
     pipeline_delivery_paths(&ps->target, &ps->paths, &ps->n_paths);
     ps->programmed = true;
@@ -873,8 +888,8 @@ ps_shape(const struct plan_session *ps)
     return s;
 }
 
-/* Assigns the stages of the programmed sessions of 'source', in number
- * order; beyond TM_MAX_STAGES a session is in error.  Sessions whose stage
+/* Assigns the stages of the programmed sessions of 'source', in stage
+ * order (compare_stage_order()); beyond TM_MAX_STAGES a session is in error.  Sessions whose stage
  * changed are recorded as changed. */
 static void
 plan_chain(struct mirror_plan *plan, const char *source)
@@ -894,7 +909,7 @@ plan_chain(struct mirror_plan *plan, const char *source)
             list[k++] = ps;
         }
     }
-    qsort(list, k, sizeof *list, compare_by_source);
+    qsort(list, k, sizeof *list, compare_stage_order);
     for (size_t i = 0; i < k; i++) {
         struct plan_session *ps = list[i];
         if (i >= TM_MAX_STAGES) {

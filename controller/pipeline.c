@@ -449,13 +449,34 @@ rule_applies(const struct tm_rule *rule, bool egress)
            && !strcmp(rule->direction, egress ? "egress" : "ingress");
 }
 
+/* Appends to 'ofpacts' the stage's delivery inside clone(), so that what
+ * it sets (tunnel metadata, truncation) does not reach the later stages
+ * that the packet goes on to. */
+static void
+put_cloned_delivery(const struct pl_stage *stage, struct ofpbuf *ofpacts)
+{
+    size_t ofs = ofpacts->size;
+    ofpact_put_CLONE(ofpacts);
+    put_delivery(stage, ofpacts);
+    struct ofpact_nest *clone = ofpbuf_at_assert(ofpacts, ofs,
+                                                 sizeof *clone);
+    ofpacts->header = clone;        /* ofpact_finish() closes the header. */
+    ofpact_finish_CLONE(ofpacts, &clone);
+}
+
 /* Appends to 'ofpacts' what the rule's flows do: deliver (accept) or go to
- * the next stage (reject).  Returns the cookie for them. */
+ * the next stage (reject).  An independent session's accept delivers a
+ * clone and goes to the next stage too: whatever it decides, the later
+ * sessions see the packet.  Returns the cookie for them. */
 static uint64_t
 put_rule_actions(const struct pl_stage *stage, struct ofpbuf *ofpacts,
                  const struct tm_rule *rule)
 {
-    if (!strcmp(rule->action, "accept")) {
+    if (!strcmp(rule->action, "accept") && stage->session->independent) {
+        put_cloned_delivery(stage, ofpacts);
+        put_next_stage(ofpacts, stage->stage + 1);
+        return tm_cookie(TM_COOKIE_ACCEPT, stage->session->key);
+    } else if (!strcmp(rule->action, "accept")) {
         put_delivery(stage, ofpacts);
         return tm_cookie(TM_COOKIE_ACCEPT, stage->session->key);
     } else {

@@ -24,6 +24,11 @@
  *            stop; reject -> reg1=k+1, resubmit(,TM_TABLE_SESSION).  A
  *            low-priority flow per stage sends unmatched packets to stage
  *            k+1.  After the last stage nothing matches: dropped.
+ *            An independent session's accept is clone(deliver), then
+ *            reg1=k+1, resubmit(,TM_TABLE_SESSION): it passes every packet
+ *            on.  The caller puts a source's independent sessions first
+ *            (mirror-plan.c), so that they see every packet and the
+ *            ordinary sessions after them keep AWS's first match.
  *   Port ranges become prefix matches; when a rule has two ranges that each
  *   need more than one prefix, they are combined with conjunction() so the
  *   cost is p1 + p2 flows, not p1 * p2.
@@ -89,6 +94,7 @@ struct pl_session {
     const struct pl_target *target;
     const struct tm_rule *rules;     /* Validated; both directions. */
     size_t n_rules;
+    bool independent;           /* Sees every packet: see below. */
 };
 
 /* One (source port, direction) whose copies arrive on 'ofport'. */

@@ -70,6 +70,7 @@ rule_copy(struct tm_rule *dst, const struct tm_rule *src)
     dst->destination_cidr = (src->destination_cidr
                              && src->destination_cidr[0]
                              ? xstrdup(src->destination_cidr) : NULL);
+    dst->vlan = src->vlan && src->vlan[0] ? xstrdup(src->vlan) : NULL;
 }
 
 /* Frees the strings of 'r'. */
@@ -80,6 +81,7 @@ rule_free(struct tm_rule *r)
     free(CONST_CAST(char *, r->action));
     free(CONST_CAST(char *, r->source_cidr));
     free(CONST_CAST(char *, r->destination_cidr));
+    free(CONST_CAST(char *, r->vlan));
 }
 
 /* True if 'a' and 'b' have the same values. */
@@ -101,7 +103,8 @@ rule_equal(const struct tm_rule *a, const struct tm_rule *b)
             && a->has_destination_port_from == b->has_destination_port_from
             && a->has_destination_port_to == b->has_destination_port_to
             && a->destination_port_from == b->destination_port_from
-            && a->destination_port_to == b->destination_port_to);
+            && a->destination_port_to == b->destination_port_to
+            && nullable_string_is_equal(a->vlan, b->vlan));
 }
 
 /* qsort() comparator: rules by direction, then number. */
@@ -348,6 +351,7 @@ session_plan_build(const struct plan_context *ctx,
     sp->source = xstrdup(row->source);
     sp->number = row->session_number;
     sp->enabled = row->enabled;
+    sp->independent = row->independent;
     sp->vni = row->vni;
     sp->packet_length = row->n_packet_length ? row->packet_length[0] : 0;
     get_ref_uuid(&row->header_, &tmrec_session_col_filter, &sp->filter_uuid);
@@ -429,6 +433,7 @@ session_plan_differs_beyond_rules(const struct session_plan *a,
     return !(uuid_equals(&a->uuid, &b->uuid)
              && !strcmp(a->source, b->source)
              && a->number == b->number && a->enabled == b->enabled
+             && a->independent == b->independent
              && a->role == b->role && a->state == b->state
              && a->wants_egress == b->wants_egress
              && a->wants_ingress == b->wants_ingress

@@ -59,6 +59,7 @@ struct session_plan {
     char *source;               /* iface-id. */
     int64_t number;
     bool enabled;
+    bool independent;           /* Session.independent. */
     struct uuid filter_uuid, target_uuid;
     char *filter_name;          /* NULL until the filter is loaded. */
 

@@ -7,4 +7,5 @@ noinst_HEADERS += \
 	include/tmirror/intent-rows.h \
 	include/tmirror/jpath.h \
 	include/tmirror/text.h \
-	include/tmirror/validate.h
+	include/tmirror/validate.h \
+	include/tmirror/vlan-set.h

@@ -8,7 +8,8 @@ lib_libtmirror_la_SOURCES = \
 	lib/intent-lookup.c \
 	lib/intent-rows.c \
 	lib/text.c \
-	lib/validate.c
+	lib/validate.c \
+	lib/vlan-set.c
 lib_libtmirror_la_LIBADD = ovsdb/libtmirror-idl.la
 
 # libtmirror-doc: the configuration as one JSON document (tmirror/intent-doc.h),

@@ -80,7 +80,7 @@ check_text(const char *path, const char *key, const char *value,
 static const char *const rule_keys[] = {
     "action", "description", "destination_cidr", "destination_port",
     "direction", "external_ids", "number", "protocol", "source_cidr",
-    "source_port", NULL,
+    "source_port", "vlan", NULL,
 };
 
 static const struct field_map rule_fields[] = {
@@ -96,6 +96,7 @@ static const struct field_map rule_fields[] = {
     {"destination_port", "destination_port"},
     {"destination_port_from", "destination_port"},
     {"destination_port_to", "destination_port"},
+    {"vlan", "vlan"},
     {"description", "description"},
     {NULL, NULL},
 };
@@ -205,6 +206,7 @@ rule_to_view(const struct intent_doc_rule *rule, struct tm_rule *view)
         = rule->has_destination_port;
     view->destination_port_from = rule->destination_port_from;
     view->destination_port_to = rule->destination_port_to;
+    view->vlan = rule->vlan;
 }
 
 /* Parses and validates the rule object 'obj' at 'path' into 'rule'. */
@@ -235,6 +237,8 @@ parse_rule(const json_t *obj, const char *path, struct intent_doc_rule *rule)
                                &rule->has_destination_port,
                                &rule->destination_port_from,
                                &rule->destination_port_to))
+        || (error = jpath_get_string(obj, path, "vlan", JPATH_NONEMPTY,
+                                     &rule->vlan))
         || (error = jpath_get_string(obj, path, "description", JPATH_OPTIONAL,
                                      &rule->description))
         || (error = jpath_get_smap(obj, path, "external_ids", NULL,
@@ -493,8 +497,8 @@ parse_target(const json_t *obj, const char *path,
 /* ---- Sessions. ---- */
 
 static const char *const session_keys[] = {
-    "description", "enabled", "external_ids", "filter", "name", "number",
-    "packet_length", "source", "target", "vni", NULL,
+    "description", "enabled", "external_ids", "filter", "independent",
+    "name", "number", "packet_length", "source", "target", "vni", NULL,
 };
 
 static const struct field_map session_fields[] = {
@@ -593,6 +597,8 @@ parse_session(const json_t *obj, const char *path,
                                   TM_PACKET_LENGTH_MIN, TM_PACKET_LENGTH_MAX,
                                   &has, &session->packet_length))
         || (error = jpath_get_bool(obj, path, "enabled", &session->enabled))
+        || (error = jpath_get_bool(obj, path, "independent",
+                                   &session->independent))
         || (error = jpath_get_string(obj, path, "description",
                                      JPATH_OPTIONAL, &session->description))
         || (error = jpath_get_smap(obj, path, "external_ids", NULL,

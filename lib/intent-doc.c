@@ -47,6 +47,9 @@
  *         "source_port": 80,           an integer or a string "N-M",
  *         "destination_port": "80-443",  0..65535, only with tcp, udp or
  *                                        sctp
+ *         "vlan": "9,18-27",           VLAN ids 1..4094 and ranges, each
+ *                                      VLAN once, always a string
+ *                                      (tmirror/vlan-set.h)
  *         "description": "TEXT",
  *         "external_ids": {...}}]}],
  *     "targets": [{
@@ -75,6 +78,7 @@
  *                                      existing session keeps its own)
  *       "packet_length": 128,          1..65535
  *       "enabled": true,               default true
+ *       "independent": true,           default false; written when true
  *       "description": "TEXT",
  *       "external_ids": {...}}]
  *   }
@@ -129,6 +133,7 @@ rule_destroy(struct intent_doc_rule *rule)
     free(rule->action);
     free(rule->source_cidr);
     free(rule->destination_cidr);
+    free(rule->vlan);
     free(rule->description);
     smap_destroy(&rule->external_ids);
 }
@@ -477,6 +482,7 @@ rule_to_json(const struct intent_doc_rule *rule)
         put_port(obj, "destination_port", rule->destination_port_from,
                  rule->destination_port_to);
     }
+    put_opt_str(obj, "vlan", rule->vlan);
     put_opt_str(obj, "description", rule->description);
     put_smap(obj, "external_ids", &rule->external_ids, false);
     return obj;
@@ -574,6 +580,9 @@ session_to_json(const struct intent_doc_session *session)
     }
     json_object_set_new(obj, "enabled",
                         session->enabled ? json_true() : json_false());
+    if (session->independent) {
+        json_object_set_new(obj, "independent", json_true());
+    }
     put_opt_str(obj, "description", session->description);
     put_smap(obj, "external_ids", &session->external_ids, false);
     return obj;

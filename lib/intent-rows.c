@@ -39,6 +39,7 @@ tm_rule_from_row(const struct tmrec_filter_rule *row, struct tm_rule *rule)
     rule->has_destination_port_to = row->n_destination_port_to > 0;
     rule->destination_port_to = (rule->has_destination_port_to
                                  ? row->destination_port_to[0] : 0);
+    rule->vlan = row->vlan;
 }
 
 /* Fills 'target' with the values of 'row'.  Allocates the option arrays,

@@ -10,6 +10,7 @@
 #include <config.h>
 
 #include "tmirror/validate.h"
+#include "tmirror/vlan-set.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -468,6 +469,9 @@ tm_rule_validate(const struct tm_rule *rule)
                                  rule->destination_port_from,
                                  rule->has_destination_port_to,
                                  rule->destination_port_to);
+    }
+    if (!error && rule->vlan && *rule->vlan) {
+        error = tm_check_vlan_set("vlan", rule->vlan);
     }
     return error;
 }

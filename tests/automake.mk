@@ -144,6 +144,7 @@ TESTSUITE_AT = \
 	tests/capture-controller.at \
 	tests/controller.at \
 	tests/controller-semantics.at \
+	tests/controller-vlan.at \
 	tests/controller-robustness.at \
 	tests/controller-multihost.at \
 	tests/controller-trust.at \

@@ -18,6 +18,7 @@
 
 #include "controller/filter-compile.h"
 #include "flow.h"
+#include "openvswitch/dynamic-string.h"
 #include "openvswitch/match.h"
 #include "openvswitch/ofp-flow.h"
 #include "packets.h"
@@ -381,17 +382,26 @@ flow_matches(const struct match *match, const struct flow *flow)
 static bool
 compiled_matches(const struct fc_result *out, const struct flow *flow)
 {
-    bool clause[2] = { false, false };
+    bool clause[3] = { false, false, false };
+    size_t n_clauses = 0;
     for (size_t i = 0; i < out->n; i++) {
         const struct fc_flow *f = &out->flows[i];
         if (f->kind == FC_PLAIN && flow_matches(&f->match, flow)) {
             return true;
-        } else if (f->kind == FC_CONJ_CLAUSE
-                   && flow_matches(&f->match, flow)) {
-            clause[f->clause] = true;
+        } else if (f->kind == FC_CONJ_CLAUSE) {
+            assert_true(f->clause < f->n_clauses && f->n_clauses <= 3);
+            n_clauses = f->n_clauses;
+            if (flow_matches(&f->match, flow)) {
+                clause[f->clause] = true;
+            }
         }
     }
-    return clause[0] && clause[1];
+    for (size_t i = 0; i < n_clauses; i++) {
+        if (!clause[i]) {
+            return false;
+        }
+    }
+    return n_clauses > 0;
 }
 
 /* Returns an IPv4 TCP or UDP (or, if 'v6', IPv6) flow with the given
@@ -451,6 +461,157 @@ test_compile_semantics(void **state OVS_UNUSED)
     }
 }
 
+/* VLAN sets become vlan_tci prefixes that require a tag (the CFI bit). */
+static void
+test_compile_vlan(void **state OVS_UNUSED)
+{
+    struct tm_rule r = rule_any();
+    r.vlan = "9";
+    check_plain(&r, (const char *[]) { "dl_vlan=9", NULL });
+
+    r.vlan = "";
+    check_plain(&r, (const char *[]) { "", NULL });
+
+    /* 18-27 is 18-19, 20-23, 24-27; the order of the items does not
+     * matter. */
+    r.vlan = "18-27,9";
+    check_plain(&r, (const char *[]) {
+        "dl_vlan=9",
+        "vlan_tci=0x1012/0x1ffe",
+        "vlan_tci=0x1014/0x1ffc",
+        "vlan_tci=0x1018/0x1ffc",
+        NULL });
+
+    /* With the rest of a rule. */
+    r.vlan = "100";
+    rule_proto(&r, 17);
+    r.destination_cidr = "10.0.0.0/8";
+    rule_ports(&r, false, 53, 53);
+    check_plain(&r, (const char *[]) {
+        "udp,dl_vlan=100,nw_dst=10.0.0.0/8,tp_dst=53", NULL });
+
+    /* An invalid set is refused with the field and the value. */
+    r.vlan = "4095";
+    struct fc_result out;
+    fc_result_init(&out);
+    char *error = fc_compile_rule(&r, 7, &out);
+    assert_string_equal(error, "vlan: 4095 is not a VLAN id (1 to 4094)");
+    assert_int_equal(out.n, 0);
+    free(error);
+    fc_result_destroy(&out);
+}
+
+/* A VLAN set that needs several prefixes is one more conjunction clause:
+ * with one multi-prefix port range, two clauses; with two, three. */
+static void
+test_compile_vlan_conjunction(void **state OVS_UNUSED)
+{
+    struct tm_rule r = rule_any();
+    struct fc_result out;
+    rule_proto(&r, 6);
+    r.source_cidr = "10.0.0.0/8";
+    r.vlan = "18-27";                           /* 3 prefixes. */
+    rule_ports(&r, false, 1000, 1999);
+    struct fc_prefix p[FC_MAX_PREFIXES];
+    size_t n_dst = fc_range_to_prefixes(1000, 1999, p);
+    size_t n_src = fc_range_to_prefixes(1, 65534, p);
+
+    assert_true(fc_rule_needs_conjunction(&r));
+    compile_ok(&r, &out);
+    size_t counts[3] = { 0, 0, 0 }, final = 0;
+    for (size_t i = 0; i < out.n; i++) {
+        const struct fc_flow *f = &out.flows[i];
+        if (f->kind == FC_CONJ_CLAUSE) {
+            assert_int_equal(f->n_clauses, 2);
+            counts[f->clause]++;
+        } else {
+            assert_int_equal(f->kind, FC_CONJ_FINAL);
+            final++;
+        }
+    }
+    assert_int_equal(counts[0], 3);
+    assert_int_equal(counts[1], n_dst);
+    assert_int_equal(final, 1);
+    fc_result_destroy(&out);
+
+    rule_ports(&r, true, 1, 65534);
+    compile_ok(&r, &out);
+    memset(counts, 0, sizeof counts);
+    for (size_t i = 0; i < out.n; i++) {
+        const struct fc_flow *f = &out.flows[i];
+        if (f->kind == FC_CONJ_CLAUSE) {
+            assert_int_equal(f->n_clauses, 3);
+            counts[f->clause]++;
+        }
+    }
+    assert_int_equal(counts[0], 3);
+    assert_int_equal(counts[1], n_src);
+    assert_int_equal(counts[2], n_dst);
+    assert_int_equal(out.n, 3 + n_src + n_dst + 1);
+    fc_result_destroy(&out);
+
+    /* One VLAN and two multi-prefix ranges: the VLAN is in every clause
+     * flow, two clauses. */
+    r.vlan = "7";
+    compile_ok(&r, &out);
+    for (size_t i = 0; i < out.n; i++) {
+        const struct fc_flow *f = &out.flows[i];
+        if (f->kind == FC_CONJ_CLAUSE) {
+            assert_int_equal(f->n_clauses, 2);
+            assert_int_equal(ntohs(f->match.flow.vlans[0].tci),
+                             VLAN_CFI | 7);
+        }
+    }
+    fc_result_destroy(&out);
+}
+
+/* Compiles random VLAN sets (with port ranges) and checks, for every VLAN
+ * id and for untagged frames, that the flows select a packet iff the rule
+ * does. */
+static void
+test_compile_vlan_semantics(void **state OVS_UNUSED)
+{
+    random_set_seed(7);
+    for (int i = 0; i < 20; i++) {
+        bool in_set[4096] = { false };
+        struct ds text = DS_EMPTY_INITIALIZER;
+        int next = 1 + random_range(200);
+        for (int k = 0; k < 4 && next <= 4094; k++) {
+            int to = MIN(4094, next + (k % 2 ? random_range(300) : 0));
+            ds_put_format(&text, "%s%d", k ? "," : "", next);
+            if (to != next) {
+                ds_put_format(&text, "-%d", to);
+            }
+            for (int v = next; v <= to; v++) {
+                in_set[v] = true;
+            }
+            next = to + 2 + random_range(500);
+        }
+        struct tm_rule r = rule_any();
+        r.vlan = ds_cstr(&text);
+        uint16_t d0 = 1000 + random_range(1000), d1 = d0 + 777;
+        if (i % 2) {
+            rule_proto(&r, 6);
+            rule_ports(&r, false, d0, d1);
+        }
+
+        struct fc_result out;
+        compile_ok(&r, &out);
+        for (int vid = -1; vid < 4096; vid++) {
+            struct flow f = make_flow(false, 6, 5, d0);
+            f.vlans[0].tci = vid < 0 ? 0 : htons(VLAN_CFI | vid);
+            assert_int_equal(compiled_matches(&out, &f), vid >= 0
+                             && in_set[vid]);
+            if (i % 2) {
+                f.tp_dst = htons(d1 + 1);
+                assert_false(compiled_matches(&out, &f));
+            }
+        }
+        fc_result_destroy(&out);
+        ds_destroy(&text);
+    }
+}
+
 int
 main(void)
 {
@@ -462,6 +623,9 @@ main(void)
         cmocka_unit_test(test_compile_ports),
         cmocka_unit_test(test_compile_conjunction),
         cmocka_unit_test(test_compile_semantics),
+        cmocka_unit_test(test_compile_vlan),
+        cmocka_unit_test(test_compile_vlan_conjunction),
+        cmocka_unit_test(test_compile_vlan_semantics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -345,6 +345,60 @@ test_format_round_trip(void **state)
 
 /* Sorting orders objects by name and rules by direction (ingress first)
  * then number. */
+/* A rule's "vlan" is a VLAN set in a string, judged by the shared rule
+ * (tmirror/vlan-set.h) with its JSON path; a session's "independent" is a
+ * boolean, false when left out; export writes both back. */
+static void
+test_vlan_and_independent(void **state)
+{
+    (void) state;
+    struct intent_doc doc;
+    check_good("{" V "'filters': [{'name': 'web', 'rules': ["
+               "{'direction': 'egress', 'number': 1, 'action': 'accept', "
+               "'vlan': '18-27,9'}]}], 'targets': [" TARGET "], "
+               "'sessions': [" SESSION(", 'independent': true") ", "
+               "{'name': 's2', 'source': 'vm1', 'target': 'ids', "
+               "'filter': 'web', 'number': 2}]}", &doc);
+    assert_string_equal(doc.filters[0].rules[0].vlan, "18-27,9");
+    assert_true(doc.sessions[0].independent);
+    assert_false(doc.sessions[1].independent);
+    intent_doc_sort(&doc);
+    char *text = intent_doc_format(&doc);
+    assert_non_null(strstr(text, "\"vlan\": \"18-27,9\""));
+    assert_non_null(strstr(text, "\"independent\": true"));
+    assert_null(strstr(text, "\"independent\": false"));
+    free(text);
+    intent_doc_destroy(&doc);
+
+    check_error(DOC_RULE("{'direction': 'egress', 'number': 1, "
+                         "'action': 'accept', 'vlan': '4095'}"),
+                "$.filters[0].rules[0].vlan: 4095 is not a VLAN id "
+                "(1 to 4094)");
+    check_error(DOC_RULE("{'direction': 'egress', 'number': 1, "
+                         "'action': 'accept', 'vlan': '0'}"),
+                "$.filters[0].rules[0].vlan: 0 is not a VLAN id (1 to 4094)");
+    check_error(DOC_RULE("{'direction': 'egress', 'number': 1, "
+                         "'action': 'accept', 'vlan': '27-18'}"),
+                "$.filters[0].rules[0].vlan: 27-18 is not a valid range "
+                "(27 is greater than 18)");
+    check_error(DOC_RULE("{'direction': 'egress', 'number': 1, "
+                         "'action': 'accept', 'vlan': '9,9'}"),
+                "$.filters[0].rules[0].vlan: VLAN 9 is listed twice (in 9 "
+                "and in 9)");
+    check_error(DOC_RULE("{'direction': 'egress', 'number': 1, "
+                         "'action': 'accept', 'vlan': 'x'}"),
+                "$.filters[0].rules[0].vlan: 'x' is not a VLAN id or a "
+                "range of them (expected, e.g., 9,18-27)");
+    check_error_prefix(DOC_RULE("{'direction': 'egress', 'number': 1, "
+                                "'action': 'accept', 'vlan': 9}"),
+                       "$.filters[0].rules[0].vlan: expected a string");
+    check_error_prefix(DOC_RULE("{'direction': 'egress', 'number': 1, "
+                                "'action': 'accept', 'vlan': ''}"),
+                       "$.filters[0].rules[0].vlan: ");
+    check_error_prefix(DOC_SESSION(", 'independent': 'true'"),
+                       "$.sessions[0].independent: expected true or false");
+}
+
 static void
 test_sort(void **state)
 {
@@ -473,11 +527,11 @@ test_unknown_keys(void **state)
                 "$.filters[0].rules[0].proto: unknown key (expected action, "
                 "description, destination_cidr, destination_port, direction,"
                 " external_ids, number, protocol, source_cidr, "
-                "source_port)");
+                "source_port, vlan)");
     check_error(DOC_SESSION(", 'vnii': 3"),
                 "$.sessions[0].vnii: unknown key (expected description, "
-                "enabled, external_ids, filter, name, number, packet_length,"
-                " source, target, vni)");
+                "enabled, external_ids, filter, independent, name, number, "
+                "packet_length, source, target, vni)");
     check_error(DOC_TARGET("{'name': 't', 'type': 'ip', 'x y': 1}"),
                 "$.targets[0]['x y']: unknown key (expected addresses, "
                 "description, dst_port, encap, erspan_ver, external_ids, "
@@ -1073,6 +1127,7 @@ main(void)
         cmocka_unit_test(test_empty_document),
         cmocka_unit_test(test_cidr_canonical),
         cmocka_unit_test(test_format_round_trip),
+        cmocka_unit_test(test_vlan_and_independent),
         cmocka_unit_test(test_sort),
         cmocka_unit_test(test_target_options),
         cmocka_unit_test(test_syntax_errors),

@@ -288,6 +288,62 @@ test_session_order(void **state OVS_UNUSED)
 }
 
 static void
+test_independent(void **state OVS_UNUSED)
+{
+    /* Session 1 is independent: its accept delivers a clone (with the
+     * tunnel metadata inside it) and goes on to stage 1, where session 2
+     * still sees the packet; an ordinary accept stops. */
+    struct two_sessions x;
+    two_sessions_init(&x);
+    x.s2.independent = true;
+    x.list[0] = &x.s2;
+    x.list[1] = &x.s1;
+    char *t = build(x.sources, 1);
+    assert_line(t, "table=1, priority=65534, " COOKIE_ACCEPT("b2") ", "
+                "reg1=0,in_port=11 actions=clone(set_field:0x3ea->tun_id,"
+                "set_field:192.0.2.9->tun_dst,output:30),"
+                "set_field:0x1->reg1,resubmit(,1)");
+    assert_line(t, "table=1, priority=1, " COOKIE_OTHER("b2") ", "
+                "reg1=0,in_port=11 "
+                "actions=set_field:0x1->reg1,resubmit(,1)");
+    assert_line(t, "table=1, priority=65515, " COOKIE_ACCEPT("a1") ", "
+                "tcp,reg1=0x1,in_port=11 actions=output:20");
+    free(t);
+
+    /* Truncation of an independent session's copies stays in the clone. */
+    x.s2.packet_length = 64;
+    x.t2 = port_target();
+    t = build(x.sources, 1);
+    assert_line(t, "table=1, priority=65534, " COOKIE_ACCEPT("b2") ", "
+                "reg1=0,in_port=11 actions=clone(output(port=20,max_len=64)),"
+                "set_field:0x1->reg1,resubmit(,1)");
+    free(t);
+}
+
+static void
+test_vlan_rule(void **state OVS_UNUSED)
+{
+    /* A VLAN set in a rule is part of the stage's matches. */
+    struct tm_rule r = rule("egress", 1, "accept");
+    r.vlan = "9,18-19";
+    struct pl_target t1 = port_target();
+    struct pl_session s1 = session(0xc3, 1, &t1, &r, 1);
+    const struct pl_session *list[] = { &s1 };
+    struct pl_source src = {
+        .iface_id = "vm1", .egress = true, .ofport = SRC_OUT,
+        .sessions = list, .n_sessions = 1,
+    };
+    char *t = build(&src, 1);
+    assert_line(t, "table=1, priority=65534, " COOKIE_ACCEPT("c3") ", "
+                "reg1=0,in_port=11,dl_vlan=9 actions=output:20");
+    assert_line(t, "table=1, priority=65534, " COOKIE_ACCEPT("c3") ", "
+                "reg1=0,in_port=11,vlan_tci=0x1012/0x1ffe "
+                "actions=output:20");
+    assert_int_equal(count_lines(t, "table=1"), 3);
+    free(t);
+}
+
+static void
 test_no_rules(void **state OVS_UNUSED)
 {
     /* A filter without rules mirrors nothing: only fall-through flows. */
@@ -906,6 +962,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_sessions),
         cmocka_unit_test(test_session_order),
+        cmocka_unit_test(test_independent),
+        cmocka_unit_test(test_vlan_rule),
         cmocka_unit_test(test_no_rules),
         cmocka_unit_test(test_undeliverable),
         cmocka_unit_test(test_truncation),

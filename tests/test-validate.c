@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "tmirror/validate.h"
+#include "tmirror/vlan-set.h"
 #include "util.h"
 
 /* Asserts that 'error' is NULL, printing it otherwise. */
@@ -293,6 +294,90 @@ test_rule_basics(void **state)
     check_err(tm_rule_validate(&r), "protocol: 256 is out of range (0 to 255)");
     r.protocol = 0;
     check_ok(tm_rule_validate(&r));
+}
+
+/* VLAN sets: what is accepted, how it is parsed, and every refusal naming
+ * the field and the value. */
+static void
+test_vlan_set(void **state)
+{
+    (void) state;
+    struct tm_vlan_set set;
+
+    check_ok(tm_parse_vlan_set("vlan", "100,18-27,9", &set));
+    assert_int_equal(set.n, 3);
+    assert_int_equal(set.ranges[0].from, 9);
+    assert_int_equal(set.ranges[0].to, 9);
+    assert_int_equal(set.ranges[1].from, 18);
+    assert_int_equal(set.ranges[1].to, 27);
+    assert_int_equal(set.ranges[2].from, 100);
+    tm_vlan_set_destroy(&set);
+    check_ok(tm_parse_vlan_set("vlan", "1-4094", &set));
+    assert_int_equal(set.n, 1);
+    assert_int_equal(set.ranges[0].to, 4094);
+    tm_vlan_set_destroy(&set);
+
+    check_err(tm_check_vlan_set("vlan", "0"),
+              "vlan: 0 is not a VLAN id (1 to 4094)");
+    check_err(tm_check_vlan_set("vlan", "9,4095"),
+              "vlan: 4095 is not a VLAN id (1 to 4094)");
+    check_err(tm_check_vlan_set("vlan", "4000-4096"),
+              "vlan: 4096 is not a VLAN id (1 to 4094)");
+    check_err(tm_check_vlan_set("vlan", "99999999999"),
+              "vlan: \"99999999999\" is not a VLAN id or a range of them "
+              "(expected, e.g., 9,18-27)");
+    check_err(tm_check_vlan_set("vlan", "27-18"),
+              "vlan: 27-18 is not a valid range (27 is greater than 18)");
+    check_err(tm_check_vlan_set("vlan", "9,x"),
+              "vlan: \"x\" is not a VLAN id or a range of them "
+              "(expected, e.g., 9,18-27)");
+    check_err(tm_check_vlan_set("vlan", "9, 10"),
+              "vlan: \" 10\" is not a VLAN id or a range of them "
+              "(expected, e.g., 9,18-27)");
+    check_err(tm_check_vlan_set("vlan", "9,"),
+              "vlan: \"\" is not a VLAN id or a range of them "
+              "(expected, e.g., 9,18-27)");
+    check_err(tm_check_vlan_set("vlan", "-5"),
+              "vlan: \"-5\" is not a VLAN id or a range of them "
+              "(expected, e.g., 9,18-27)");
+    check_err(tm_check_vlan_set("vlan", "1-2-3"),
+              "vlan: \"1-2-3\" is not a VLAN id or a range of them "
+              "(expected, e.g., 9,18-27)");
+    check_err(tm_check_vlan_set("vlan", "9,9"),
+              "vlan: VLAN 9 is listed twice (in 9 and in 9)");
+    check_err(tm_check_vlan_set("vlan", "18-27,20"),
+              "vlan: VLAN 20 is listed twice (in 18-27 and in 20)");
+    check_err(tm_check_vlan_set("vlan", "30-40,10-30"),
+              "vlan: VLAN 30 is listed twice (in 10-30 and in 30-40)");
+    check_err(tm_check_vlan_set("vlan", ""),
+              "vlan: missing value (expected VLAN ids or ranges, e.g., "
+              "9,18-27)");
+
+    char *text = xmalloc(TM_VLAN_TEXT_MAX + 2);
+    memset(text, '1', TM_VLAN_TEXT_MAX + 1);
+    text[TM_VLAN_TEXT_MAX + 1] = '\0';
+    check_err(tm_check_vlan_set("vlan", text),
+              "vlan: 11111111111111111111... is 1025 characters long (at "
+              "most 1024)");
+    free(text);
+}
+
+/* A rule's vlan: unset and "" mean any; a bad set is refused by
+ * tm_rule_validate() with the same message as tm_check_vlan_set(). */
+static void
+test_rule_vlan(void **state)
+{
+    (void) state;
+    struct tm_rule r = base_rule();
+    r.vlan = "";
+    check_ok(tm_rule_validate(&r));
+    r.vlan = "9,18-27";
+    check_ok(tm_rule_validate(&r));
+    r.vlan = "4095";
+    check_err(tm_rule_validate(&r), "vlan: 4095 is not a VLAN id (1 to 4094)");
+    r.vlan = "10,10";
+    check_err(tm_rule_validate(&r),
+              "vlan: VLAN 10 is listed twice (in 10 and in 10)");
 }
 
 static void
@@ -739,6 +824,8 @@ main(void)
         cmocka_unit_test(test_target_options),
         cmocka_unit_test(test_session),
         cmocka_unit_test(test_vni_choose),
+        cmocka_unit_test(test_vlan_set),
+        cmocka_unit_test(test_rule_vlan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -240,6 +240,7 @@ apply_rule_fields(struct apply_ctx *a, const char *obj,
         tmrec_filter_rule_verify_source_port_to(row);
         tmrec_filter_rule_verify_destination_port_from(row);
         tmrec_filter_rule_verify_destination_port_to(row);
+        tmrec_filter_rule_verify_vlan(row);
         tmrec_filter_rule_verify_description(row);
         tmrec_filter_rule_verify_external_ids(row);
     }
@@ -276,6 +277,9 @@ apply_rule_fields(struct apply_ctx *a, const char *obj,
                 r->destination_port_to,
                 tmrec_filter_rule_set_destination_port_from,
                 tmrec_filter_rule_set_destination_port_to);
+    if (diff_str(a, obj, "vlan", row->vlan, r->vlan)) {
+        tmrec_filter_rule_set_vlan(row, r->vlan);
+    }
     if (diff_str(a, obj, "description", row->description, r->description)) {
         tmrec_filter_rule_set_description(row, r->description);
     }
@@ -478,6 +482,7 @@ apply_session(struct apply_ctx *a, const struct intent_doc_session *s)
         tmrec_session_verify_vni(row);
         tmrec_session_verify_packet_length(row);
         tmrec_session_verify_enabled(row);
+        tmrec_session_verify_independent(row);
         tmrec_session_verify_description(row);
         tmrec_session_verify_external_ids(row);
     }
@@ -515,6 +520,10 @@ apply_session(struct apply_ctx *a, const struct intent_doc_session *s)
     }
     if (diff_bool(a, obj, "enabled", row->enabled, s->enabled)) {
         tmrec_session_set_enabled(row, s->enabled);
+    }
+    if (diff_bool(a, obj, "independent", row->independent,
+                  s->independent)) {
+        tmrec_session_set_independent(row, s->independent);
     }
     if (diff_str(a, obj, "description", row->description, s->description)) {
         tmrec_session_set_description(row, s->description);

@@ -64,6 +64,7 @@ rule_from_idl(const struct tmrec_filter_rule *row,
                   &rule->has_destination_port,
                   &rule->destination_port_from,
                   &rule->destination_port_to);
+    rule->vlan = opt_strdup(row->vlan);
     free(rule->description);
     rule->description = xstrdup(row->description);
     smap_clone(&rule->external_ids, &row->external_ids);
@@ -123,6 +124,7 @@ session_from_idl(const struct tmrec_session *row,
     session->packet_length = (row->n_packet_length
                               ? row->packet_length[0] : -1);
     session->enabled = row->enabled;
+    session->independent = row->independent;
     free(session->description);
     session->description = xstrdup(row->description);
     smap_clone(&session->external_ids, &row->external_ids);

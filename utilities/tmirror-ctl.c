@@ -47,6 +47,7 @@
 #include "tmirror/intent-rows.h"
 #include "tmirror/text.h"
 #include "tmirror/validate.h"
+#include "tmirror/vlan-set.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(tmirror_ctl);
@@ -477,7 +478,8 @@ Filter commands:\n\
 Filter rule commands:\n\
   [--may-exist] rule-add FILTER ingress|egress NUMBER accept|reject\n\
         [protocol=tcp|udp|icmp|icmpv6|sctp|N] [src=CIDR] [dst=CIDR]\n\
-        [src-port=N[-M]] [dst-port=N[-M]] [description=TEXT]\n\
+        [src-port=N[-M]] [dst-port=N[-M]] [vlan=ID[-ID][,...]]\n\
+        [description=TEXT]\n\
                               add a rule (NUMBER 1 to 32766) to FILTER\n\
   [--if-exists] rule-del FILTER ingress|egress NUMBER\n\
                               delete a rule from FILTER\n\
@@ -498,14 +500,15 @@ Target commands:\n\
 \n\
 Session commands:\n\
   [--may-exist] session-add SESSION SOURCE-IFACE-ID TARGET FILTER NUMBER\n\
-        [vni=N] [packet-length=N] [enabled=true|false] [description=TEXT]\n\
+        [vni=N] [packet-length=N] [enabled=true|false]\n\
+        [independent=true|false] [description=TEXT]\n\
                               mirror SOURCE-IFACE-ID's traffic that FILTER\n\
                               accepts to TARGET (NUMBER 1 to 32766; VNI\n\
                               assigned when not given)\n\
   session-set SESSION KEY=VALUE...\n\
                               change a session (KEY: source, target, filter,\n\
                               number, vni, packet-length, enabled,\n\
-                              description)\n\
+                              independent, description)\n\
   [--if-exists] session-del SESSION\n\
                               delete a session\n\
   session-list                list the sessions\n\
@@ -888,6 +891,9 @@ format_rule(struct ds *s, const struct tmrec_filter_rule *r)
                        r->n_destination_port_from,
                        r->destination_port_to, r->n_destination_port_to);
     }
+    if (r->vlan && *r->vlan) {
+        ds_put_format(s, " vlan=%s", r->vlan);
+    }
     if (*r->description) {
         ds_put_cstr(s, " description=");
         put_maybe_quoted(s, r->description);
@@ -998,6 +1004,9 @@ format_session(struct ds *s, const struct tmrec_session *x)
         ds_put_format(s, " packet-length=%"PRId64, x->packet_length[0]);
     }
     ds_put_format(s, " enabled=%s", x->enabled ? "true" : "false");
+    if (x->independent) {
+        ds_put_cstr(s, " independent=true");
+    }
     if (*x->description) {
         ds_put_cstr(s, " description=");
         put_maybe_quoted(s, x->description);
@@ -1250,6 +1259,7 @@ set_filter_rules(const struct tmrec_filter *filter,
 struct rule_args {
     struct tm_rule rule;
     char *src, *dst;            /* Canonical CIDRs or NULL. */
+    const char *vlan;           /* As given, or NULL. */
     const char *description;
 };
 
@@ -1288,12 +1298,15 @@ parse_rule_kv(struct ctl_context *ctx, const char *arg, struct rule_args *ra)
                                     &r->destination_port_from,
                                     &r->destination_port_to);
         r->has_destination_port_from = r->has_destination_port_to = !error;
+    } else if (!strcmp(key, "vlan")) {
+        error = tm_check_vlan_set("vlan", value);
+        ra->vlan = value;
     } else if (!strcmp(key, "description")) {
         ra->description = value;
         error = tm_check_description("description", value);
     } else {
-        unknown_key(ctx, key, "protocol, src, dst, src-port, dst-port or "
-                    "description");
+        unknown_key(ctx, key, "protocol, src, dst, src-port, dst-port, vlan "
+                    "or description");
         free(key);
         return false;
     }
@@ -1321,6 +1334,7 @@ write_rule(const struct tmrec_filter_rule *row, const struct rule_args *ra)
         row, &r->destination_port_from, r->has_destination_port_from);
     tmrec_filter_rule_set_destination_port_to(
         row, &r->destination_port_to, r->has_destination_port_to);
+    tmrec_filter_rule_set_vlan(row, ra->vlan);
     tmrec_filter_rule_set_description(row, ra->description
                                            ? ra->description : "");
 }
@@ -1352,6 +1366,7 @@ parse_rule_args(struct ctl_context *ctx, struct rule_args *ra)
     }
     ra->rule.source_cidr = ra->src;
     ra->rule.destination_cidr = ra->dst;
+    ra->rule.vlan = ra->vlan;
     return !take_error(ctx, tm_rule_validate(&ra->rule));
 }
 
@@ -1419,7 +1434,7 @@ cmd_rule_list(struct ctl_context *ctx)
 {
     static const char *const headings[] = {
         "direction", "number", "action", "protocol", "src", "dst",
-        "src-port", "dst-port", "description", NULL
+        "src-port", "dst-port", "vlan", "description", NULL
     };
     const struct tmrec_filter *filter = must_get_filter(ctx, ctx->argv[1]);
     if (!filter) {
@@ -1451,6 +1466,7 @@ cmd_rule_list(struct ctl_context *ctx)
                        r->n_destination_port_from, r->destination_port_to,
                        r->n_destination_port_to);
         add_text_cell(t, ds_cstr(&s));
+        add_text_cell(t, r->vlan);
         add_text_cell(t, r->description);
         ds_destroy(&s);
     }
@@ -1711,6 +1727,7 @@ struct session_args {
     int64_t vni;                /* -1: not set. */
     int64_t packet_length;      /* -1: not set. */
     bool enabled;
+    bool independent;
     const char *description;
 };
 
@@ -1740,6 +1757,8 @@ parse_session_kv(struct ctl_context *ctx, const char *arg, bool set,
         }
     } else if (!strcmp(key, "enabled")) {
         ok = parse_bool(ctx, "enabled", value, &sa->enabled);
+    } else if (!strcmp(key, "independent")) {
+        ok = parse_bool(ctx, "independent", value, &sa->independent);
     } else if (!strcmp(key, "description")) {
         sa->description = value;
         error = tm_check_description("description", value);
@@ -1763,8 +1782,9 @@ parse_session_kv(struct ctl_context *ctx, const char *arg, bool set,
                              TM_NUMBER_MAX, &sa->number);
     } else {
         unknown_key(ctx, key, set ? "source, target, filter, number, vni, "
-                    "packet-length, enabled or description"
-                    : "vni, packet-length, enabled or description");
+                    "packet-length, enabled, independent or description"
+                    : "vni, packet-length, enabled, independent or "
+                    "description");
         ok = false;
     }
     free(key);
@@ -1799,6 +1819,7 @@ write_session(const struct tmrec_session *row, const struct session_args *sa)
     tmrec_session_set_packet_length(row, &sa->packet_length,
                                     sa->packet_length >= 0);
     tmrec_session_set_enabled(row, sa->enabled);
+    tmrec_session_set_independent(row, sa->independent);
     tmrec_session_set_description(row, sa->description);
 }
 
@@ -1863,6 +1884,7 @@ cmd_session_set(struct ctl_context *ctx)
         .vni = row->vni,
         .packet_length = row->n_packet_length ? row->packet_length[0] : -1,
         .enabled = row->enabled,
+        .independent = row->independent,
         .description = row->description,
     };
     /* Keep copies: writing a column frees the row's old values. */
@@ -1910,7 +1932,7 @@ cmd_session_list(struct ctl_context *ctx)
 {
     static const char *const headings[] = {
         "name", "source", "number", "target", "filter", "vni",
-        "packet-length", "enabled", "description", NULL
+        "packet-length", "enabled", "independent", "description", NULL
     };
     struct table *t = start_table(ctx, headings);
     size_t n;
@@ -1927,6 +1949,7 @@ cmd_session_list(struct ctl_context *ctx)
         add_int_cell(t, &s->vni, 1);
         add_int_cell(t, s->packet_length, s->n_packet_length);
         add_text_cell(t, s->enabled ? "true" : "false");
+        add_text_cell(t, s->independent ? "true" : "false");
         add_text_cell(t, s->description);
     }
     free(sessions);
@@ -2016,6 +2039,9 @@ cmd_session_show(struct ctl_context *ctx)
                       x->packet_length[0]);
     }
     ds_put_format(s, "    enabled: %s\n", x->enabled ? "true" : "false");
+    if (x->independent) {
+        ds_put_cstr(s, "    independent: true\n");
+    }
     show_session_status(ctx, x);
 }
 

@@ -43,6 +43,7 @@ struct intent_doc_rule {
     int64_t source_port_from, source_port_to;
     bool has_destination_port;
     int64_t destination_port_from, destination_port_to;
+    char *vlan;                     /* VLAN set as written, or NULL. */
     char *description;              /* Never NULL. */
     struct smap external_ids;
 };
@@ -80,6 +81,7 @@ struct intent_doc_session {
     int64_t vni;                    /* -1: none given, assign one. */
     int64_t packet_length;          /* -1: none. */
     bool enabled;
+    bool independent;               /* Default false. */
     char *description;              /* Never NULL. */
     struct smap external_ids;
 };

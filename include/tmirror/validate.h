@@ -82,12 +82,16 @@ struct tm_rule {
     int64_t source_port_from, source_port_to;
     bool has_destination_port_from, has_destination_port_to;
     int64_t destination_port_from, destination_port_to;
+    const char *vlan;                   /* NULL or "" = any; else a VLAN set
+                                         * (tmirror/vlan-set.h) that the
+                                         * frame's 802.1Q tag must be in. */
 };
 
 /* Checks every field of 'rule' and their combination: ranges, CIDR syntax and
  * host bits, one address family for both CIDRs, ports only with TCP/UDP/SCTP,
  * 'from' <= 'to', 'from' and 'to' given together.  A protocol of ICMP with an
- * IPv6 CIDR, or ICMPv6 with an IPv4 CIDR, is refused too. */
+ * IPv6 CIDR, or ICMPv6 with an IPv4 CIDR, is refused too.  'vlan' must be a
+ * valid VLAN set (tm_parse_vlan_set()). */
 char *tm_rule_validate(const struct tm_rule *rule);
 
 /* A target as plain values. */

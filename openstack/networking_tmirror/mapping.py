@@ -50,7 +50,9 @@ DIRECTIONS = {
 # The rule number of the one rule per direction of a TaaS filter.
 RULE_NUMBER = 10
 
-VLAN_MAX = 4095
+# VLAN ids: 0 marks a priority-tagged frame, 4095 is reserved.
+VLAN_MIN = 1
+VLAN_MAX = 4094
 VNI_MAX = 16777215
 ERSPAN_VNI_MAX = 1023
 
@@ -113,7 +115,9 @@ def _label(kind, resource):
 
 
 def parse_vlan_filter(value):
-    """Checks a TaaS vlan_filter ("9,18-27": VLAN ids and ranges).
+    """Checks a TaaS vlan_filter ("9,18-27": VLAN ids and ranges) by the
+    rule Filter_Rule.vlan follows (lib/vlan-set.c): ids 1 to 4094, each
+    VLAN once.
 
     Returns it in canonical form (no blanks, decimal numbers without
     leading zeros, in the order given), or raises InvalidResource naming
@@ -123,6 +127,7 @@ def parse_vlan_filter(value):
         raise InvalidResource('tap_flow', 'vlan_filter: "%s" is empty'
                               % value)
     canonical = []
+    ranges = []
     for part in text.split(','):
         bounds = part.split('-')
         if len(bounds) > 2 or not all(b.isdigit() for b in bounds):
@@ -131,15 +136,22 @@ def parse_vlan_filter(value):
                 'of them (expected, e.g., 9,18-27)' % part)
         ids = [int(b) for b in bounds]
         for vid in ids:
-            if vid > VLAN_MAX:
+            if not VLAN_MIN <= vid <= VLAN_MAX:
                 raise InvalidResource(
-                    'tap_flow', 'vlan_filter: %d is not a VLAN id (0 to %d)'
-                    % (vid, VLAN_MAX))
+                    'tap_flow', 'vlan_filter: %d is not a VLAN id (%d to %d)'
+                    % (vid, VLAN_MIN, VLAN_MAX))
         if len(ids) == 2 and ids[0] > ids[1]:
             raise InvalidResource(
                 'tap_flow', 'vlan_filter: range %s starts above its end'
                 % part)
-        canonical.append('-'.join(str(i) for i in ids))
+        item = '-'.join(str(i) for i in ids)
+        for (lo, hi, other) in ranges:
+            if ids[0] <= hi and lo <= ids[-1]:
+                raise InvalidResource(
+                    'tap_flow', 'vlan_filter: VLAN %d is listed twice (in '
+                    '%s and in %s)' % (max(lo, ids[0]), other, item))
+        ranges.append((ids[0], ids[-1], item))
+        canonical.append(item)
     return ','.join(canonical)
 
 

@@ -34,9 +34,11 @@ def _tool(name):
 
 
 def schema_json(fan_out=False, vni_index=False):
-    """tmirror's schema, optionally with the columns of the driver's
-    fan_out switch (Filter_Rule.vlan, Session.independent) and with the
-    VNI of a later schema: required, 1 to 16777215, unique."""
+    """tmirror's schema with or without the columns of the driver's fan_out
+    switch (Filter_Rule.vlan, Session.independent: without them, the schema
+    of a tmirror before 1.2.0, which the driver must still serve), and
+    optionally with the VNI of a later schema: required, 1 to 16777215,
+    unique."""
     with open(SCHEMA) as f:
         schema = json.load(f)
     schema.pop('cksum', None)
@@ -45,6 +47,9 @@ def schema_json(fan_out=False, vni_index=False):
         tables['Filter_Rule']['columns']['vlan'] = {
             'type': {'key': 'string', 'min': 0, 'max': 1}}
         tables['Session']['columns']['independent'] = {'type': 'boolean'}
+    else:
+        tables['Filter_Rule']['columns'].pop('vlan', None)
+        tables['Session']['columns'].pop('independent', None)
     if vni_index:
         session = tables['Session']
         session['columns']['vni'] = {
@@ -172,7 +177,8 @@ def make_server():
 
 @pytest.fixture
 def server(make_server):
-    """A scratch server with this tree's schema."""
+    """A scratch server with this tree's schema without the fan-out
+    columns (see schema_json())."""
     return make_server()
 
 

@@ -90,15 +90,23 @@ def test_tap_flow_bad_direction(direction):
 
 
 @pytest.mark.parametrize('value, text', [
-    ('9', '9'), ('9,18-27', '9,18-27'), (' 0, 4095 ', '0,4095'),
+    ('9', '9'), ('9,18-27', '9,18-27'), (' 1, 4094 ', '1,4094'),
+    ('18-27,9', '18-27,9'),
     ('100-100', '100-100'), ('009,0018-027', '9,18-27')])
 def test_vlan_filter_accepted(value, text):
     assert mapping.parse_vlan_filter(value) == text
 
 
 @pytest.mark.parametrize('value, message', [
-    ('4096', 'vlan_filter: 4096 is not a VLAN id (0 to 4095)'),
-    ('9,18-5000', 'vlan_filter: 5000 is not a VLAN id (0 to 4095)'),
+    ('4096', 'vlan_filter: 4096 is not a VLAN id (1 to 4094)'),
+    ('4095', 'vlan_filter: 4095 is not a VLAN id (1 to 4094)'),
+    ('0', 'vlan_filter: 0 is not a VLAN id (1 to 4094)'),
+    ('9,18-5000', 'vlan_filter: 5000 is not a VLAN id (1 to 4094)'),
+    ('9,9', 'vlan_filter: VLAN 9 is listed twice (in 9 and in 9)'),
+    ('18-27,20', 'vlan_filter: VLAN 20 is listed twice (in 18-27 and in '
+                 '20)'),
+    ('20,18-27', 'vlan_filter: VLAN 20 is listed twice (in 20 and in '
+                 '18-27)'),
     ('27-18', 'vlan_filter: range 27-18 starts above its end'),
     ('9,,10', 'vlan_filter: "" is not a VLAN id or a range of them '
               '(expected, e.g., 9,18-27)'),
@@ -130,7 +138,7 @@ def test_tap_flow_vlan_filter_refused_without_fan_out():
 def test_tap_flow_bad_vlan_filter_is_named_before_the_schema_refusal():
     with pytest.raises(mapping.InvalidResource) as e:
         mapping.tap_flow_session(flow('IN', '5000'), fan_out=False)
-    assert str(e.value) == 'vlan_filter: 5000 is not a VLAN id (0 to 4095)'
+    assert str(e.value) == 'vlan_filter: 5000 is not a VLAN id (1 to 4094)'
 
 
 @pytest.mark.parametrize('value', [None, '', '  '])

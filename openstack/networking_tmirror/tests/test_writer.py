@@ -5,6 +5,7 @@
 commands.py, tm_db.py), checked with ovsdb-client, not with the driver's
 own IDL."""
 
+import json
 import subprocess
 import time
 
@@ -370,12 +371,19 @@ def test_busy_marks_a_resource_for_the_block(writer):
     assert not writer.is_busy(('flow', 'x'))
 
 
-def test_conftest_schema_variant_is_the_tree_schema_plus_columns():
+def test_conftest_schema_variants_are_the_tree_schema_with_or_without():
     plain = conftest.schema_json()
     both = conftest.schema_json(fan_out=True, vni_index=True)
     assert 'vlan' not in plain['tables']['Filter_Rule']['columns']
+    assert 'independent' not in plain['tables']['Session']['columns']
     assert 'vlan' in both['tables']['Filter_Rule']['columns']
     assert ['vni'] in both['tables']['Session']['indexes']
+    with open(conftest.SCHEMA) as f:
+        tree = json.load(f)
+    assert (both['tables']['Filter_Rule']['columns']['vlan']
+            == tree['tables']['Filter_Rule']['columns']['vlan'])
+    assert (both['tables']['Session']['columns']['independent']
+            == tree['tables']['Session']['columns']['independent'])
 
 
 def test_ssl_with_the_configured_files(make_server, make_db):
