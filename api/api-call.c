@@ -390,10 +390,17 @@ dispatch(struct api_context *ctx, struct api_request *req)
     const char *path = req->path;
     if (!strcmp(path, "/v1/openapi.json")) {
         api_openapi_handle(call);
-    } else if (!ovsdb_idl_has_ever_connected(ctx->idl)) {
-        call->dialect = strcmp(path, "/") ? API_NATIVE : API_EC2;
+    } else if (!ovsdb_idl_is_connected(ctx->idl)) {
+        /* Not only writes: what the replica last saw (a session "active")
+         * may be long out of date, so it is not served as the truth. */
+        call->dialect = (!strcmp(path, "/") ? API_EC2
+                         : !strcmp(path, "/metrics") ? API_PLAIN
+                         : API_NATIVE);
         api_call_error(call, 503, "Unavailable", "the database is not "
-                       "connected yet; retry later");
+                       "connected%s; retry later",
+                       ovsdb_idl_has_ever_connected(ctx->idl)
+                       ? " (what tmirror-api last saw may be out of date)"
+                       : " yet");
     } else if (!strcmp(path, "/v1") || !strncmp(path, "/v1/", 4)) {
         call->dialect = API_NATIVE;
         api_native_handle(call);
