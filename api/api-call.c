@@ -21,6 +21,7 @@
 #include "api-request.h"
 #include "coverage.h"
 #include "http-server.h"
+#include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
 #include "timeval.h"
@@ -34,9 +35,11 @@ VLOG_DEFINE_THIS_MODULE(api_call);
 COVERAGE_DEFINE(api_write);
 COVERAGE_DEFINE(api_write_retry);
 COVERAGE_DEFINE(api_write_refused);
+COVERAGE_DEFINE(api_write_timeout);
 
-/* A write that has waited this long for the database is answered 503. */
-#define WRITE_DEADLINE_MS (30 * 1000)
+/* How long a write may wait for the database by default: queued, it is
+ * then answered 503; in flight, 504. */
+#define DEFAULT_WRITE_TIMEOUT_MS (30 * 1000)
 
 /* Times a transaction that the server asked to retry is rebuilt. */
 #define MAX_ATTEMPTS 5
@@ -51,6 +54,7 @@ api_context_init(struct api_context *ctx, struct ovsdb_idl *idl)
     sigv4_replay_init(&ctx->replay);
     shash_init(&ctx->chassis_seen);
     ovs_list_init(&ctx->waiting);
+    ctx->write_timeout = DEFAULT_WRITE_TIMEOUT_MS;
     ctx->default_page = 100;
     ctx->max_page = 1000;
 }
@@ -248,8 +252,32 @@ write_begin(struct api_context *ctx, struct api_call *call)
     COVERAGE_INC(api_write);
     ctx->n_writes++;
     ovsdb_idl_txn_commit(call->txn);
+    call->committed = time_msec();
     ctx->in_flight = call;
     return true;
+}
+
+/* Gives up the write in flight, which the database has not answered within
+ * the write timeout: a server that stopped answering (stopped, or stuck on
+ * its disk) must not hold this and every later write forever.  The
+ * transaction may still be applied, so the answer says the outcome is not
+ * known. */
+static void
+write_expire(struct api_context *ctx)
+{
+    struct api_call *call = ctx->in_flight;
+    ctx->in_flight = NULL;
+    COVERAGE_INC(api_write_timeout);
+    VLOG_WARN("%s %s: the database did not answer the transaction within "
+              "%lld ms; giving up", call->req->method, call->req->path,
+              ctx->write_timeout);
+    ovsdb_idl_txn_destroy(call->txn);
+    call->txn = NULL;
+    api_call_error(call, 504, call->dialect == API_EC2 ? "Unavailable"
+                   : "Timeout", "the database did not answer within %lld s; "
+                   "the change may or may not have been made: read it back "
+                   "before retrying", ctx->write_timeout / 1000);
+    api_call_finish(call);
 }
 
 /* Returns the HTTP status and code for a transaction error 'error' from
@@ -273,7 +301,11 @@ write_poll(struct api_context *ctx)
     struct api_call *call = ctx->in_flight;
     enum ovsdb_idl_txn_status status = ovsdb_idl_txn_commit(call->txn);
     if (status == TXN_INCOMPLETE) {
-        return false;
+        if (time_msec() - call->committed < ctx->write_timeout) {
+            return false;
+        }
+        write_expire(ctx);
+        return true;
     }
     ctx->in_flight = NULL;
 
@@ -304,12 +336,31 @@ write_poll(struct api_context *ctx)
     return true;
 }
 
+/* Answers 503 to the queued writes that have waited longer than the write
+ * timeout (they have not started: nothing of them was made), also while
+ * another write is in flight. */
+static void
+writes_expire_waiting(struct api_context *ctx)
+{
+    struct api_call *call;
+    LIST_FOR_EACH_SAFE (call, list_node, &ctx->waiting) {
+        if (time_msec() - call->req->received < ctx->write_timeout) {
+            break;              /* The list is in order of arrival. */
+        }
+        ovs_list_remove(&call->list_node);
+        api_call_error(call, 503, "Unavailable", "the database did not "
+                       "answer in time; nothing was changed; retry later");
+        api_call_finish(call);
+    }
+}
+
 /* Advances writes: polls the one in flight, then starts the next ones
- * until one is in flight.  Writes that waited past their deadline are
- * answered 503. */
+ * until one is in flight.  Writes that waited past the write timeout are
+ * answered 503, and one in flight past it 504. */
 static void
 writes_run(struct api_context *ctx)
 {
+    writes_expire_waiting(ctx);
     for (;;) {
         if (ctx->in_flight && !write_poll(ctx)) {
             return;
@@ -323,11 +374,7 @@ writes_run(struct api_context *ctx)
         struct api_call *call = CONTAINER_OF(ovs_list_pop_front(
                                                  &ctx->waiting),
                                              struct api_call, list_node);
-        if (time_msec() - call->req->received > WRITE_DEADLINE_MS) {
-            api_call_error(call, 503, "Unavailable", "the database did not "
-                           "answer in time; retry later");
-            api_call_finish(call);
-        } else if (!write_begin(ctx, call)) {
+        if (!write_begin(ctx, call)) {
             api_call_finish(call);
         }
     }
@@ -343,10 +390,17 @@ dispatch(struct api_context *ctx, struct api_request *req)
     const char *path = req->path;
     if (!strcmp(path, "/v1/openapi.json")) {
         api_openapi_handle(call);
-    } else if (!ovsdb_idl_has_ever_connected(ctx->idl)) {
-        call->dialect = strcmp(path, "/") ? API_NATIVE : API_EC2;
+    } else if (!ovsdb_idl_is_connected(ctx->idl)) {
+        /* Not only writes: what the replica last saw (a session "active")
+         * may be long out of date, so it is not served as the truth. */
+        call->dialect = (!strcmp(path, "/") ? API_EC2
+                         : !strcmp(path, "/metrics") ? API_PLAIN
+                         : API_NATIVE);
         api_call_error(call, 503, "Unavailable", "the database is not "
-                       "connected yet; retry later");
+                       "connected%s; retry later",
+                       ovsdb_idl_has_ever_connected(ctx->idl)
+                       ? " (what tmirror-api last saw may be out of date)"
+                       : " yet");
     } else if (!strcmp(path, "/v1") || !strncmp(path, "/v1/", 4)) {
         call->dialect = API_NATIVE;
         api_native_handle(call);
@@ -387,6 +441,13 @@ api_context_wait(struct api_context *ctx)
 {
     if (ctx->in_flight) {
         ovsdb_idl_txn_wait(ctx->in_flight->txn);
+        poll_timer_wait_until(ctx->in_flight->committed
+                              + ctx->write_timeout);
+    }
+    if (!ovs_list_is_empty(&ctx->waiting)) {
+        const struct api_call *first = CONTAINER_OF(
+            ovs_list_front(&ctx->waiting), struct api_call, list_node);
+        poll_timer_wait_until(first->req->received + ctx->write_timeout);
     }
 }
 

@@ -64,6 +64,9 @@ struct api_context {
     struct api_call *in_flight;         /* Write being committed. */
     struct tm_intent_lookup *lookup;    /* The shared checks' lookups,
                                          * by IDL indexes. */
+    long long int write_timeout;        /* ms a write may wait for the
+                                         * database, queued and in flight
+                                         * (--db-timeout). */
     size_t default_page;                /* Default page size of lists. */
     size_t max_page;
 
@@ -94,6 +97,8 @@ struct api_call {
     struct ovsdb_idl_txn *txn;
     bool dry_run;
     int attempts;
+    long long int committed;            /* time_msec() of the commit in
+                                         * flight. */
     struct uuid uuid;                   /* The row created or changed. */
     bool uuid_taken;                    /* 'uuid' is a row's already. */
     struct smap params;                 /* Decoded parameters (EC2 form,

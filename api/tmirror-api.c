@@ -56,6 +56,8 @@ struct api_options {
     char *db;
     char *unixctl_path;
     char *credentials;
+    int db_timeout;             /* Seconds a write may wait for the
+                                 * database. */
     struct http_server_options http;
 };
 
@@ -273,6 +275,7 @@ main(int argc, char *argv[])
     struct ovsdb_idl *idl = ovsdb_idl_create(d.opts.db, &tmrec_idl_class,
                                              false, true);
     api_context_init(&d.ctx, idl);
+    d.ctx.write_timeout = d.opts.db_timeout * 1000LL;
     if (auth) {
         api_auth_unref(d.ctx.auth);
         d.ctx.auth = auth;
@@ -375,6 +378,7 @@ parse_options(int argc, char *argv[], struct api_options *o)
         OPT_MAX_BODY,
         OPT_MAX_CONNECTIONS,
         OPT_TIMEOUT,
+        OPT_DB_TIMEOUT,
         VLOG_OPTION_ENUMS,
         DAEMON_OPTION_ENUMS,
     };
@@ -387,6 +391,7 @@ parse_options(int argc, char *argv[], struct api_options *o)
         {"max-body", required_argument, NULL, OPT_MAX_BODY},
         {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"db-timeout", required_argument, NULL, OPT_DB_TIMEOUT},
         {"private-key", required_argument, NULL, 'p'},
         {"certificate", required_argument, NULL, 'c'},
         {"ca-cert", required_argument, NULL, 'C'},
@@ -401,6 +406,7 @@ parse_options(int argc, char *argv[], struct api_options *o)
     o->http.max_headers = 16 * 1024;
     o->http.max_connections = 256;
     o->http.timeout = 10;
+    o->db_timeout = 30;
 
     for (;;) {
         int c = getopt_long(argc, argv, short_options, long_options, NULL);
@@ -441,6 +447,10 @@ parse_options(int argc, char *argv[], struct api_options *o)
 
         case OPT_TIMEOUT:
             o->http.timeout = parse_count("timeout", optarg, 3600);
+            break;
+
+        case OPT_DB_TIMEOUT:
+            o->db_timeout = parse_count("db-timeout", optarg, 3600);
             break;
 
         /* The same PKI files serve the database connection (ssl: remotes)
@@ -502,6 +512,8 @@ usage(void)
            "  --max-connections=N     connections with requests in "
            "progress (default 256)\n"
            "  --timeout=SECS          read and write timeout (default 10)\n"
+           "  --db-timeout=SECS       how long a write waits for the "
+           "database (default 30)\n"
            "  -p, --private-key=FILE  TLS key (HTTPS and ssl: databases)\n"
            "  -c, --certificate=FILE  TLS certificate\n"
            "  -C, --ca-cert=FILE      CA certificate\n",

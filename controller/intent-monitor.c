@@ -209,13 +209,16 @@ compute_conditions(const struct intent_monitor *m, const struct ovs_index *ovs,
     const struct ovsdb_idl *idl = m->idl;
     const struct shash_node *node;
 
-    /* Sessions of local sources; targets of local appliances. */
+    /* Sessions of local sources; targets of local appliances, and the
+     * sessions that name one as their source (an error to report). */
     SHASH_FOR_EACH (node, &ovs->sources) {
         cond_add_string(&conds[C_SESSION], &tmrec_session_col_source,
                         node->name);
     }
     SHASH_FOR_EACH (node, &ovs->appliances) {
         cond_add_string(&conds[C_TARGET], &tmrec_target_col_port,
+                        node->name);
+        cond_add_string(&conds[C_SESSION], &tmrec_session_col_source,
                         node->name);
     }
     const struct tmrec_target *t;

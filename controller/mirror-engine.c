@@ -385,7 +385,8 @@ plan_binding_handler(struct engine_node *node, void *data OVS_UNUSED)
 }
 
 /* Local ports changed: the sessions that name them as source or
- * appliance. */
+ * appliance (a port of the mirror bridge named as a source is an error that
+ * comes and goes with it). */
 static bool
 plan_ovs_index_handler(struct engine_node *node, void *data OVS_UNUSED)
 {
@@ -398,6 +399,7 @@ plan_ovs_index_handler(struct engine_node *node, void *data OVS_UNUSED)
     }
     SSET_FOR_EACH (name, &idx->index.changed_appliances) {
         sset_add_and_free(&keys, mirror_plan_key_name('a', name));
+        sset_add_and_free(&keys, mirror_plan_key_name('s', name));
     }
     plan_update(node, &keys, NULL, 0, false);
     sset_destroy(&keys);

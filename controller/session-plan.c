@@ -367,6 +367,17 @@ session_plan_build(const struct plan_context *ctx,
                            && ovs_index_find_appliance(ctx->ovs,
                                                        row->target->port)
                               != OFPP_NONE);
+    if (!source_here
+        && ovs_index_find_appliance(ctx->ovs, sp->source) != OFPP_NONE) {
+        /* Reported, not ignored: the port is here, and without a status
+         * the session would look as if its source were on no chassis. */
+        sp->role = PLAN_ROLE_SOURCE;
+        sp_set(sp, PLAN_ERROR, xasprintf("source port %s is on the mirror "
+                                         "bridge %s, which only delivers "
+                                         "copies: a port there cannot be a "
+                                         "source", sp->source, ctx->bridge));
+        return;
+    }
     if (!source_here && !appliance_here) {
         sp->role = PLAN_ROLE_NONE;
         sp_set(sp, PLAN_PENDING, xasprintf("source port %s is not on this "

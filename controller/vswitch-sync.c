@@ -997,36 +997,42 @@ vs_capture_set(struct vs_capture_result *res, enum vs_capture_state state,
 }
 
 /* Returns the state of a capture whose rows are all in place, from the
- * ofports that ovs-vswitchd assigned to its two patch interfaces.
- * 'applied' says whether ovs-vswitchd has applied every change written so
- * far: then a missing ofport will not come by itself. */
+ * ofports that ovs-vswitchd assigned to the source's own interface
+ * 'vm_iface' and to the capture's two patch interfaces: a source that
+ * ovs-vswitchd could not add to its datapath sends and receives nothing, so
+ * its Mirror copies nothing either.  'applied' says whether ovs-vswitchd has
+ * applied every change written so far: then a missing ofport will not come
+ * by itself. */
 static void
 vs_capture_check_ofports(struct vs_capture_result *res,
+                         const struct ovsrec_interface *vm_iface,
                          const struct ovsrec_interface *src_iface,
                          const struct ovsrec_interface *mir_iface,
                          bool applied)
 {
-    const struct ovsrec_interface *ifaces[2] = { src_iface, mir_iface };
+    const struct ovsrec_interface *ifaces[3] = { vm_iface, src_iface,
+                                                 mir_iface };
 
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < 3; i++) {
         int64_t ofport = vs_iface_ofport(ifaces[i]);
         if (ofport < 0) {
             vs_capture_set(res, VS_CAPTURE_ERROR,
-                           "ovs-vswitchd could not add interface %s: %s",
-                           ifaces[i]->name,
+                           "ovs-vswitchd could not add %sinterface %s: %s",
+                           i ? "" : "source ", ifaces[i]->name,
                            ifaces[i]->error ? ifaces[i]->error : "no reason");
             return;
         } else if (!ofport && applied) {
             vs_capture_set(res, VS_CAPTURE_ERROR,
                            "ovs-vswitchd applied the configuration but gave "
-                           "interface %s no OpenFlow port number%s%s",
-                           ifaces[i]->name, ifaces[i]->error ? ": " : "",
+                           "%sinterface %s no OpenFlow port number%s%s",
+                           i ? "" : "source ", ifaces[i]->name,
+                           ifaces[i]->error ? ": " : "",
                            ifaces[i]->error ? ifaces[i]->error : "");
             return;
         } else if (!ofport) {
             vs_capture_set(res, VS_CAPTURE_PENDING,
-                           "waiting for ovs-vswitchd to add interface %s",
-                           ifaces[i]->name);
+                           "waiting for ovs-vswitchd to add %sinterface %s",
+                           i ? "" : "source ", ifaces[i]->name);
             return;
         }
     }
@@ -1096,7 +1102,7 @@ vs_capture_ensure(struct vs_ctx *ctx, const struct vs_loc *src,
          * copies and reset the session's counters).  The caller does not
          * claim the configuration until ovs-vswitchd has applied the
          * change. */
-        vs_capture_check_ofports(res, src_iface, mir_iface,
+        vs_capture_check_ofports(res, src->iface, src_iface, mir_iface,
                                  ctx->may_create);
     }
     free(error);
