@@ -231,16 +231,8 @@ check_cmd(struct unixctl_conn *conn, int argc OVS_UNUSED,
     struct ds s = DS_EMPTY_INITIALIZER;
     bool equal = mirror_engine_check(&c->engine, &s);
 
-    const struct session_status_ctx ctx = {
-        .tm_idl = c->tm_loop.idl,
-        .chassis_name = c->cfg.system_id,
-        .bridge = c->cfg.bridge,
-        .plan = mirror_engine_plan(&c->engine),
-        .ofctrl = c->ofctrl,
-        .paths = c->paths,
-        .counters = &c->counters,
-        .may_delete = c->monitor_settled,
-    };
+    struct session_status_ctx ctx;
+    controller_status_ctx(c, NULL, false, &ctx);
     equal &= !session_status_check(&ctx, &s);
     if (!ofctrl_is_synced(c->ofctrl)) {
         ds_put_cstr(&s, "  ofctrl: the switch does not hold every desired "

@@ -78,4 +78,12 @@ const char *controller_local_ip(const struct controller *);
 /* Returns the Open_vSwitch database remote. */
 const char *controller_ovs_remote(void);
 
+struct session_status_ctx;
+/* Fills '*ctx' for the session status module from 'c', with 'txn' (NULL:
+ * none) and 'refresh_stats'.  The one place that says what the status of
+ * this chassis is judged from, for writing it and for checking it. */
+void controller_status_ctx(struct controller *c, struct ovsdb_idl_txn *txn,
+                           bool refresh_stats,
+                           struct session_status_ctx *ctx);
+
 #endif /* controller.h */

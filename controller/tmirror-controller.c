@@ -181,6 +181,26 @@ controller_local_ip(const struct controller *c)
             ? c->cfg.encap_ip : NULL);
 }
 
+/* Fills the status module's context from 'c'.  See controller.h. */
+void
+controller_status_ctx(struct controller *c, struct ovsdb_idl_txn *txn,
+                      bool refresh_stats, struct session_status_ctx *ctx)
+{
+    *ctx = (struct session_status_ctx) {
+        .tm_idl = c->tm_loop.idl,
+        .txn = txn,
+        .chassis_name = c->cfg.system_id,
+        .bridge = c->cfg.bridge,
+        .plan = mirror_engine_plan(&c->engine),
+        .ofctrl = c->ofctrl,
+        .paths = c->paths,
+        .counters = &c->counters,
+        .capture = c->capture,
+        .may_delete = c->monitor_settled,
+        .refresh_stats = refresh_stats,
+    };
+}
+
 /* Points the engine's context at this pass's transaction and settings. */
 static void
 controller_prepare_engine(struct controller *c, struct ovsdb_idl_txn *ovs_txn)
@@ -341,19 +361,8 @@ controller_report_status(struct controller *c, struct ovsdb_idl_txn *tm_txn,
     memcpy(c->status_seqnos, seqnos, sizeof seqnos);
     c->status_dirty = !tm_txn;
 
-    const struct session_status_ctx ctx = {
-        .tm_idl = c->tm_loop.idl,
-        .txn = tm_txn,
-        .chassis_name = c->cfg.system_id,
-        .bridge = c->cfg.bridge,
-        .plan = mirror_engine_plan(&c->engine),
-        .ofctrl = c->ofctrl,
-        .paths = c->paths,
-        .counters = &c->counters,
-        .capture = c->capture,
-        .may_delete = c->monitor_settled,
-        .refresh_stats = refresh,
-    };
+    struct session_status_ctx ctx;
+    controller_status_ctx(c, tm_txn, refresh, &ctx);
     session_status_run(&ctx);
 }
 

@@ -240,14 +240,16 @@ os_error () {
     grep -v 'request_ids' "$1"
 }
 
-# os_fan_out_skip: for a test of the refusals without those columns: says
-# why it skips (in the log) when the schema has them.
-os_fan_out_skip () {
-    if os_fan_out; then
-        echo "skipped: $TMIRROR_SCHEMA has Filter_Rule.vlan and" \
-             "Session.independent, so the driver maps vlan_filter and" \
-             "fan-out instead of refusing them"
-        return 0
-    fi
-    return 1
+# os_schema_before_fan_out SCHEMA: prints SCHEMA as it was before the
+# columns of the driver's fan_out switch (version 1.1.0, without
+# Filter_Rule.vlan and Session.independent), for the test of the refusals
+# against such a database.
+os_schema_before_fan_out () {
+    "$OS_PYTHON" -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+del s["tables"]["Filter_Rule"]["columns"]["vlan"]
+del s["tables"]["Session"]["columns"]["independent"]
+s["version"] = "1.1.0"
+s.pop("cksum", None)
+print(json.dumps(s, indent=2))' "$1"
 }
