@@ -252,7 +252,8 @@ main(int argc, char *argv[])
     memset(&d, 0, sizeof d);
 
     ovs_cmdl_proctitle_init(argc, argv);
-    set_program_name(argv[0]);
+    /* tmirror's version for -V and the "version" unixctl command alike. */
+    ovs_set_program_name(argv[0], "(tmirror) " TMIRROR_VERSION);
     service_start(&argc, &argv);
     parse_options(argc, argv, &d.opts);
     fatal_ignore_sigpipe();
@@ -418,7 +419,7 @@ parse_options(int argc, char *argv[], struct api_options *o)
             usage();
 
         case 'V':
-            printf("%s (tmirror) %s\n", program_name, TMIRROR_VERSION);
+            ovs_print_version(0, 0);
             exit(EXIT_SUCCESS);
 
         case OPT_UNIXCTL:

@@ -5,8 +5,10 @@ EXTRA_DIST += \
 	debian/changelog \
 	debian/control \
 	debian/copyright \
+	debian/not-installed \
 	debian/rules \
 	debian/source/format \
+	debian/tmirror-api.install \
 	debian/tmirror-central.default \
 	debian/tmirror-central.dirs \
 	debian/tmirror-central.install \

@@ -68,7 +68,8 @@ cleanup() {
     if [ -d "$root/proc/self" ]; then
         for pidfile in "$root"/var/run/tmirror/tmirror-db.pid \
                        "$root"/tmp/tm-ovs/*.pid; do
-            [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
+            # A daemon that is exiting may still have its pidfile.
+            [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || :
         done
         sleep 1
         umount "$root/proc" || umount -l "$root/proc"
@@ -104,14 +105,16 @@ bootstrap() {
 install_packages() {
     mkdir -p "$cache/apt" "$root/tmp/debs"
     cp "$work"/src/tmirror-common_*.deb "$work"/src/tmirror-host_*.deb \
-       "$work"/src/tmirror-central_*.deb "$root/tmp/debs/"
+       "$work"/src/tmirror-central_*.deb "$work"/src/tmirror-api_*.deb \
+       "$root/tmp/debs/"
     find "$cache/apt" -name '*.deb' -exec cp {} "$root/var/cache/apt/archives/" \;
     chroot "$root" apt-get update -q
     chroot "$root" env DEBIAN_FRONTEND=noninteractive sh -c \
         'apt-get install -y -q --no-install-recommends openvswitch-switch \
              /tmp/debs/*.deb'
     cp "$root"/var/cache/apt/archives/*.deb "$cache/apt/" 2>/dev/null || :
-    chroot "$root" dpkg-query -W tmirror-common tmirror-host tmirror-central
+    chroot "$root" dpkg-query -W tmirror-common tmirror-host tmirror-central \
+        tmirror-api
 }
 
 # The checks, run inside the root.
@@ -151,6 +154,10 @@ ovs-vswitchd --enable-dummy=override --disable-system \
     --disable-system-route --pidfile --detach --log-file -vconsole:off
 $svc --ovs-rundir=$R --ovs-logdir=$R start_controller
 $svc --ovs-rundir=$R status_controller
+# The session's source on this hypervisor, so that it concerns this chassis
+# (a chassis reports only the sessions that concern it).
+ovs-vsctl add-br br-int -- add-port br-int vm1 \
+    -- set interface vm1 type=dummy external_ids:iface-id=vm1
 unset OVS_RUNDIR OVS_LOGDIR OVS_DBDIR
 
 # tmirror-ctl's default database is the service's socket.
@@ -166,9 +173,19 @@ until tmirror-ctl --bare --columns=name list chassis | grep -qx pkg-hv1; do
 done
 tmirror-ctl --timeout=30 --wait=hv sync
 tmirror-ctl session-show s1
+# The collector has no route here: the session is an error that says so.
 test "$(tmirror-ctl --bare --columns=state find session_status \
-        chassis_name=pkg-hv1)" = pending
+        chassis_name=pkg-hv1)" = error
+test "$(tmirror-ctl --bare --columns=message find session_status \
+        chassis_name=pkg-hv1)" = "target ids: no route to 192.0.2.10"
 OVS_RUNDIR=$R ovs-appctl -t tmirror-controller tmirror/show
+
+# The installed HTTP API serves the installed database.
+tmirror-api --detach --pidfile=/tmp/tm-api.pid --log-file=/tmp/tm-api.log \
+    --unixctl=/tmp/tm-api.ctl --listen=127.0.0.1:18780 \
+    unix:/var/run/tmirror/tmirror.sock
+ovs-appctl -t /tmp/tm-api.ctl version | grep -q '^tmirror-api'
+ovs-appctl -t /tmp/tm-api.ctl exit
 
 $svc --ovs-rundir=$R stop_controller
 $svc stop_db
@@ -183,13 +200,15 @@ EOF
 # included.
 purge() {
     chroot "$root" env DEBIAN_FRONTEND=noninteractive \
-        apt-get purge -y -q tmirror-host tmirror-central tmirror-common
+        apt-get purge -y -q tmirror-api tmirror-host tmirror-central \
+            tmirror-common
     if chroot "$root" dpkg-query -W -f='${Status}\n' tmirror-common \
-            tmirror-host tmirror-central 2>/dev/null \
+            tmirror-host tmirror-central tmirror-api 2>/dev/null \
             | grep -q 'install ok installed'; then
         exit 1
     fi
     for f in /usr/bin/tmirror-ctl /usr/bin/tmirror-controller \
+             /usr/bin/tmirror-api \
              /usr/share/tmirror /lib/systemd/system/tmirror-db.service \
              /lib/systemd/system/tmirror-controller.service \
              /etc/default/tmirror-central /etc/default/tmirror-host \
