@@ -227,6 +227,18 @@ floor_bundle () {
         "$2.mods"
 }
 
+# session_figs add|del MS FLOOR_MS: the figures of the session added or
+# deleted last (change_one's $change_mods, $change_differ, $change_cpu_ms),
+# in change_scenario (its $size and $noop): latency MS against a no-op sync
+# plus twice the floor FLOOR_MS of its flows, flow-mods, controller CPU.
+session_figs () {
+    fig change.$size.session_$1 "$2" ms "<=" "$(calc "$noop + 2 * $3")" \
+        "no-op sync + 2 x floor $3 ms for $change_differ flows"
+    fig change.$size.session_$1_flow_mods "$change_mods" count "<=" \
+        "$change_differ" "$change_differ flows differ"
+    fig change.$size.session_$1_cpu "$change_cpu_ms" ms "" "" "controller"
+}
+
 # change_scenario K S R: on converge_hv's hypervisor.
 change_scenario () {
     size=$1x$2x$3
@@ -267,26 +279,13 @@ change_scenario () {
     # A fourth session of vm1 (a seventeenth source would need Mirror rows
     # beyond the 32 a bridge honours).
     change_one add $ctl session-add s-new vm1 t-ip f2 $(($2 + 1))
-    add_ms=$change_ms
     floor_bundle ADD "$bench_work/change.added"
-    floor_add=$floor_ms
-    fig change.$size.session_add "$add_ms" ms "<=" \
-        "$(calc "$noop + 2 * $floor_add")" \
-        "no-op sync + 2 x floor $floor_add ms for $change_differ flows"
-    fig change.$size.session_add_flow_mods "$change_mods" count "<=" \
-        "$change_differ" "$change_differ flows differ"
-    fig change.$size.session_add_cpu "$change_cpu_ms" ms "" "" "controller"
+    session_figs add "$change_ms" "$floor_ms"
 
     cp "$bench_work/change.added" "$bench_work/session.flows"
     change_one del $ctl session-del s-new
     floor_bundle DEL "$bench_work/session.flows"
-    floor_del=$floor_ms
-    fig change.$size.session_del "$change_ms" ms "<=" \
-        "$(calc "$noop + 2 * $floor_del")" \
-        "no-op sync + 2 x floor $floor_del ms for $change_differ flows"
-    fig change.$size.session_del_flow_mods "$change_mods" count "<=" \
-        "$change_differ" "$change_differ flows differ"
-    fig change.$size.session_del_cpu "$change_cpu_ms" ms "" "" "controller"
+    session_figs del "$change_ms" "$floor_ms"
 
     # vm1's iface-id moves to the spare port (a VM plugged in again).
     change_one move sh -c "ovs-vsctl --timeout=60 \
