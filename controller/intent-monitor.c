@@ -44,6 +44,20 @@ struct intent_monitor {
     unsigned int n_updates;
 };
 
+/* The conditions of every monitored table. */
+enum { C_SESSION, C_TARGET, C_FILTER, C_RULE, C_BINDING, C_CHASSIS,
+       C_STATUS, N_CONDS };
+
+static const struct ovsdb_idl_table_class *cond_tables[N_CONDS] = {
+    [C_SESSION] = &tmrec_table_session,
+    [C_TARGET] = &tmrec_table_target,
+    [C_FILTER] = &tmrec_table_filter,
+    [C_RULE] = &tmrec_table_filter_rule,
+    [C_BINDING] = &tmrec_table_binding,
+    [C_CHASSIS] = &tmrec_table_chassis,
+    [C_STATUS] = &tmrec_table_session_status,
+};
+
 /* Registers what the controller reads of the Traffic_Mirror database. */
 void
 intent_monitor_register(struct ovsdb_idl *idl)
@@ -84,6 +98,16 @@ intent_monitor_create(struct ovsdb_idl *idl)
 {
     struct intent_monitor *m = xzalloc(sizeof *m);
     m->idl = idl;
+
+    /* Without a condition, the IDL's first request would ask for every row
+     * of the fleet: start from "nothing" until the first update says what
+     * concerns this chassis. */
+    struct ovsdb_idl_condition none;
+    ovsdb_idl_condition_init(&none);
+    for (size_t i = 0; i < N_CONDS; i++) {
+        ovsdb_idl_set_condition(idl, cond_tables[i], &none);
+    }
+    ovsdb_idl_condition_destroy(&none);
     return m;
 }
 
@@ -186,20 +210,6 @@ cond_sign(const struct cond *cond, const char *table, struct ds *s)
     free(keys);
     ds_put_char(s, '\n');
 }
-
-/* The conditions of every monitored table. */
-enum { C_SESSION, C_TARGET, C_FILTER, C_RULE, C_BINDING, C_CHASSIS,
-       C_STATUS, N_CONDS };
-
-static const struct ovsdb_idl_table_class *cond_tables[N_CONDS] = {
-    [C_SESSION] = &tmrec_table_session,
-    [C_TARGET] = &tmrec_table_target,
-    [C_FILTER] = &tmrec_table_filter,
-    [C_RULE] = &tmrec_table_filter_rule,
-    [C_BINDING] = &tmrec_table_binding,
-    [C_CHASSIS] = &tmrec_table_chassis,
-    [C_STATUS] = &tmrec_table_session_status,
-};
 
 /* Fills 'conds' for the rows now in the IDL. */
 static void
