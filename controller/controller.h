@@ -61,6 +61,8 @@ struct controller {
     bool vs_wrote;              /* ...and a revalidation nudge follows. */
     uint64_t nudge_wanted;      /* ofctrl nudge seqno that must be reached
                                  * before claiming a configuration. */
+    uint64_t nudge_revalidated; /* nudge_wanted whose revalidation was
+                                 * requested. */
     uint64_t ofctrl_seqno;      /* ofctrl_get_change_seqno() seen. */
     bool monitor_settled;
     bool monitor_all_sent;

@@ -147,6 +147,7 @@ struct ofctrl {
     uint64_t bundle_seqno;          /* 'desired_seqno' it implements. */
     int64_t bundle_cfg;
     bool bundle_nudge;
+    bool bundle_only_nudge;     /* The nudge is all the bundle changes. */
     bool cleanup;
 
     /* What the switch confirmed. */
@@ -1325,6 +1326,7 @@ ofctrl_send_pending(struct ofctrl *oc)
     bundle_mark_owners(oc, false);
     oc->bundle_is_full = false;
     oc->bundle_nudge = nudge;
+    oc->bundle_only_nudge = nudge && bb.n_flow_mods == 1 && !bb.n_group_mods;
     oc->nudge_requested &= !nudge;
     oc->bundle_seqno = oc->desired_seqno;
     oc->bundle_cfg = oc->desired_cfg;
@@ -1374,6 +1376,7 @@ ofctrl_dump_complete(struct ofctrl *oc)
             oc->bundle_cfg = oc->desired_cfg;
             oc->bundle_is_full = true;
             oc->bundle_nudge = false;
+            oc->bundle_only_nudge = false;
             /* Nothing to send: as if committed. */
             oc->state = S_COMMITTING;
             oc->bundle_errors = 0;
@@ -1388,6 +1391,7 @@ ofctrl_dump_complete(struct ofctrl *oc)
     }
     oc->bundle_is_full = !repairs && !oc->cleanup;
     oc->bundle_nudge = false;
+    oc->bundle_only_nudge = false;
     oc->bundle_seqno = oc->desired_seqno;
     oc->bundle_cfg = oc->desired_cfg;
     bundle_send(oc, &bb);
@@ -1412,6 +1416,7 @@ ofctrl_bundle_added(struct ofctrl *oc)
                  "discarded (the switch is unchanged)", oc->bundle_id,
                  oc->bundle_errors);
     bundle_send_ctrl(oc, OFPBCT_DISCARD_REQUEST);
+    oc->nudge_requested |= oc->bundle_nudge;
     oc->n_bundles_failed++;
     COVERAGE_INC(ofctrl_bundle_failed);
 
@@ -1433,10 +1438,12 @@ static void
 ofctrl_bundle_committed(struct ofctrl *oc)
 {
     struct owner *o, *next;
+    int64_t old_installed_cfg = oc->installed_cfg;
     if (oc->bundle_errors) {
         static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
         VLOG_WARN_RL(&rl, "bundle %"PRIu32": commit failed (the switch is "
                      "unchanged); retrying", oc->bundle_id);
+        oc->nudge_requested |= oc->bundle_nudge;
         oc->n_bundles_failed++;
         COVERAGE_INC(ofctrl_bundle_failed);
     } else if (oc->cleanup) {
@@ -1473,7 +1480,13 @@ ofctrl_bundle_committed(struct ofctrl *oc)
     }
     bundle_ops_clear(oc);
     oc->state = S_IDLE;
-    oc->change_seqno++;
+    if (oc->bundle_errors || !oc->bundle_only_nudge
+        || oc->installed_cfg != old_installed_cfg) {
+        /* A nudge alone changes nothing that anyone follows: counting it
+         * as a change would make the revalidation it serves ask for
+         * another. */
+        oc->change_seqno++;
+    }
 }
 
 /* Records the switch's error 'name' for the owner of bundle message

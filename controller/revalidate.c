@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 
+#include "controller/ofctrl.h"
 #include "controller/vswitchd-client.h"
 #include "coverage.h"
 #include "openvswitch/poll-loop.h"
@@ -20,28 +21,42 @@
 VLOG_DEFINE_THIS_MODULE(revalidate);
 
 COVERAGE_DEFINE(revalidate_wait);
+COVERAGE_DEFINE(revalidate_nudge);
 
 #define REVALIDATE_TIMEOUT 5000     /* A wait that long is given up. */
 #define REVALIDATE_GRACE 2000       /* Without ovs-vswitchd's unixctl. */
 
+/* Where a revalidation stands. */
+enum revalidate_step {
+    STEP_IDLE,
+    STEP_NUDGE_FIRST,               /* A nudge before the first wait. */
+    STEP_FIRST,                     /* The first wait is in flight. */
+    STEP_NUDGE_SECOND,              /* A nudge before the second wait. */
+    STEP_SECOND,                    /* The second wait is in flight. */
+};
+
 struct revalidate {
     struct vswitchd_client *vc;
+    struct ofctrl *ofctrl;
     uint64_t requested;             /* Changes requested so far. */
     uint64_t done;                  /* Revalidated up to this one. */
     uint64_t in_flight_for;         /* 'requested' when the wait began. */
-    int step;                       /* 0: idle, 1 or 2: which wait. */
-    unsigned int handle;
-    long long int sent;
+    enum revalidate_step step;
+    unsigned int handle;            /* Of the wait in flight. */
+    uint64_t nudge_wanted;          /* ofctrl nudge seqno to wait for. */
+    long long int sent;             /* When the current step began. */
     long long int requested_at;     /* When 'done' fell behind. */
+    bool fresh;                     /* Requested during this pass. */
     uint64_t n_waits;
 };
 
-/* Creates a waiter using 'vc' (not owned). */
+/* Creates a waiter using 'vc' and 'ofctrl' (neither owned). */
 struct revalidate *
-revalidate_create(struct vswitchd_client *vc)
+revalidate_create(struct vswitchd_client *vc, struct ofctrl *ofctrl)
 {
     struct revalidate *r = xzalloc(sizeof *r);
     r->vc = vc;
+    r->ofctrl = ofctrl;
     return r;
 }
 
@@ -50,7 +65,7 @@ void
 revalidate_destroy(struct revalidate *r)
 {
     if (r) {
-        if (r->step) {
+        if (r->step == STEP_FIRST || r->step == STEP_SECOND) {
             vswitchd_client_cancel(r->vc, r->handle);
         }
         free(r);
@@ -65,6 +80,7 @@ revalidate_request(struct revalidate *r)
         r->requested_at = time_msec();
     }
     r->requested++;
+    r->fresh = true;
     poll_immediate_wake();
 }
 
@@ -75,9 +91,9 @@ revalidate_is_done(const struct revalidate *r)
     return r->done >= r->requested;
 }
 
-/* Sends wait number 'step'. */
+/* Sends the wait of 'step' (STEP_FIRST or STEP_SECOND). */
 static void
-revalidate_send(struct revalidate *r, int step)
+revalidate_send(struct revalidate *r, enum revalidate_step step)
 {
     r->handle = vswitchd_client_send(r->vc, "revalidator/wait", NULL, 0);
     if (r->handle) {
@@ -85,8 +101,22 @@ revalidate_send(struct revalidate *r, int step)
         r->step = step;
         r->sent = time_msec();
     } else {
-        r->step = 0;
+        r->step = STEP_IDLE;
     }
+}
+
+/* Asks ofctrl for a nudge, so that the revalidators start a new pass as
+ * soon as it is committed and the wait of the step after 'step' ends with
+ * that pass, not with their timer. */
+static void
+revalidate_nudge(struct revalidate *r, enum revalidate_step step)
+{
+    COVERAGE_INC(revalidate_nudge);
+    ofctrl_request_nudge(r->ofctrl);
+    r->nudge_wanted = ofctrl_get_nudge_seqno(r->ofctrl) + 1;
+    r->step = step;
+    r->sent = time_msec();
+    poll_immediate_wake();          /* For ofctrl to send it. */
 }
 
 /* Marks the changes up to the one the current wait began for as done. */
@@ -94,18 +124,27 @@ static void
 revalidate_finish(struct revalidate *r)
 {
     r->done = MAX(r->done, r->in_flight_for);
-    r->step = 0;
+    r->step = STEP_IDLE;
     r->n_waits++;
     if (r->done < r->requested) {
         r->requested_at = time_msec();
     }
 }
 
-/* Runs the waits. */
-void
-revalidate_run(struct revalidate *r)
+/* Runs the step in flight. */
+static void
+revalidate_run_step(struct revalidate *r)
 {
-    if (r->step) {
+    if (r->step == STEP_NUDGE_FIRST || r->step == STEP_NUDGE_SECOND) {
+        /* ofctrl counts a nudge as done when it has nothing to nudge; a
+         * nudge that never comes (no connection to the bridge) falls back
+         * to the revalidators' timer. */
+        if (ofctrl_get_nudge_seqno(r->ofctrl) >= r->nudge_wanted
+            || time_msec() - r->sent >= REVALIDATE_TIMEOUT) {
+            revalidate_send(r, (r->step == STEP_NUDGE_FIRST
+                                ? STEP_FIRST : STEP_SECOND));
+        }
+    } else if (r->step != STEP_IDLE) {
         char *text;
         enum vswitchd_reply_status status = vswitchd_client_poll(r->vc,
                                                                  r->handle,
@@ -118,10 +157,10 @@ revalidate_run(struct revalidate *r)
                 vswitchd_client_cancel(r->vc, r->handle);
                 revalidate_finish(r);
             }
-        } else if (status == VSWITCHD_REPLY_OK && r->step == 1) {
-            revalidate_send(r, 2);
+        } else if (status == VSWITCHD_REPLY_OK && r->step == STEP_FIRST) {
+            revalidate_nudge(r, STEP_NUDGE_SECOND);
         } else if (status == VSWITCHD_REPLY_LOST) {
-            r->step = 0;            /* Again, on the next connection. */
+            r->step = STEP_IDLE;    /* Again, on the next connection. */
         } else {
             /* Done, or an error such as "can't wait on multiple udpifs":
              * nothing better can be done. */
@@ -129,22 +168,39 @@ revalidate_run(struct revalidate *r)
         }
         free(text);
     }
-    if (!r->step && r->done < r->requested) {
+}
+
+/* Runs the waits. */
+void
+revalidate_run(struct revalidate *r)
+{
+    revalidate_run_step(r);
+    if (r->step == STEP_IDLE && r->done < r->requested) {
         if (vswitchd_client_is_connected(r->vc)) {
+            /* A change committed during this pass has just made the
+             * revalidators start a pass, or will: the first wait can go
+             * now.  An older one's pass may be over, and then only a nudge
+             * starts another before their timer. */
             r->in_flight_for = r->requested;
-            revalidate_send(r, 1);
+            if (r->fresh) {
+                revalidate_send(r, STEP_FIRST);
+            } else {
+                revalidate_nudge(r, STEP_NUDGE_FIRST);
+            }
         } else if (time_msec() - r->requested_at >= REVALIDATE_GRACE) {
             r->in_flight_for = r->requested;
             revalidate_finish(r);
         }
     }
+    r->fresh = false;
 }
 
 /* Arranges for poll_block() to wake when there is something to do. */
 void
 revalidate_wait(struct revalidate *r)
 {
-    if (r->step) {
+    if (r->step != STEP_IDLE) {
+        /* In STEP_NUDGE, ofctrl's bundle completion wakes the loop. */
         poll_timer_wait_until(r->sent + REVALIDATE_TIMEOUT);
     } else if (r->done < r->requested) {
         poll_timer_wait_until(r->requested_at + REVALIDATE_GRACE);

@@ -14,16 +14,21 @@
  * flows that cache the old decision (and OVS 3.1 does not even start that
  * for a Mirror row change alone: ofctrl's nudge does).  So before a
  * chassis reports a configuration as in its datapath, it asks ovs-vswitchd
- * "revalidator/wait" twice (the first may end a pass that began before the
- * change), through its unixctl server. */
+ * "revalidator/wait" twice, through its unixctl server: the first may end a
+ * pass that began before the change.  Between the two, an ofctrl nudge makes
+ * the revalidators start the next pass at once; without it, a pass that
+ * the change itself started would leave the second wait to the
+ * revalidators' timer (other_config:max-revalidator, 500 ms). */
 
 #include <stdbool.h>
 #include <stdint.h>
 
+struct ofctrl;
 struct revalidate;
 struct vswitchd_client;
 
-struct revalidate *revalidate_create(struct vswitchd_client *);
+struct revalidate *revalidate_create(struct vswitchd_client *,
+                                     struct ofctrl *);
 void revalidate_destroy(struct revalidate *);
 
 /* Says that a change was made to the datapath's configuration: the next

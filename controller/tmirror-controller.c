@@ -263,13 +263,21 @@ controller_follow_vswitch(struct controller *c)
     path_verify_set_ready(c->paths, c->ovs_done);
 }
 
-/* Requests a revalidation wait whenever the switch's table changed. */
+/* Requests a revalidation wait whenever the switch's table changed, and
+ * once the nudge that follows new Mirror rows or ports is committed (a
+ * nudge alone does not count as a change of the table). */
 static void
 controller_follow_ofctrl(struct controller *c)
 {
     uint64_t seqno = ofctrl_get_change_seqno(c->ofctrl);
-    if (seqno != c->ofctrl_seqno) {
+    uint64_t nudges = ofctrl_get_nudge_seqno(c->ofctrl);
+    bool nudged = (c->nudge_wanted > c->nudge_revalidated
+                   && nudges >= c->nudge_wanted);
+    if (seqno != c->ofctrl_seqno || nudged) {
         c->ofctrl_seqno = seqno;
+        if (nudged) {
+            c->nudge_revalidated = c->nudge_wanted;
+        }
         revalidate_request(c->reval);
     }
 }
@@ -503,7 +511,7 @@ controller_init(struct controller *c)
     c->ofctrl = ofctrl_create();
     c->vswitchd = vswitchd_client_create(NULL);
     c->paths = path_verify_create(c->vswitchd);
-    c->reval = revalidate_create(c->vswitchd);
+    c->reval = revalidate_create(c->vswitchd, c->ofctrl);
     session_counters_init(&c->counters);
     controller_read_intervals(c, NULL);
     c->status_dirty = true;
