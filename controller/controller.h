@@ -63,8 +63,9 @@ struct controller {
                                  * before claiming a configuration. */
     uint64_t nudge_revalidated; /* nudge_wanted whose revalidation was
                                  * requested. */
-    uint64_t ofctrl_seqno;      /* ofctrl_get_change_seqno() seen. */
+    uint64_t ofctrl_seqno;      /* ofctrl_get_mods_seqno() seen. */
     bool monitor_settled;
+    bool monitor_bootstrapped;  /* The conditions reached a fixpoint once. */
     bool monitor_all_sent;
     bool bindings_dirty;        /* Binding rows not written yet. */
     bool status_dirty;          /* Session_Status rows not written yet. */

@@ -118,6 +118,7 @@ struct ofctrl {
     unsigned int conn_seqno;
     enum ofctrl_state state;
     uint64_t change_seqno;
+    uint64_t mods_seqno;        /* Bundles that changed flows or groups. */
 
     struct hmap owners;             /* Contains "struct owner"s. */
     struct hmap sessions;           /* Contains "struct session"s. */
@@ -148,6 +149,7 @@ struct ofctrl {
     int64_t bundle_cfg;
     bool bundle_nudge;
     bool bundle_only_nudge;     /* The nudge is all the bundle changes. */
+    size_t bundle_n_mods;       /* Flow and group mods, but the nudge. */
     bool cleanup;
 
     /* What the switch confirmed. */
@@ -1215,7 +1217,10 @@ bundle_send(struct ofctrl *oc, struct bundle_builder *bb)
         oc, ofputil_encode_barrier_request(ofctrl_version(oc)));
     oc->state = S_ADDING;
 
-    oc->n_bundles++;
+    oc->bundle_n_mods = bb->n_flow_mods - oc->bundle_nudge + bb->n_group_mods;
+    if (!oc->bundle_only_nudge) {
+        oc->n_bundles++;            /* A nudge alone programs nothing. */
+    }
     oc->n_flow_mods += bb->n_flow_mods - oc->bundle_nudge;
     oc->n_group_mods += bb->n_group_mods;
     COVERAGE_INC(ofctrl_bundle_sent);
@@ -1377,6 +1382,7 @@ ofctrl_dump_complete(struct ofctrl *oc)
             oc->bundle_is_full = true;
             oc->bundle_nudge = false;
             oc->bundle_only_nudge = false;
+            oc->bundle_n_mods = 0;
             /* Nothing to send: as if committed. */
             oc->state = S_COMMITTING;
             oc->bundle_errors = 0;
@@ -1465,6 +1471,9 @@ ofctrl_bundle_committed(struct ofctrl *oc)
         }
         if (oc->bundle_nudge) {
             oc->n_nudges++;
+        }
+        if (oc->bundle_n_mods) {
+            oc->mods_seqno++;
         }
     }
     HMAP_FOR_EACH_SAFE (o, next, hmap_node, &oc->owners) {
@@ -1783,6 +1792,15 @@ uint64_t
 ofctrl_get_change_seqno(const struct ofctrl *oc)
 {
     return oc->change_seqno;
+}
+
+/* Returns a number that changes whenever a bundle that changed flows or
+ * groups of the switch was committed (not for a nudge alone, a dump that
+ * found nothing to change, or a connection). */
+uint64_t
+ofctrl_get_mods_seqno(const struct ofctrl *oc)
+{
+    return oc->mods_seqno;
 }
 
 /* True if every owner of 'session_key' is installed as desired. */

@@ -97,6 +97,9 @@ unsigned int ofctrl_get_connection_seqno(const struct ofctrl *);
  * (a bundle committed, a connection lost or made), so that callers know
  * when to look at ofctrl_session_installed() again. */
 uint64_t ofctrl_get_change_seqno(const struct ofctrl *);
+/* Returns a number that changes whenever a committed bundle changed the
+ * switch's flows or groups: what ovs-vswitchd must then revalidate. */
+uint64_t ofctrl_get_mods_seqno(const struct ofctrl *);
 
 /* True if every owner of 'session_key' is installed as desired. */
 bool ofctrl_session_installed(const struct ofctrl *, uint32_t session_key);

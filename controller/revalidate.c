@@ -29,9 +29,7 @@ COVERAGE_DEFINE(revalidate_nudge);
 /* Where a revalidation stands. */
 enum revalidate_step {
     STEP_IDLE,
-    STEP_NUDGE_FIRST,               /* A nudge before the first wait. */
     STEP_FIRST,                     /* The first wait is in flight. */
-    STEP_NUDGE_SECOND,              /* A nudge before the second wait. */
     STEP_SECOND,                    /* The second wait is in flight. */
 };
 
@@ -43,10 +41,9 @@ struct revalidate {
     uint64_t in_flight_for;         /* 'requested' when the wait began. */
     enum revalidate_step step;
     unsigned int handle;            /* Of the wait in flight. */
-    uint64_t nudge_wanted;          /* ofctrl nudge seqno to wait for. */
+    uint64_t nudge_wanted;          /* ofctrl nudge seqno of its nudge. */
     long long int sent;             /* When the current step began. */
     long long int requested_at;     /* When 'done' fell behind. */
-    bool fresh;                     /* Requested during this pass. */
     uint64_t n_waits;
 };
 
@@ -80,7 +77,6 @@ revalidate_request(struct revalidate *r)
         r->requested_at = time_msec();
     }
     r->requested++;
-    r->fresh = true;
     poll_immediate_wake();
 }
 
@@ -91,32 +87,27 @@ revalidate_is_done(const struct revalidate *r)
     return r->done >= r->requested;
 }
 
-/* Sends the wait of 'step' (STEP_FIRST or STEP_SECOND). */
+/* Sends the wait of 'step', then asks ofctrl for a nudge (an owned flow
+ * modified to itself): the pass of the revalidators that the nudge starts
+ * ends the wait, which is registered by then.  Without the nudge, a change
+ * whose pass ended before the wait arrived (a pass over few datapath flows
+ * takes well under a millisecond) would leave the wait to the
+ * revalidators' timer (other_config:max-revalidator, 500 ms). */
 static void
 revalidate_send(struct revalidate *r, enum revalidate_step step)
 {
     r->handle = vswitchd_client_send(r->vc, "revalidator/wait", NULL, 0);
     if (r->handle) {
         COVERAGE_INC(revalidate_wait);
+        COVERAGE_INC(revalidate_nudge);
+        ofctrl_request_nudge(r->ofctrl);
+        r->nudge_wanted = ofctrl_get_nudge_seqno(r->ofctrl) + 1;
+        poll_immediate_wake();      /* For ofctrl to send the nudge. */
         r->step = step;
         r->sent = time_msec();
     } else {
         r->step = STEP_IDLE;
     }
-}
-
-/* Asks ofctrl for a nudge, so that the revalidators start a new pass as
- * soon as it is committed and the wait of the step after 'step' ends with
- * that pass, not with their timer. */
-static void
-revalidate_nudge(struct revalidate *r, enum revalidate_step step)
-{
-    COVERAGE_INC(revalidate_nudge);
-    ofctrl_request_nudge(r->ofctrl);
-    r->nudge_wanted = ofctrl_get_nudge_seqno(r->ofctrl) + 1;
-    r->step = step;
-    r->sent = time_msec();
-    poll_immediate_wake();          /* For ofctrl to send it. */
 }
 
 /* Marks the changes up to the one the current wait began for as done. */
@@ -135,16 +126,16 @@ revalidate_finish(struct revalidate *r)
 static void
 revalidate_run_step(struct revalidate *r)
 {
-    if (r->step == STEP_NUDGE_FIRST || r->step == STEP_NUDGE_SECOND) {
-        /* ofctrl counts a nudge as done when it has nothing to nudge; a
-         * nudge that never comes (no connection to the bridge) falls back
-         * to the revalidators' timer. */
-        if (ofctrl_get_nudge_seqno(r->ofctrl) >= r->nudge_wanted
-            || time_msec() - r->sent >= REVALIDATE_TIMEOUT) {
-            revalidate_send(r, (r->step == STEP_NUDGE_FIRST
-                                ? STEP_FIRST : STEP_SECOND));
-        }
-    } else if (r->step != STEP_IDLE) {
+    if (r->step != STEP_IDLE
+        && ofctrl_get_nudge_seqno(r->ofctrl) < r->nudge_wanted
+        && time_msec() - r->sent < REVALIDATE_TIMEOUT) {
+        /* A step ends only once its nudge is committed too, so that a
+         * revalidated configuration leaves ofctrl idle.  (ofctrl counts a
+         * nudge with nothing installed to nudge as committed; one lost
+         * with the connection ends at the timeout.) */
+        return;
+    }
+    if (r->step != STEP_IDLE) {
         char *text;
         enum vswitchd_reply_status status = vswitchd_client_poll(r->vc,
                                                                  r->handle,
@@ -158,7 +149,7 @@ revalidate_run_step(struct revalidate *r)
                 revalidate_finish(r);
             }
         } else if (status == VSWITCHD_REPLY_OK && r->step == STEP_FIRST) {
-            revalidate_nudge(r, STEP_NUDGE_SECOND);
+            revalidate_send(r, STEP_SECOND);
         } else if (status == VSWITCHD_REPLY_LOST) {
             r->step = STEP_IDLE;    /* Again, on the next connection. */
         } else {
@@ -177,22 +168,13 @@ revalidate_run(struct revalidate *r)
     revalidate_run_step(r);
     if (r->step == STEP_IDLE && r->done < r->requested) {
         if (vswitchd_client_is_connected(r->vc)) {
-            /* A change committed during this pass has just made the
-             * revalidators start a pass, or will: the first wait can go
-             * now.  An older one's pass may be over, and then only a nudge
-             * starts another before their timer. */
             r->in_flight_for = r->requested;
-            if (r->fresh) {
-                revalidate_send(r, STEP_FIRST);
-            } else {
-                revalidate_nudge(r, STEP_NUDGE_FIRST);
-            }
+            revalidate_send(r, STEP_FIRST);
         } else if (time_msec() - r->requested_at >= REVALIDATE_GRACE) {
             r->in_flight_for = r->requested;
             revalidate_finish(r);
         }
     }
-    r->fresh = false;
 }
 
 /* Arranges for poll_block() to wake when there is something to do. */
@@ -200,7 +182,6 @@ void
 revalidate_wait(struct revalidate *r)
 {
     if (r->step != STEP_IDLE) {
-        /* In STEP_NUDGE, ofctrl's bundle completion wakes the loop. */
         poll_timer_wait_until(r->sent + REVALIDATE_TIMEOUT);
     } else if (r->done < r->requested) {
         poll_timer_wait_until(r->requested_at + REVALIDATE_GRACE);

@@ -14,11 +14,10 @@
  * flows that cache the old decision (and OVS 3.1 does not even start that
  * for a Mirror row change alone: ofctrl's nudge does).  So before a
  * chassis reports a configuration as in its datapath, it asks ovs-vswitchd
- * "revalidator/wait" twice, through its unixctl server: the first may end a
- * pass that began before the change.  Between the two, an ofctrl nudge makes
- * the revalidators start the next pass at once; without it, a pass that
- * the change itself started would leave the second wait to the
- * revalidators' timer (other_config:max-revalidator, 500 ms). */
+ * "revalidator/wait" twice, through its unixctl server (the first may end a
+ * pass that began before the change), each followed by an ofctrl nudge
+ * that makes the revalidators start a pass at once instead of at their
+ * timer (other_config:max-revalidator, 500 ms). */
 
 #include <stdbool.h>
 #include <stdint.h>

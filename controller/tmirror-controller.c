@@ -28,6 +28,7 @@
 #include "controller/controller-commands.h"
 #include "controller/controller.h"
 #include "controller/intent-monitor.h"
+#include "controller/ovs-index.h"
 #include "controller/mirror-engine.h"
 #include "controller/ofctrl.h"
 #include "controller/path-verify.h"
@@ -161,16 +162,51 @@ controller_read_config(struct controller *c)
     }
 }
 
-/* Returns true if both databases have been read at least once, so that
- * reconciling cannot mistake "not loaded yet" for "nothing wanted". */
+/* Returns true if both databases have been read at least once. */
 static bool
-controller_is_ready(const struct controller *c)
+controller_dbs_loaded(const struct controller *c)
 {
     return (ovsdb_idl_has_ever_connected(c->ovs_loop.idl)
             && ovsrec_open_vswitch_first(c->ovs_loop.idl)
             && c->cfg.system_id[0]
             && c->cfg.remote[0]
             && ovsdb_idl_has_ever_connected(c->tm_loop.idl));
+}
+
+/* At start, the Traffic_Mirror IDL holds nothing but TM_Global: the
+ * conditions grow from the local ports to the sessions, then to what they
+ * reference, one round trip each.  Until they reach a fixpoint that the
+ * server has acknowledged, the intent is incomplete, and reconciling it
+ * would remove what a running datapath has.  This sends the conditions
+ * from an index of the Open_vSwitch side of its own, without the engine,
+ * and returns true once they are complete. */
+static bool
+controller_bootstrap_monitor(struct controller *c)
+{
+    if (!c->monitor_bootstrapped && controller_dbs_loaded(c)) {
+        struct ovs_index idx;
+        ovs_index_init(&idx);
+        ovs_index_build(&idx, c->ovs_loop.idl, c->cfg.bridge);
+        intent_monitor_update(c->monitor, &idx, c->cfg.system_id,
+                              c->cfg.monitor_all);
+        ovs_index_destroy(&idx);
+        c->monitor_all_sent = c->cfg.monitor_all;
+        c->monitor_bootstrapped = intent_monitor_is_settled(c->monitor);
+        if (c->monitor_bootstrapped) {
+            VLOG_INFO("Traffic_Mirror rows of this chassis loaded (%"PRIuSIZE
+                      " rows)", intent_monitor_n_rows(c->monitor));
+        }
+    }
+    return c->monitor_bootstrapped;
+}
+
+/* Returns true if both databases have been read, with every row that
+ * concerns this chassis, so that reconciling cannot mistake "not loaded
+ * yet" for "nothing wanted". */
+static bool
+controller_is_ready(struct controller *c)
+{
+    return controller_dbs_loaded(c) && controller_bootstrap_monitor(c);
 }
 
 /* Returns the local_ip of the tunnel ports, or NULL. */
@@ -263,13 +299,13 @@ controller_follow_vswitch(struct controller *c)
     path_verify_set_ready(c->paths, c->ovs_done);
 }
 
-/* Requests a revalidation wait whenever the switch's table changed, and
- * once the nudge that follows new Mirror rows or ports is committed (a
- * nudge alone does not count as a change of the table). */
+/* Requests a revalidation wait whenever a bundle changed the switch's
+ * flows or groups, and once the nudge that follows new Mirror rows or ports
+ * is committed (a nudge alone changes nothing). */
 static void
 controller_follow_ofctrl(struct controller *c)
 {
-    uint64_t seqno = ofctrl_get_change_seqno(c->ofctrl);
+    uint64_t seqno = ofctrl_get_mods_seqno(c->ofctrl);
     uint64_t nudges = ofctrl_get_nudge_seqno(c->ofctrl);
     bool nudged = (c->nudge_wanted > c->nudge_revalidated
                    && nudges >= c->nudge_wanted);
