@@ -224,6 +224,26 @@ os_inject_ingress () {
     tm_inject peer$1 "$(tm_tcp 9$1 0$1 10.0.9.$1 10.0.0.$1 40000 $2)"
 }
 
+# os_vlan FLOW VID: the datapath flow FLOW (as tm_tcp prints it) in 802.1Q
+# VLAN VID, or unchanged when VID is "-" (untagged).
+os_vlan () {
+    if test "$2" = -; then
+        echo "$1"
+    else
+        echo "$1" | sed 's/eth_type(0x0800),\(.*\)$/eth_type(0x8100),vlan(vid='"$2"',pcp=0),encap(eth_type(0x0800),\1)/'
+    fi
+}
+
+# os_inject_vlan_egress N VID DPORT / os_inject_vlan_ingress N VID DPORT:
+# as os_inject_egress and os_inject_ingress, in VLAN VID ("-": untagged),
+# as on a trunk port.
+os_inject_vlan_egress () {
+    tm_inject vm$1 "$(os_vlan "$(tm_tcp 0$1 9$1 10.0.0.$1 10.0.9.$1 40000 $3)" $2)"
+}
+os_inject_vlan_ingress () {
+    tm_inject peer$1 "$(os_vlan "$(tm_tcp 9$1 0$1 10.0.9.$1 10.0.0.$1 40000 $3)" $2)"
+}
+
 # os_fan_out: whether this tree's Traffic_Mirror schema has the columns the
 # driver's fan_out switch needs (Filter_Rule.vlan, Session.independent).
 os_fan_out () {

@@ -6,6 +6,7 @@ commands.py, tm_db.py), checked with ovsdb-client, not with the driver's
 own IDL."""
 
 import json
+import socket
 import subprocess
 import time
 
@@ -420,3 +421,29 @@ def test_several_remotes_the_first_that_answers_serves(server, tmp_path):
     finally:
         db.close()
     assert sorted(by_name(server, 'Target')) == ['taas-service-ts-1']
+
+
+@pytest.mark.parametrize('timeout', [1, 3])
+def test_a_silent_database_fails_after_the_timeout(make_db, tmp_path,
+                                                   timeout):
+    # A server that accepts the connection and never answers: the call
+    # waits for [tmirror] timeout, not for ever, then names the database.
+    path = str(tmp_path / 'silent.sock')
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    silent.bind(path)
+    silent.listen(8)
+    try:
+        writer = tm_writer.TaasWriter(make_db('unix:' + path,
+                                              timeout=timeout))
+        t0 = time.time()
+        with pytest.raises(tm_exc.TrafficMirrorUnavailable) as e:
+            writer.ensure_service(service())
+        elapsed = time.time() - t0
+    finally:
+        silent.close()
+    print('silent database, timeout %d s: refused after %.2f s'
+          % (timeout, elapsed))
+    assert timeout * 0.9 <= elapsed < timeout + 10
+    assert str(e.value).startswith(
+        'Traffic_Mirror database unix:%s is unreachable: ' % path)
+    assert str(e.value).endswith('; the request was not carried out')
