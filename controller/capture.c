@@ -232,6 +232,22 @@ capture_not_kernel(const struct ovs_source *src, bool *wait)
     return NULL;
 }
 
+/* A tc capture that cannot be made now (refused or failed): in "tc" mode
+ * the choice fails; in "auto" mode a Mirror row stands in for it (ready:
+ * vswitch-sync admits it if its bridge has a free slot, else reports the
+ * lack of one), while the tc capture stays wanted so that it takes over
+ * once it can. */
+static void
+capture_choose_fallback(const struct capture *c, struct capture_choice *ch)
+{
+    if (c->mode == CAPTURE_MODE_TC) {
+        ch->failed = true;
+    } else {
+        ch->backend = CAPTURE_BY_MIRROR;
+        ch->ready = true;
+    }
+}
+
 /* Fills 'ch' from the tc capture's status 'st' ('netdev', 'egress'). */
 static void
 capture_choose_tc(const struct capture *c, const struct capture_src *src,
@@ -261,19 +277,17 @@ capture_choose_tc(const struct capture *c, const struct capture_src *src,
                                 st->message ? st->message : "pending");
         break;
     case CAPTURE_TC_REFUSED:
-        if (c->mode == CAPTURE_MODE_TC) {
-            ch->failed = true;
-        } else {
-            ch->backend = CAPTURE_BY_MIRROR;
-            ch->ready = true;
-        }
+        capture_choose_fallback(c, ch);
         ch->message = xasprintf("tc capture of %s refused: %s", dir,
                                 st->message ? st->message : "no reason");
         break;
     case CAPTURE_TC_ERROR:
     default:
-        ch->failed = true;
-        ch->message = xasprintf("tc capture of %s: %s", dir,
+        /* A netlink request failed (capture-tc retries it every second):
+         * as for a refusal, so that the copies do not wait for the
+         * kernel. */
+        capture_choose_fallback(c, ch);
+        ch->message = xasprintf("tc capture of %s failed: %s", dir,
                                 st->message ? st->message : "error");
         break;
     }
