@@ -126,6 +126,12 @@ uint64_t capture_get_stats_seqno(const struct capture *);
 void capture_get_gaps(const struct capture *, const char *iface_id,
                       int64_t *repairs, int64_t *missing_ms);
 
+/* The names of the veth pair of a wanted tc capture: false if there is
+ * none.  Two sources never share a name: see capture.c. */
+bool capture_get_tc_ports(const struct capture *, const char *iface_id,
+                          bool egress, const char **tc_port,
+                          const char **bridge_port);
+
 /* Appends the mode, the classifier and one line per tc capture. */
 void capture_format(const struct capture *, struct ds *);
 /* Number of tc captures wanted and active. */
