@@ -174,11 +174,14 @@ capture_scenario () {
     bench_init
     cb_prefix=$RTL_P
     tcc_topo $RTL_P $cb_n > /dev/null || bench_fail "cannot build the lab"
-    rtl_ovs_start "$bench_dir" > /dev/null \
-        || bench_fail "cannot start Open vSwitch in the lab"
+    rtl_ovs_start "$bench_dir" > /dev/null 2>> "$bench_dir/start.err" \
+        || { cat "$bench_dir/start.err" >&2;
+             bench_fail "cannot start Open vSwitch in the lab"; }
     tcc_bridges $cb_n > /dev/null || bench_fail "cannot make the bridges"
     tcc_config auto > /dev/null || bench_fail "cannot configure the chassis"
-    rtl_controller_start || bench_fail "cannot start tmirror-controller"
+    rtl_controller_start 2>> "$bench_dir/start.err" \
+        || { cat "$bench_dir/start.err" >&2;
+             bench_fail "cannot start tmirror-controller"; }
     # One round of pings, so that br-int knows every VM's MAC.
     for k in 1 2; do
         rtl_ns v$k ping -n -q -c 1 -W 2 $(tcl_ip $((3 - k))) > /dev/null
