@@ -176,6 +176,8 @@ cb_lab_cleanup () {
     cb_prefix=
 }
 
+# capture_scenario: the scenario (see the top of this file); skips, saying
+# why, without root or where namespaces cannot be made.
 capture_scenario () {
     if [ "$(id -u)" != 0 ]; then
         skip capture "needs root (network namespaces)"
