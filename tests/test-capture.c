@@ -14,8 +14,8 @@
  * across changes of the desired set, and prints each step's names.  Checks
  * on the way that no two sources share a name, that names are valid
  * netdev names and that a source keeps its names while it is wanted;
- * exits 1 saying which check failed otherwise.  Makes no change to the kernel (capture_run() is
- * never called). */
+ * exits 1 saying which check failed otherwise.  Makes no change to the
+ * kernel (capture_run() is never called). */
 
 #include <config.h>
 
