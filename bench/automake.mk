@@ -17,6 +17,7 @@ EXTRA_DIST += \
 	bench/tmirror-bench \
 	bench/bench-converge.sh \
 	bench/bench-datapath.sh \
+	bench/bench-capture.sh \
 	bench/bench-fleet.sh \
 	bench/bench-fleet.py \
 	bench/bench-flows.sh \

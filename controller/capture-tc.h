@@ -84,9 +84,10 @@
  *     adds it again once ovs-vswitchd has applied the deletion (in one
  *     transaction, ovs-vswitchd would keep reading the old netdev).
  *   - It maps the capture's state to the session's: ACTIVE to active,
- *     PENDING to pending (the message says why), REFUSED to the Mirror-row
- *     fallback (or error with the message when no row is free), ERROR to
- *     error with the message (the capture is retried every second).  It
+ *     PENDING to pending (the message says why), REFUSED and ERROR (the
+ *     capture is retried every second) to the Mirror-row fallback in auto
+ *     mode (or error with the message when no row is free), to error with
+ *     the message in tc mode.  It
  *     reports n_repairs, missing_ms and missing_since in the session's
  *     statistics and status.
  *   - "exit --cleanup": capture_tc_cleanup(); a plain exit calls only

@@ -33,6 +33,7 @@
 VLOG_DEFINE_THIS_MODULE(capture);
 
 COVERAGE_DEFINE(capture_change);
+COVERAGE_DEFINE(capture_name_collision);
 
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 
@@ -52,6 +53,7 @@ struct capture_src {
     struct hmap_node node;      /* In 'struct capture' 'srcs'. */
     char *iface_id;
     char *netdev;               /* Interface.name: capture-tc's source. */
+    uint32_t name_hash;         /* Its ports are "tm-<name_hash>-...". */
     bool wanted[2];             /* By enum capture_tc_dir. */
     char *tc_port[2];
     char *bridge_port[2];
@@ -232,6 +234,22 @@ capture_not_kernel(const struct ovs_source *src, bool *wait)
     return NULL;
 }
 
+/* A tc capture that cannot be made now (refused or failed): in "tc" mode
+ * the choice fails; in "auto" mode a Mirror row stands in for it (ready:
+ * vswitch-sync admits it if its bridge has a free slot, else reports the
+ * lack of one), while the tc capture stays wanted so that it takes over
+ * once it can. */
+static void
+capture_choose_fallback(const struct capture *c, struct capture_choice *ch)
+{
+    if (c->mode == CAPTURE_MODE_TC) {
+        ch->failed = true;
+    } else {
+        ch->backend = CAPTURE_BY_MIRROR;
+        ch->ready = true;
+    }
+}
+
 /* Fills 'ch' from the tc capture's status 'st' ('netdev', 'egress'). */
 static void
 capture_choose_tc(const struct capture *c, const struct capture_src *src,
@@ -261,19 +279,17 @@ capture_choose_tc(const struct capture *c, const struct capture_src *src,
                                 st->message ? st->message : "pending");
         break;
     case CAPTURE_TC_REFUSED:
-        if (c->mode == CAPTURE_MODE_TC) {
-            ch->failed = true;
-        } else {
-            ch->backend = CAPTURE_BY_MIRROR;
-            ch->ready = true;
-        }
+        capture_choose_fallback(c, ch);
         ch->message = xasprintf("tc capture of %s refused: %s", dir,
                                 st->message ? st->message : "no reason");
         break;
     case CAPTURE_TC_ERROR:
     default:
-        ch->failed = true;
-        ch->message = xasprintf("tc capture of %s: %s", dir,
+        /* A netlink request failed (capture-tc retries it every second):
+         * as for a refusal, so that the copies do not wait for the
+         * kernel. */
+        capture_choose_fallback(c, ch);
+        ch->message = xasprintf("tc capture of %s failed: %s", dir,
                                 st->message ? st->message : "error");
         break;
     }
@@ -326,15 +342,53 @@ capture_want_begin(struct capture *c)
     }
 }
 
-/* Returns the names of the tc capture of 'iface_id' in direction 'dir':
- * "tm-HHHHHHHH-" + 'e'/'i' + 't' (veth end the kernel sends on) or 'b'
- * (its peer on the mirror bridge).  The hash is vswitch-sync's, so that
- * its check of colliding names covers these too. */
+/* Returns the name of one end of a tc capture's veth pair: "tm-HHHHHHHH-"
+ * ('name_hash' in hex) + 'e'/'i' (the direction) + 't' (the end the kernel
+ * sends the copies on) or 'b' (its peer on the mirror bridge). */
 static char *
-capture_port_name(const char *iface_id, enum capture_tc_dir dir, char end)
+capture_port_name(uint32_t name_hash, enum capture_tc_dir dir, char end)
 {
-    return xasprintf("tm-%08"PRIx32"-%c%c", hash_string(iface_id, 0),
+    return xasprintf("tm-%08"PRIx32"-%c%c", name_hash,
                      dir == CAPTURE_TC_EGRESS ? 'e' : 'i', end);
+}
+
+/* Returns true if a wanted source other than 'iface_id' has ports named
+ * after 'name_hash'. */
+static bool
+capture_name_taken(const struct capture *c, const char *iface_id,
+                   uint32_t name_hash)
+{
+    const struct capture_src *src;
+    HMAP_FOR_EACH (src, node, &c->srcs) {
+        if (src->name_hash == name_hash && strcmp(src->iface_id, iface_id)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Returns the hash that names the ports of a new tc source 'iface_id':
+ * hash_string(iface_id, 0), the one vswitch-sync names Mirror-row patch
+ * ports after, unless another wanted source already has it (two iface-ids
+ * with one 32-bit hash), then hash_string(iface_id, 1), 2, ...: two
+ * sources never share a veth.  A source keeps its names while it is
+ * wanted; the plan wants sources in iface-id order, so a controller that
+ * starts gives the same names for the same sources. */
+static uint32_t
+capture_pick_name_hash(const struct capture *c, const char *iface_id)
+{
+    for (uint32_t basis = 0; ; basis++) {
+        uint32_t h = hash_string(iface_id, basis);
+        if (!capture_name_taken(c, iface_id, h)) {
+            if (basis) {
+                COVERAGE_INC(capture_name_collision);
+                VLOG_INFO("tc capture of %s: ports named tm-%08"PRIx32"-* "
+                          "(tm-%08"PRIx32"-* are another source's)",
+                          iface_id, h, hash_string(iface_id, 0));
+            }
+            return h;
+        }
+    }
 }
 
 /* Adds (source 'iface_id', direction) to the desired tc captures. */
@@ -356,9 +410,10 @@ capture_want_tc(struct capture *c, const char *iface_id, bool egress,
         cs = xzalloc(sizeof *cs);
         cs->iface_id = xstrdup(iface_id);
         cs->netdev = xstrdup(src->iface->name);
+        cs->name_hash = capture_pick_name_hash(c, iface_id);
         for (int d = 0; d < 2; d++) {
-            cs->tc_port[d] = capture_port_name(iface_id, d, 't');
-            cs->bridge_port[d] = capture_port_name(iface_id, d, 'b');
+            cs->tc_port[d] = capture_port_name(cs->name_hash, d, 't');
+            cs->bridge_port[d] = capture_port_name(cs->name_hash, d, 'b');
         }
         hmap_insert(&c->srcs, &cs->node, hash_string(iface_id, 0));
     }
@@ -511,6 +566,25 @@ capture_get_gaps(const struct capture *c, const char *iface_id,
             *missing_ms += src->snap[d].missing_ms;
         }
     }
+}
+
+/* Returns the names of the veth pair of the tc capture of (source
+ * 'iface_id', 'egress') in '*tc_port' and '*bridge_port' and true, or
+ * false if no such tc capture is wanted. */
+bool
+capture_get_tc_ports(const struct capture *c, const char *iface_id,
+                     bool egress, const char **tc_port,
+                     const char **bridge_port)
+{
+    const struct capture_src *src = capture_src_find(c, iface_id);
+    enum capture_tc_dir d = dir_of(egress);
+    if (!src || !src->wanted[d]) {
+        *tc_port = *bridge_port = NULL;
+        return false;
+    }
+    *tc_port = src->tc_port[d];
+    *bridge_port = src->bridge_port[d];
+    return true;
 }
 
 /* Counts the wanted and the active tc captures. */

@@ -28,12 +28,15 @@
  *     "internal", or ifindex 0) uses a Mirror row.  tc capture is exact or
  *     refused (ingress policing, hw-offload, another program's ingress or
  *     clsact qdisc that cannot be shared, ...: capture-tc.h); a refused
- *     capture uses a Mirror row, or is an error naming the conflict when
- *     its bridge has no free Mirror slot.  While it uses a Mirror row, the
- *     tc capture stays wanted, so that it takes over once the conflict is
- *     gone.
- *   - "tc": tc only; a source that tc cannot capture is an error that says
- *     why (no Mirror row is ever used).
+ *     capture, and one that failed at runtime (a netlink request the
+ *     kernel rejected, such as a veth pair it would not create), uses a
+ *     Mirror row, or is an error naming the conflict or the failure and
+ *     the lack of a slot when its bridge has no free Mirror slot.  While
+ *     it uses a Mirror row, the tc capture stays wanted (a failed one is
+ *     retried every second), so that it takes over once the conflict or
+ *     the failure is gone.
+ *   - "tc": tc only; a source that tc cannot capture (refused or failed)
+ *     is an error that says why (no Mirror row is ever used).
  *
  * The plan (mirror-plan.h) calls capture_choose() for every wanted (source,
  * direction), hands the tc ones to capture_want_tc() between
@@ -122,6 +125,12 @@ uint64_t capture_get_stats_seqno(const struct capture *);
  * (both directions, this run of the controller). */
 void capture_get_gaps(const struct capture *, const char *iface_id,
                       int64_t *repairs, int64_t *missing_ms);
+
+/* The names of the veth pair of a wanted tc capture: false if there is
+ * none.  Two sources never share a name: see capture.c. */
+bool capture_get_tc_ports(const struct capture *, const char *iface_id,
+                          bool egress, const char **tc_port,
+                          const char **bridge_port);
 
 /* Appends the mode, the classifier and one line per tc capture. */
 void capture_format(const struct capture *, struct ds *);

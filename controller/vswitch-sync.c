@@ -125,6 +125,8 @@ struct vs_ctx {
     struct shash sources;               /* iface-id -> vs_loc. */
     struct shash owned_mirrors;         /* name -> struct vs_mirror_loc. */
     struct shash base_names;            /* "tm-XXXXXXXX" -> iface-id. */
+    struct shash bases;                 /* iface-id -> "tm-XXXXXXXX" (owned):
+                                         * the names of its patch ports. */
 
     struct vs_cap *caps;                /* Source bridges, in order. */
     size_t n_caps, allocated_caps;
@@ -391,6 +393,7 @@ vs_ctx_init(struct vs_ctx *ctx, struct ovsdb_idl *idl,
     shash_init(&ctx->sources);
     shash_init(&ctx->owned_mirrors);
     shash_init(&ctx->base_names);
+    shash_init(&ctx->bases);
     sset_init(&ctx->new_names);
     hmapx_init(&ctx->keep);
     hmapx_init(&ctx->deleted);
@@ -413,6 +416,7 @@ vs_ctx_destroy(struct vs_ctx *ctx)
     shash_destroy_free_data(&ctx->sources);
     shash_destroy_free_data(&ctx->owned_mirrors);
     shash_destroy(&ctx->base_names);
+    shash_destroy_free_data(&ctx->bases);
     sset_destroy(&ctx->new_names);
     hmapx_destroy(&ctx->keep);
     hmapx_destroy(&ctx->deleted);
@@ -615,14 +619,20 @@ vs_repair_port(struct vs_ctx *ctx, const struct ovsrec_port *port,
     bool mode_ok = vs_str_equal(port->vlan_mode, spec->vlan_mode);
     bool type_ok = vs_str_equal(iface->type, spec->type);
     bool options_ok = smap_equal(&iface->options, &spec->options);
+    /* A port whose name passed to another source (vs_pick_base()). */
+    bool source_ok = (!spec->iface_id
+                      || vs_str_equal(smap_get(&port->external_ids,
+                                               VS_IFACE_ID_KEY),
+                                      spec->iface_id));
 
-    if (tag_ok && trunks_ok && mode_ok && type_ok && options_ok) {
+    if (tag_ok && trunks_ok && mode_ok && type_ok && options_ok
+        && source_ok) {
         return false;
     }
-    VLOG_INFO_RL(&change_rl, "updating port %s:%s%s%s%s%s", spec->name,
+    VLOG_INFO_RL(&change_rl, "updating port %s:%s%s%s%s%s%s", spec->name,
                  tag_ok ? "" : " tag", trunks_ok ? "" : " trunks",
                  mode_ok ? "" : " vlan_mode", type_ok ? "" : " type",
-                 options_ok ? "" : " options");
+                 options_ok ? "" : " options", source_ok ? "" : " source");
     if (!vs_may_write(ctx)) {
         return true;
     }
@@ -641,6 +651,12 @@ vs_repair_port(struct vs_ctx *ctx, const struct ovsrec_port *port,
     }
     if (!options_ok) {
         ovsrec_interface_set_options(iface, &spec->options);
+    }
+    if (!source_ok) {
+        ovsrec_port_update_external_ids_setkey(port, VS_IFACE_ID_KEY,
+                                               spec->iface_id);
+        ovsrec_interface_update_external_ids_setkey(iface, VS_IFACE_ID_KEY,
+                                                    spec->iface_id);
     }
     return true;
 }
@@ -1060,10 +1076,10 @@ vs_capture_ensure(struct vs_ctx *ctx, const struct vs_loc *src,
                   const char *iface_id, bool egress,
                   struct vs_capture_result *res)
 {
-    uint32_t hash = hash_string(iface_id, 0);
+    const char *base = shash_find_data(&ctx->bases, iface_id);
     char dir = egress ? 'e' : 'i';
-    char *src_name = xasprintf("tm-%08"PRIx32"-%c", hash, dir);
-    char *mir_name = xasprintf("tm-%08"PRIx32"-%cm", hash, dir);
+    char *src_name = xasprintf("%s-%c", base, dir);
+    char *mir_name = xasprintf("%s-%cm", base, dir);
     struct vs_port_spec src_spec, mir_spec;
     const struct ovsrec_port *src_port = NULL, *mir_port;
     const struct ovsrec_interface *src_iface = NULL, *mir_iface;
@@ -1167,26 +1183,51 @@ vs_capture_tc(struct vs_ctx *ctx, const struct vs_capture_req *req,
     smap_destroy(&spec.options);
 }
 
+/* Gives 'iface_id' the base name of its patch ports (ctx->bases):
+ * "tm-" and hash_string(iface_id, 0) in hex, or, if an earlier source of
+ * this run (in admission order) has that one (two iface-ids with one 32-bit
+ * hash), hash_string(iface_id, 1), 2, ...: two sources never share a
+ * port.  The same sources give the same names. */
+static void
+vs_pick_base(struct vs_ctx *ctx, const char *iface_id)
+{
+    if (shash_find(&ctx->bases, iface_id)) {
+        return;
+    }
+    const char *first = NULL;   /* The source that has the first name. */
+    for (uint32_t basis = 0; ; basis++) {
+        char *base = xasprintf("tm-%08"PRIx32, hash_string(iface_id, basis));
+        const char *other = shash_find_data(&ctx->base_names, base);
+        if (!other) {
+            if (first) {
+                VLOG_INFO_RL(&change_rl, "source %s: patch ports named "
+                             "%s-* (tm-%08"PRIx32"-* are source %s's)",
+                             iface_id, base, hash_string(iface_id, 0),
+                             first);
+            }
+            shash_add(&ctx->base_names, base, iface_id);
+            shash_add(&ctx->bases, iface_id, base);
+            return;
+        }
+        first = first ? first : other;
+        free(base);
+    }
+}
+
 /* Returns an error message if 'iface_id' cannot be captured into the
  * mirror bridge for a reason other than capacity, else NULL.  'patched':
  * some of its captures use patch ports (Mirror rows), which join only
- * bridges of one datapath type. */
+ * bridges of one datapath type, and are named here (vs_pick_base()). */
 static char *
 vs_capture_precheck(struct vs_ctx *ctx, const struct vs_loc *src,
                     const char *iface_id, bool patched)
 {
-    char *base = xasprintf("tm-%08"PRIx32, hash_string(iface_id, 0));
-    const char *other = shash_find_data(&ctx->base_names, base);
     char *error = NULL;
 
-    if (other && strcmp(other, iface_id)) {
-        error = xasprintf("port names %s-* are already used for source %s",
-                          base, other);
-    } else if (!other) {
-        shash_add(&ctx->base_names, base, iface_id);
+    if (patched) {
+        vs_pick_base(ctx, iface_id);
     }
-    free(base);
-    if (!error && patched && ctx->mbr && !ctx->mbr_new
+    if (patched && ctx->mbr && !ctx->mbr_new
         && strcmp(vs_dp_type(ctx->mbr), vs_dp_type(src->br))) {
         error = xasprintf("bridge %s (datapath_type %s) cannot be patched "
                           "to mirror bridge %s (datapath_type %s)",

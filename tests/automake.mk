@@ -133,6 +133,15 @@ tests_test_capture_tc_LDADD = \
 	ovsdb/libtmirror-idl.la \
 	$(OVS_LIBS)
 
+# Unit tests of controller/capture.c (tests/capture-controller.at).
+noinst_PROGRAMS += tests/test-capture
+tests_test_capture_SOURCES = tests/test-capture.c
+tests_test_capture_LDADD = \
+	controller/libtmirror-controller.la \
+	lib/libtmirror.la \
+	ovsdb/libtmirror-idl.la \
+	$(OVS_LIBS)
+
 # The Autotest suite.
 TESTSUITE_AT = \
 	tests/testsuite.at \

@@ -213,9 +213,11 @@ rtl_tmirror_config () {
 }
 
 # rtl_controller_start: starts tmirror-controller inside ${RTL_P}hv, with
-# its pidfile and log in $OVS_RUNDIR.
+# its pidfile and log in $OVS_RUNDIR (RTL_CONTROLLER_WRAPPER: a command
+# that runs it, e.g. setpriv with fewer capabilities).
 rtl_controller_start () {
-    rtl_ns hv tmirror-controller unix:$OVS_RUNDIR/db.sock --detach --no-chdir \
+    rtl_ns hv ${RTL_CONTROLLER_WRAPPER-} tmirror-controller \
+        unix:$OVS_RUNDIR/db.sock --detach --no-chdir \
         --pidfile=$OVS_RUNDIR/tmirror-controller.pid \
         --log-file=$OVS_RUNDIR/tmirror-controller.log -vconsole:off
 }

@@ -10,7 +10,11 @@
  *   test-vswitch-sync DB-REMOTE BRIDGE [--cleanup] [--encap-ip=IP]
  *                     [--appliance=IFACE-ID]...
  *                     [--tunnel ENCAP[:PORT]]... [IFACE-ID:e|i|ei ...]
+ *                     [--tc=IFACE-ID:e|i:PORT:IFINDEX ...]
  *
+ * "IFACE-ID:e|i|ei" asks for captures with Mirror rows; "--tc=..." for a
+ * capture with tc (the request that the tc backend makes: PORT, the veth
+ * end with ifindex IFINDEX, becomes a port of the mirror bridge).
  * Runs vswitch_sync_run() and commits, over and over, until a run changes
  * nothing and every capture is settled (not pending; tunnels have ofports)
  * or 10 s have passed.  Then prints one line per capture, tunnel and source
@@ -55,7 +59,8 @@ usage(void)
 {
     printf("usage: %s DB-REMOTE BRIDGE [--cleanup] [--encap-ip=IP]\n"
            "          [--appliance=IFACE-ID]...\n"
-           "          [--tunnel ENCAP[:PORT]]... [IFACE-ID:e|i|ei ...]\n",
+           "          [--tunnel ENCAP[:PORT]]... [IFACE-ID:e|i|ei ...]\n"
+           "          [--tc=IFACE-ID:e|i:PORT:IFINDEX ...]\n",
            program_name);
     exit(EXIT_FAILURE);
 }
@@ -82,6 +87,19 @@ add_tunnel(struct options *o, char *arg)
     }
 }
 
+/* Returns a new, zeroed capture request in 'o'. */
+static struct vs_capture_req *
+new_capture(struct options *o)
+{
+    if (o->n_captures >= o->allocated_captures) {
+        o->captures = x2nrealloc(o->captures, &o->allocated_captures,
+                                 sizeof *o->captures);
+    }
+    struct vs_capture_req *req = &o->captures[o->n_captures++];
+    memset(req, 0, sizeof *req);
+    return req;
+}
+
 /* Parses "IFACE-ID:e|i|ei|ie" into one capture request per letter. */
 static void
 add_captures(struct options *o, char *arg)
@@ -92,14 +110,33 @@ add_captures(struct options *o, char *arg)
     }
     *colon = '\0';
     for (const char *p = colon + 1; *p; p++) {
-        if (o->n_captures >= o->allocated_captures) {
-            o->captures = x2nrealloc(o->captures, &o->allocated_captures,
-                                     sizeof *o->captures);
-        }
-        o->captures[o->n_captures++] = (struct vs_capture_req) {
-            .iface_id = arg, .egress = *p == 'e',
-        };
+        struct vs_capture_req *req = new_capture(o);
+        req->iface_id = arg;
+        req->egress = *p == 'e';
     }
+}
+
+/* Parses "IFACE-ID:e|i:PORT:IFINDEX" into a tc capture request.  Keeps
+ * pointers into 'arg'. */
+static void
+add_tc_capture(struct options *o, char *arg)
+{
+    char *save_ptr = NULL;
+    char *iface_id = strtok_r(arg, ":", &save_ptr);
+    char *dir = strtok_r(NULL, ":", &save_ptr);
+    char *port = strtok_r(NULL, ":", &save_ptr);
+    char *ifindex = strtok_r(NULL, ":", &save_ptr);
+    int n;
+
+    if (!ifindex || (strcmp(dir, "e") && strcmp(dir, "i"))
+        || !str_to_int(ifindex, 10, &n)) {
+        ovs_fatal(0, "--tc: expected IFACE-ID:e|i:PORT:IFINDEX");
+    }
+    struct vs_capture_req *req = new_capture(o);
+    req->iface_id = iface_id;
+    req->egress = dir[0] == 'e';
+    req->tc_port = port;
+    req->tc_ifindex = n;
 }
 
 /* Parses the command line into 'o'. */
@@ -124,6 +161,8 @@ parse_options(int argc, char *argv[], struct options *o)
             add_tunnel(o, argv[++i]);
         } else if (!strncmp(argv[i], "--tunnel=", 9)) {
             add_tunnel(o, argv[i] + 9);
+        } else if (!strncmp(argv[i], "--tc=", 5)) {
+            add_tc_capture(o, argv[i] + 5);
         } else if (argv[i][0] == '-') {
             usage();
         } else {
