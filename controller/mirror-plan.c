@@ -28,6 +28,7 @@
 VLOG_DEFINE_THIS_MODULE(mirror_plan);
 
 COVERAGE_DEFINE(mirror_plan_session);
+COVERAGE_DEFINE(mirror_plan_held);
 COVERAGE_DEFINE(mirror_plan_vswitch);
 
 /* Reference keys. */
@@ -243,6 +244,36 @@ plan_session_row(const struct ovsdb_idl *idl, const struct uuid *uuid)
     return row && !tmrec_session_is_deleted(row) ? row : NULL;
 }
 
+/* If Session 'row' references rows that the IDL does not hold yet, keeps
+ * the plan 'ps' that it has (and with it the flows and rows in place),
+ * files 'ps' under the keys of the missing rows so that their arrival
+ * replans it, and returns true.  Planning with what is there would apply,
+ * for the length of a condition change, a filter without its new rule: a
+ * new reject rule would let through copies that it rejects. */
+static bool
+plan_session_hold(struct mirror_plan *plan, struct plan_session *ps,
+                  const struct tmrec_session *row)
+{
+    struct plan_missing_ref *refs;
+    size_t n = session_plan_missing_refs(row, &refs);
+    for (size_t i = 0; i < n; i++) {
+        char *key = mirror_plan_key_uuid(refs[i].kind, &refs[i].uuid);
+        struct hmapx *set = shash_find_data(&plan->refs, key);
+        if (set && hmapx_contains(set, ps)) {
+            free(key);              /* Held before, for the same row. */
+        } else {
+            refs_add(plan, ps, key);
+        }
+    }
+    free(refs);
+    if (n) {
+        COVERAGE_INC(mirror_plan_held);
+        VLOG_DBG("session %s: %"PRIuSIZE" referenced row(s) not loaded yet, "
+                 "its plan is kept", ps->sp.name, n);
+    }
+    return n > 0;
+}
+
 /* Replans the session of Session row 'row' (NULL: deleted, then 'uuid' says
  * which).  Returns true if its plan changed. */
 static bool
@@ -261,6 +292,10 @@ plan_session_update(struct mirror_plan *plan, const struct plan_inputs *in,
         hmap_remove(&plan->sessions, &ps->hmap_node);
         ps_free(ps);
         return true;
+    }
+
+    if (ps && plan_session_hold(plan, ps, row)) {
+        return false;
     }
 
     struct session_plan sp;

@@ -339,6 +339,60 @@ sp_decide_role(const struct plan_context *ctx, struct session_plan *sp,
     }
 }
 
+/* Appends 'kind' and 'uuid' to the 'n'-element array '*refs'. */
+static void
+missing_add(struct plan_missing_ref **refs, size_t *n, char kind,
+            const struct uuid *uuid)
+{
+    *refs = xrealloc(*refs, (*n + 1) * sizeof **refs);
+    (*refs)[(*n)++] = (struct plan_missing_ref) { kind, *uuid };
+}
+
+/* True if 'uuid' is one of the parsed (held) rules of 'f'. */
+static bool
+filter_holds_rule(const struct tmrec_filter *f, const struct uuid *uuid)
+{
+    for (size_t i = 0; i < f->n_rules; i++) {
+        if (uuid_equals(&f->rules[i]->header_.uuid, uuid)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Finds the rows that Session 'row' needs and that the IDL does not hold.
+ * See session-plan.h. */
+size_t
+session_plan_missing_refs(const struct tmrec_session *row,
+                          struct plan_missing_ref **refs)
+{
+    size_t n = 0;
+    *refs = NULL;
+
+    struct uuid uuid;
+    get_ref_uuid(&row->header_, &tmrec_session_col_filter, &uuid);
+    if (!row->filter && !uuid_is_zero(&uuid)) {
+        missing_add(refs, &n, 'f', &uuid);
+    }
+    get_ref_uuid(&row->header_, &tmrec_session_col_target, &uuid);
+    if (!row->target && !uuid_is_zero(&uuid)) {
+        missing_add(refs, &n, 't', &uuid);
+    }
+    /* The IDL leaves a referenced row that it does not hold out of the
+     * parsed column (it keeps an "orphan" placeholder), so the parsed rules
+     * are those held and the raw datum has them all. */
+    const struct tmrec_filter *f = row->filter;
+    const struct ovsdb_datum *d = (f ? ovsdb_idl_read(&f->header_,
+                                                      &tmrec_filter_col_rules)
+                                   : NULL);
+    for (size_t i = 0; d && d->n != f->n_rules && i < d->n; i++) {
+        if (!filter_holds_rule(f, &d->keys[i].uuid)) {
+            missing_add(refs, &n, 'r', &d->keys[i].uuid);
+        }
+    }
+    return n;
+}
+
 /* Plans Session 'row'.  See session-plan.h. */
 void
 session_plan_build(const struct plan_context *ctx,

@@ -101,6 +101,21 @@ struct plan_context {
 };
 
 /* Fills 'sp' (zeroed first) for Session 'row'. */
+/* A row that a session references and that the IDL does not hold yet:
+ * with conditional monitoring, a row that just became referenced (a rule
+ * added to a filter, a session moved to another filter or target) arrives
+ * one condition change after the reference.  'kind' is 'f' (Filter), 't'
+ * (Target) or 'r' (Filter_Rule). */
+struct plan_missing_ref {
+    char kind;
+    struct uuid uuid;
+};
+
+/* Sets '*refs' to a new array of what Session 'row' references and the IDL
+ * does not hold, and returns its size (0: nothing missing). */
+size_t session_plan_missing_refs(const struct tmrec_session *,
+                                 struct plan_missing_ref **refs);
+
 void session_plan_build(const struct plan_context *,
                         const struct tmrec_session *row,
                         struct session_plan *sp);
