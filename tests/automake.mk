@@ -157,6 +157,7 @@ TESTSUITE_AT = \
 	tests/controller-robustness.at \
 	tests/controller-multihost.at \
 	tests/fleet-faults.at \
+	tests/sandbox-hosts.at \
 	tests/controller-trust.at \
 	tests/controller-prop.at \
 	tests/tmirror-ctl.at \
