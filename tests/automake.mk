@@ -156,6 +156,8 @@ TESTSUITE_AT = \
 	tests/controller-vlan.at \
 	tests/controller-robustness.at \
 	tests/controller-multihost.at \
+	tests/fleet-faults.at \
+	tests/sandbox-hosts.at \
 	tests/controller-trust.at \
 	tests/controller-prop.at \
 	tests/tmirror-ctl.at \
@@ -189,7 +191,7 @@ EXTRA_DIST += \
 	tests/openstack-schema.py
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
-CLEANFILES += tests/testsuite.out tests/testsuite.rc
+CLEANFILES += tests/testsuite.out tests/testsuite.rc tests/fleet-faults.figures
 AUTOM4TE = autom4te
 AUTOTEST = $(AUTOM4TE) -l autotest
 AUTOTEST_PATH = $(abs_top_builddir)/utilities:$(abs_top_builddir)/controller:$(abs_top_builddir)/api:$(abs_top_builddir)/tests

@@ -27,7 +27,10 @@ utilities/tmirror-ctl.8: utilities/tmirror-ctl.8.xml
 	$(XML2NROFF) $(srcdir)/utilities/tmirror-ctl.8.xml \
 		--version=$(VERSION) > $@.tmp && $(MAN_FOOTER) $@.tmp && mv $@.tmp $@
 
-EXTRA_DIST += utilities/tmirror-sandbox.sh
+EXTRA_DIST += \
+	utilities/tmirror-sandbox.sh \
+	utilities/tmirror-sandbox-hosts.sh \
+	utilities/tmirror-sandbox-lib.sh
 
 # tmirror-service: the service script (in the style of OVN's ovn-ctl) that
 # the systemd units run; installed where OVN puts ovn-ctl.

@@ -13,6 +13,9 @@
 #                                     "N passed, N failed[, N skipped]"
 #   utilities/quickstart.sh sandbox [--batch]
 #                                     build, then run the sandbox demo
+#   utilities/quickstart.sh sandbox --hosts N [--batch]
+#                                     build, then run the demo with N
+#                                     hypervisors and a 3-member Raft cluster
 
 set -e
 
@@ -159,7 +162,7 @@ case $cmd in
     check) do_check ;;
     sandbox) do_build; exec "$top/utilities/tmirror-sandbox.sh" "$@" ;;
     *)
-        echo "usage: $0 deps|build|check|sandbox [--batch]" >&2
+        echo "usage: $0 deps|build|check|sandbox [--hosts N] [--batch]" >&2
         exit 2
         ;;
 esac

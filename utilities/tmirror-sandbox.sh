@@ -16,18 +16,22 @@
 # leaves you a shell inside the sandbox (exit it to stop everything), in
 # which $http, $reply and $ssh hold the demo's frames, or with --batch stops
 # everything and exits.  DIR is emptied first; it must be empty, missing, or
-# a sandbox of an earlier run.
+# a sandbox of an earlier run.  With --hosts=N (or --hosts N), the demo of
+# N hypervisors and a Raft cluster: see tmirror-sandbox-hosts.sh.
 
 set -e
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/utilities/tmirror-sandbox-lib.sh"
 batch=false
 sandbox=$top/sandbox
 for arg; do
     case $arg in
+        --hosts|--hosts=*)
+            exec "$top/utilities/tmirror-sandbox-hosts.sh" "$@" ;;
         --batch) batch=true ;;
         --dir=?*) sandbox=${arg#--dir=} ;;
-        -h|--help) sed -n '6,21p' "$0"; exit 0 ;;
+        -h|--help) sed -n '6,23p' "$0"; exit 0 ;;
         *) echo "$0: unknown argument $arg" >&2; exit 2 ;;
     esac
 done
@@ -35,60 +39,14 @@ case $sandbox in
     /*) ;;
     *) sandbox=$PWD/$sandbox ;;
 esac
-if [ -d "$sandbox" ] && [ -n "$(ls -A "$sandbox")" ] \
-   && [ ! -f "$sandbox/.tmirror-sandbox" ]; then
-    echo "$0: $sandbox is not empty and is not a sandbox: not touching it" >&2
-    exit 2
-fi
+sandbox_check_dir "$sandbox"
 export OVS_RUNDIR=$sandbox OVS_LOGDIR=$sandbox OVS_DBDIR=$sandbox \
        OVS_SYSCONFDIR=$sandbox
 export PATH=$top/utilities:$top/controller:$top/api:$PATH:/usr/sbin:/sbin
 
 # Stops the daemons of an earlier or this run, by their pidfiles.
 stop_daemons() {
-    for d in tmirror-api tmirror-controller ovs-vswitchd ovsdb-server; do
-        if [ -f "$sandbox/$d.pid" ]; then
-            kill "$(cat "$sandbox/$d.pid")" 2>/dev/null || true
-        fi
-    done
-    sleep 0.5
-}
-
-# Prints a step of the demo.
-step() {
-    printf '\n\033[1m== %s\033[0m\n' "$*"
-}
-
-# Prints argument $1 as a shell would need it typed: as it is when it holds
-# only ordinary characters, else in single quotes (for KEY=VALUE, only the
-# VALUE), so that every command the demo prints can be pasted.
-quote() {
-    case $1 in
-        '' | *[!A-Za-z0-9_./:,=@%+-]*) ;;
-        *) printf '%s' "$1"; return ;;
-    esac
-    arg=$1
-    case $arg in
-        [A-Za-z]*=*)
-            key=${arg%%=*}
-            case $key in
-                *[!A-Za-z0-9_-]*) ;;
-                *) printf '%s=' "$key"; arg=${arg#*=} ;;
-            esac
-            ;;
-    esac
-    printf "'%s'" "$(printf '%s' "$arg" | sed "s/'/'\\\\''/g")"
-}
-
-# Runs a command after echoing it, so the demo reads like a tutorial.
-run() {
-    printf '$'
-    for arg; do
-        printf ' '
-        quote "$arg"
-    done
-    printf '\n'
-    "$@"
+    sandbox_stop_daemons "$sandbox"
 }
 
 stop_daemons
