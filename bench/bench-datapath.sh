@@ -15,28 +15,7 @@
 # dp_iperf SECS: runs iperf3 from VM 1 to VM 2 for SECS seconds; prints
 # the throughput in Mbit/s and ovs-vswitchd's CPU in % of one core.
 dp_iperf () {
-    rtl_ns ns2 iperf3 -s -1 -B $RTL_VM2_IP -p 5201 > "$bench_dir/iperf3-s.out" \
-        2>&1 &
-    server=$!
-    i=0
-    while ! rtl_ns ns2 ss -ltn | grep -q ":5201 "; do
-        i=$((i + 1))
-        [ $i -gt 50 ] && bench_fail "iperf3 -s did not start"
-        sleep 0.1
-    done
-    cpu0=$(bench_cpu_ns ovs-vswitchd)
-    t0=$(bench_now)
-    rtl_ns ns1 iperf3 -c $RTL_VM2_IP -p 5201 -t "$1" -J \
-        > "$bench_dir/iperf3.json" 2> "$bench_dir/iperf3.err" \
-        || { cat "$bench_dir/iperf3.err" >&2; bench_fail "iperf3 failed"; }
-    t1=$(bench_now)
-    cpu1=$(bench_cpu_ns ovs-vswitchd)
-    wait $server
-    mbps=$(python3 -c 'import json, sys
-print("%.1f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]
-                ["bits_per_second"] / 1e6))' "$bench_dir/iperf3.json") \
-        || bench_fail "cannot read iperf3's result"
-    echo "$mbps $(calc "($cpu1 - $cpu0) / ($t1 - $t0) * 100")"
+    bench_iperf3 ns1 ns2 $RTL_VM2_IP "$1"
 }
 
 # dp_case NAME: measures one case; sets dp_mbps and dp_cpu (medians).

@@ -194,3 +194,31 @@ bench_time () {
     ms=$(awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", ns / 1e6 }')
     eval "$var=\$ms"
 }
+
+# bench_iperf3 CLIENT-NS SERVER-NS SERVER-IP SECS: runs iperf3 for SECS
+# seconds from namespace CLIENT-NS to a server in SERVER-NS on SERVER-IP
+# (namespaces of tests/real-traffic-lab.sh, run with rtl_ns); prints the
+# throughput in Mbit/s and ovs-vswitchd's CPU in % of one core meanwhile.
+bench_iperf3 () {
+    rtl_ns $2 iperf3 -s -1 -B $3 -p 5201 > "$bench_dir/iperf3-s.out" 2>&1 &
+    server=$!
+    i=0
+    while ! rtl_ns $2 ss -ltn | grep -q ":5201 "; do
+        i=$((i + 1))
+        [ $i -gt 50 ] && bench_fail "iperf3 -s did not start"
+        sleep 0.1
+    done
+    cpu0=$(bench_cpu_ns ovs-vswitchd)
+    t0=$(bench_now)
+    rtl_ns $1 iperf3 -c $3 -p 5201 -t "$4" -J \
+        > "$bench_dir/iperf3.json" 2> "$bench_dir/iperf3.err" \
+        || { cat "$bench_dir/iperf3.err" >&2; bench_fail "iperf3 failed"; }
+    t1=$(bench_now)
+    cpu1=$(bench_cpu_ns ovs-vswitchd)
+    wait $server
+    mbps=$(python3 -c 'import json, sys
+print("%.1f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]
+                ["bits_per_second"] / 1e6))' "$bench_dir/iperf3.json") \
+        || bench_fail "cannot read iperf3's result"
+    echo "$mbps $(calc "($cpu1 - $cpu0) / ($t1 - $t0) * 100")"
+}

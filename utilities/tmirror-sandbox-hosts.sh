@@ -216,11 +216,7 @@ run tmirror-ctl session-show web-vm1
 on 2 ovs-ofctl dump-flows br-mirror --no-stats
 
 step "Traffic on hv1: vm1 -> vm2 HTTP and its answer (mirrored), SSH (not mirrored)"
-m1=50:54:00:00:00:01 m2=50:54:00:00:00:02
-http="eth(src=$m1,dst=$m2),eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.2,proto=6,tos=0,ttl=64,frag=no),tcp(src=40000,dst=80)"
-reply="eth(src=$m2,dst=$m1),eth_type(0x0800),ipv4(src=10.0.0.2,dst=10.0.0.1,proto=6,tos=0,ttl=64,frag=no),tcp(src=80,dst=40000)"
-ssh="eth(src=$m1,dst=$m2),eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.2,proto=6,tos=0,ttl=64,frag=no),tcp(src=40001,dst=22)"
-export http reply ssh       # For the shell at the end.
+demo_frames
 on 1 ovs-appctl netdev-dummy/receive vm1 "$http" --len 200
 on 1 ovs-appctl netdev-dummy/receive vm2 "$reply" --len 200
 on 1 ovs-appctl netdev-dummy/receive vm1 "$ssh" --len 200

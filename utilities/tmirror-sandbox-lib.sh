@@ -70,3 +70,17 @@ run() {
     show_command '$' "$@"
     "$@"
 }
+
+# demo_frames: sets the demo's frames, in netdev-dummy/receive's flow
+# syntax, between vm1 (10.0.0.1) and vm2 (10.0.0.2): $http (vm1 to vm2's
+# port 80), $reply (its answer) and $ssh (vm1 to vm2's port 22), exported
+# for the shell at the end.
+demo_frames() {
+    m1=50:54:00:00:00:01 m2=50:54:00:00:00:02
+    ip4="eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.2,proto=6,tos=0,ttl=64,frag=no)"
+    ip4r="eth_type(0x0800),ipv4(src=10.0.0.2,dst=10.0.0.1,proto=6,tos=0,ttl=64,frag=no)"
+    http="eth(src=$m1,dst=$m2),$ip4,tcp(src=40000,dst=80)"
+    reply="eth(src=$m2,dst=$m1),$ip4r,tcp(src=80,dst=40000)"
+    ssh="eth(src=$m1,dst=$m2),$ip4,tcp(src=40001,dst=22)"
+    export http reply ssh
+}

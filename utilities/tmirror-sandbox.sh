@@ -108,11 +108,7 @@ run tmirror-ctl show
 run ovs-ofctl -O OpenFlow15 dump-flows br-mirror --no-stats
 
 step "Traffic: vm1 -> vm2 HTTP (mirrored to the collector), SSH (not mirrored by web-vm1)"
-m1=50:54:00:00:00:01 m2=50:54:00:00:00:02
-http="eth(src=$m1,dst=$m2),eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.2,proto=6,tos=0,ttl=64,frag=no),tcp(src=40000,dst=80)"
-reply="eth(src=$m2,dst=$m1),eth_type(0x0800),ipv4(src=10.0.0.2,dst=10.0.0.1,proto=6,tos=0,ttl=64,frag=no),tcp(src=80,dst=40000)"
-ssh="eth(src=$m1,dst=$m2),eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.2,proto=6,tos=0,ttl=64,frag=no),tcp(src=40001,dst=22)"
-export http reply ssh       # For the shell at the end.
+demo_frames
 run ovs-appctl netdev-dummy/receive vm1 "$http" --len 200
 run ovs-appctl netdev-dummy/receive vm2 "$reply" --len 200
 run ovs-appctl netdev-dummy/receive vm1 "$ssh" --len 200
