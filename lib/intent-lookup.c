@@ -432,8 +432,8 @@ struct tm_vni_probe {
 
 /* With a demand, the first questions of a probe ask for the sessions of
  * each VNI; later ones (a crowded range), for every session in the range.
- * tm_vni_choose() tries 16 random values first. */
-#define VNI_PROBE_SINGLE 16
+ * tm_vni_choose() tries TM_VNI_N_RANDOM random values first. */
+#define VNI_PROBE_SINGLE TM_VNI_N_RANDOM
 
 /* Creates a probe.  See intent-lookup.h. */
 struct tm_vni_probe *

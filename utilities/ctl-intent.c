@@ -16,6 +16,7 @@
 #include "tmirror-idl.h"
 #include "tmirror/intent-check.h"
 #include "tmirror/row-demand.h"
+#include "tmirror/validate.h"
 #include "util.h"
 
 /* The lookups of tmirror-ctl's IDL (there is one per process).  Without
@@ -125,11 +126,32 @@ ctl_intent_check(const struct ovsdb_idl *idl OVS_UNUSED)
     return tm_intent_check_txn(ctl_intent_lookup());
 }
 
+/* Returns the seed of the 'i'th VNI pick of a round. */
+static uint32_t
+vni_seed(uint32_t i)
+{
+    return hash_int(i, vni_seed_base);
+}
+
+/* Asks for the sessions of the VNIs that the first 'n' picks of a round try
+ * first.  See ctl-intent.h. */
+void
+ctl_intent_ask_vnis(size_t n)
+{
+    for (size_t i = 0; the_demand && i < n; i++) {
+        for (uint32_t j = 0; j < TM_VNI_N_RANDOM; j++) {
+            tm_row_demand_integer(the_demand, &tmrec_session_col_vni,
+                                  OVSDB_F_EQ,
+                                  tm_vni_candidate(vni_seed(i), j, false));
+        }
+    }
+}
+
 /* Picks an unused VNI for a new session toward 'target'. */
 char *
 ctl_intent_pick_vni(const struct ovsdb_idl *idl OVS_UNUSED,
                     const struct tmrec_target *target, int64_t *vni)
 {
-    uint32_t seed = hash_int(n_vni_picks++, vni_seed_base);
+    uint32_t seed = vni_seed(n_vni_picks++);
     return tm_intent_pick_vni(ctl_intent_lookup(), target, seed, vni);
 }

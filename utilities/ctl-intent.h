@@ -52,6 +52,12 @@ bool ctl_intent_begin_round(void);
  * are acknowledged. */
 bool ctl_intent_is_pending(void);
 
+/* Asks for the sessions of the VNIs that the first 'n' VNI picks of a round
+ * try first (outside the erspan range), so that a session-add without a
+ * VNI needs no round of its own for them.  Without a demand, does
+ * nothing. */
+void ctl_intent_ask_vnis(size_t n);
+
 /* Checks every row that the transaction open on 'idl' inserts or modifies,
  * with what they reference and what references them
  * (tm_intent_check_txn()).  Returns NULL or a malloc()'d message naming the

@@ -144,6 +144,22 @@ ctl_scope_needs_table(const struct ctl_command *commands, size_t n,
     return false;
 }
 
+/* Returns how many of 'commands' pick a VNI.  See ctl-scope.h. */
+size_t
+ctl_scope_n_vni_picks(const struct ctl_command *commands, size_t n)
+{
+    size_t n_picks = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct ctl_command *c = &commands[i];
+        bool picks = !strcmp(c->syntax->name, "session-add");
+        for (int j = 6; picks && j < c->argc; j++) {
+            picks = strncmp(c->argv[j], "vni=", 4) != 0;
+        }
+        n_picks += picks;
+    }
+    return n_picks;
+}
+
 /* Asks for the row of 'table' that a generic command's 'record' names: by
  * UUID, or by each row id whose name column is a string; the whole table
  * when the record may be a partial UUID, "." or a key of a map. */

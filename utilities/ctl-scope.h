@@ -36,6 +36,10 @@ bool ctl_scope_needs_everything(const struct ctl_command *commands, size_t n);
 bool ctl_scope_needs_table(const struct ctl_command *commands, size_t n,
                            const struct ovsdb_idl_table_class *table);
 
+/* Returns how many of the 'n' 'commands' pick a VNI (session-add without
+ * vni=). */
+size_t ctl_scope_n_vni_picks(const struct ctl_command *commands, size_t n);
+
 /* Asks 'demand' for the rows that 'command''s arguments name.  'classes'
  * are the generic commands' row ids, indexed like the IDL's tables. */
 void ctl_scope_ask(const struct ctl_command *command,

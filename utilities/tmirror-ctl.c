@@ -2168,6 +2168,7 @@ run_prerequisites(struct ctl_command *commands, size_t n_commands,
     if (demand && wait_type == WAIT_HV) {
         tm_row_demand_table(demand, &tmrec_table_chassis);
     }
+    ctl_intent_ask_vnis(ctl_scope_n_vni_picks(commands, n_commands));
     for (struct ctl_command *c = commands; c < &commands[n_commands]; c++) {
         if (demand) {
             ctl_scope_ask(c, tables, demand);
