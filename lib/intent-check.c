@@ -45,7 +45,8 @@ tm_intent_check_filter(const struct tm_intent_lookup *lk,
                        const struct tmrec_filter *filter)
 {
     char *error = tm_filter_row_check(filter);
-    if (!error && lk && tm_intent_lookup_filter(lk, filter->name, filter)) {
+    if (!error && lk && !tm_intent_lookup_defer_unique(lk)
+        && tm_intent_lookup_filter(lk, filter->name, filter)) {
         error = duplicate_name("filter", filter->name,
                                &filter->header_.uuid);
     }
@@ -132,7 +133,8 @@ tm_intent_check_target(const struct tm_intent_lookup *lk,
     if (error || !lk) {
         return error;
     }
-    if (tm_intent_lookup_target(lk, target->name, target)) {
+    if (!tm_intent_lookup_defer_unique(lk)
+        && tm_intent_lookup_target(lk, target->name, target)) {
         return duplicate_name("target", target->name, &target->header_.uuid);
     }
     return check_target_sessions(lk, target);
@@ -146,6 +148,9 @@ check_session_unique(const struct tm_intent_lookup *lk,
 {
     const struct tmrec_session *other;
 
+    if (tm_intent_lookup_defer_unique(lk)) {
+        return NULL;
+    }
     if (tm_intent_lookup_session(lk, session->name, session)) {
         return duplicate_name("session", session->name,
                               &session->header_.uuid);

@@ -29,6 +29,8 @@
 struct tm_intent_lookup {
     const struct ovsdb_idl *idl;
     struct tm_row_demand *demand;
+    bool defer_unique;          /* Leave database-enforced uniqueness? */
+    unsigned int n_deferred;    /* Uniqueness checks left to the server. */
     struct ovsdb_idl_index *filter_by_name;
     struct ovsdb_idl_index *target_by_name;
     struct ovsdb_idl_index *session_by_name;
@@ -76,6 +78,37 @@ tm_intent_lookup_set_demand(struct tm_intent_lookup *lk,
 {
     ovs_assert(!lk->filter_by_name);
     lk->demand = demand;
+}
+
+/* Makes the checks leave, or not, the uniqueness that the database enforces
+ * to the server.  See intent-lookup.h. */
+void
+tm_intent_lookup_set_defer_unique(struct tm_intent_lookup *lk, bool defer)
+{
+    lk->defer_unique = defer;
+    lk->n_deferred = 0;
+}
+
+/* Returns true if the caller, a uniqueness check that the database
+ * enforces, should be left to the server; counts it. */
+bool
+tm_intent_lookup_defer_unique(const struct tm_intent_lookup *lk_)
+{
+    struct tm_intent_lookup *lk = CONST_CAST(struct tm_intent_lookup *, lk_);
+    if (lk->defer_unique) {
+        lk->n_deferred++;
+    }
+    return lk->defer_unique;
+}
+
+/* Returns how many uniqueness checks were left to the server since the last
+ * tm_intent_lookup_set_defer_unique(), and forgets them. */
+unsigned int
+tm_intent_lookup_take_deferred(struct tm_intent_lookup *lk)
+{
+    unsigned int n = lk->n_deferred;
+    lk->n_deferred = 0;
+    return n;
 }
 
 /* Returns true if 'row' exists in the database, not only in the open

@@ -103,11 +103,32 @@ ctl_intent_demand(void)
     return the_demand;
 }
 
+/* Leaves the uniqueness the database enforces to the server.  See
+ * ctl-intent.h. */
+void
+ctl_intent_defer_unique(void)
+{
+    tm_intent_lookup_set_defer_unique(the_lookup, true);
+}
+
+/* Stops leaving uniqueness to the server if this round did.  See
+ * ctl-intent.h. */
+bool
+ctl_intent_undefer(void)
+{
+    if (!tm_intent_lookup_take_deferred(the_lookup)) {
+        return false;
+    }
+    tm_intent_lookup_set_defer_unique(the_lookup, false);
+    return true;
+}
+
 /* Starts a round of the commands.  See ctl-intent.h. */
 bool
 ctl_intent_begin_round(void)
 {
     n_vni_picks = 0;
+    tm_intent_lookup_take_deferred(the_lookup);
     tm_intent_lookup_demand_refs(ctl_intent_lookup());
     return !ctl_intent_is_pending();
 }

@@ -41,6 +41,18 @@ const struct tm_intent_lookup *ctl_intent_lookup(void);
 /* Returns the demand, or NULL if the IDL monitors the whole database. */
 struct tm_row_demand *ctl_intent_demand(void);
 
+/* Makes the checks leave the uniqueness that the database's indexes enforce
+ * to the server (intent-lookup.h), so that a write need not fetch the rows
+ * to compare with.  Only for a transaction that is really committed (not
+ * --dry-run), since the server's refusal is what tells. */
+void ctl_intent_defer_unique(void);
+
+/* If the checks of this round left some uniqueness to the server, stops
+ * leaving it and returns true: the caller judges the round again (after a
+ * refusal by the check or by the server), so that the message is the one
+ * a full check gives.  Else returns false. */
+bool ctl_intent_undefer(void);
+
 /* Starts a round of the commands on the IDL's current contents: asks for
  * the rows that the rows it holds reference and lacks.  Returns true if
  * nothing is pending, so that the commands may run. */

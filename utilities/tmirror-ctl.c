@@ -262,6 +262,9 @@ init_scope(struct ovsdb_idl *idl, const struct ctl_command *commands,
         }
     }
     ctl_intent_init(idl, partial, omit, n_omit);
+    if (partial && !dry_run) {
+        ctl_intent_defer_unique();
+    }
 }
 
 /* Makes the next poll_block() wake up when --timeout runs out. */
@@ -2453,6 +2456,11 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
 
     if (writes) {
         char *error = ctl_intent_check(idl);
+        if (error && ctl_intent_undefer()) {
+            /* The refusal might not be the first one of a full check. */
+            free(error);
+            error = ctl_intent_check(idl);
+        }
         if (ctl_intent_is_pending()) {
             free(error);
             result = TMCTL_NEED_ROWS;
@@ -2500,6 +2508,16 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
         goto try_again;
 
     case TXN_ERROR:
+        if (ctl_intent_undefer()) {
+            /* Judge again with every check, which fetches the rows that
+             * the server compared with, so that the refusal is explained
+             * as a full check explains it. */
+            VLOG_INFO("the database refused the transaction (%s); checking "
+                      "again with the rows it compared with",
+                      ovsdb_idl_txn_get_error(txn));
+            result = TMCTL_NEED_ROWS;
+            goto try_again;
+        }
         if (should_retry_conflict(idl, txn_seqno,
                                   ovsdb_idl_txn_get_error(txn))) {
             VLOG_INFO("the database refused the transaction while its "

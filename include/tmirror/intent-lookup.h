@@ -72,6 +72,20 @@ void tm_intent_lookup_demand_refs(const struct tm_intent_lookup *);
 void tm_intent_lookup_demand_rule_holders(const struct tm_intent_lookup *,
                                           const struct tmrec_filter_rule *);
 
+/* With 'defer', the checks of intent-check.h skip the uniqueness that the
+ * database's own indexes enforce (the names of filters, targets and
+ * sessions, a session's (source, session_number) and VNI), so that a
+ * client that fetches rows by demand need not fetch the rows to compare
+ * with; tm_intent_lookup_defer_unique() is how a check asks, and counts
+ * the checks skipped, which tm_intent_lookup_take_deferred() returns.  Such
+ * a client must then, when its check reports an error or the server
+ * refuses the commit, check again without deferral, so that the message is
+ * the one a full check gives. */
+void tm_intent_lookup_set_defer_unique(struct tm_intent_lookup *,
+                                       bool defer);
+bool tm_intent_lookup_defer_unique(const struct tm_intent_lookup *);
+unsigned int tm_intent_lookup_take_deferred(struct tm_intent_lookup *);
+
 /* Returns the IDL that 'lookup' searches. */
 const struct ovsdb_idl *tm_intent_lookup_idl(const struct tm_intent_lookup *);
 
