@@ -58,8 +58,8 @@ fleet_ctl_writes () {
             session-set "$ctl session-set fleet-new description=d$i" \
             set-session "$ctl set Session fleet-new enabled=false" \
             session-del "$ctl session-del fleet-new" \
-            rule-add "$ctl rule-add f1 ingress 100 accept protocol=udp" \
-            rule-del "$ctl rule-del f1 ingress 100" \
+            rule-add "$ctl rule-add f1 ingress 32000 accept protocol=udp" \
+            rule-del "$ctl rule-del f1 ingress 32000" \
             filter-add "$ctl filter-add fleet-f" \
             filter-del "$ctl filter-del fleet-f" \
             target-add "$ctl target-add fleet-t ip 192.0.2.7" \
