@@ -13,13 +13,13 @@
  * Reads the database, with the lookups of intent-lookup.h built on IDL
  * indexes ("index"), on passes over the IDL ("scan"), or on passes over
  * the rows that the lookups ask for (row-demand.h, as tmirror-ctl does:
- * "demand"; each step is repeated until it asks nothing new), then runs a fixed
- * list of changes, each in its own transaction that it aborts afterwards,
- * and prints for each one line: its name and what tm_intent_check_txn()
- * says ("ok" or the message).  Then it prints the answers of a few lookups
- * and VNI choices.  Every mode must print the same.  The database must hold
- * the intent that the test creates (filters web and other, targets col,
- * span and app, sessions s1, s2 and s3). */
+ * "demand"; each step is repeated until it asks nothing new), then runs a
+ * fixed list of changes, each in its own transaction that it aborts
+ * afterwards, and prints for each one line: its name and what
+ * tm_intent_check_txn() says ("ok" or the message).  Then it prints the
+ * answers of a few lookups and VNI choices.  Every mode must print the
+ * same.  The database must hold the intent that the test creates (filters
+ * web and other, targets col, span and app, sessions s1, s2 and s3). */
 
 #include <config.h>
 
