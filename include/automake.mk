@@ -4,6 +4,7 @@ noinst_HEADERS += \
 	include/tmirror/intent-check.h \
 	include/tmirror/intent-doc.h \
 	include/tmirror/intent-lookup.h \
+	include/tmirror/row-demand.h \
 	include/tmirror/intent-rows.h \
 	include/tmirror/jpath.h \
 	include/tmirror/text.h \

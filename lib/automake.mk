@@ -6,6 +6,7 @@ lib_libtmirror_la_SOURCES = \
 	lib/inc-engine.c \
 	lib/intent-check.c \
 	lib/intent-lookup.c \
+	lib/row-demand.c \
 	lib/intent-rows.c \
 	lib/text.c \
 	lib/validate.c \

@@ -45,7 +45,8 @@ tm_intent_check_filter(const struct tm_intent_lookup *lk,
                        const struct tmrec_filter *filter)
 {
     char *error = tm_filter_row_check(filter);
-    if (!error && lk && tm_intent_lookup_filter(lk, filter->name, filter)) {
+    if (!error && lk && !tm_intent_lookup_defer_unique(lk)
+        && tm_intent_lookup_filter(lk, filter->name, filter)) {
         error = duplicate_name("filter", filter->name,
                                &filter->header_.uuid);
     }
@@ -132,7 +133,8 @@ tm_intent_check_target(const struct tm_intent_lookup *lk,
     if (error || !lk) {
         return error;
     }
-    if (tm_intent_lookup_target(lk, target->name, target)) {
+    if (!tm_intent_lookup_defer_unique(lk)
+        && tm_intent_lookup_target(lk, target->name, target)) {
         return duplicate_name("target", target->name, &target->header_.uuid);
     }
     return check_target_sessions(lk, target);
@@ -146,6 +148,9 @@ check_session_unique(const struct tm_intent_lookup *lk,
 {
     const struct tmrec_session *other;
 
+    if (tm_intent_lookup_defer_unique(lk)) {
+        return NULL;
+    }
     if (tm_intent_lookup_session(lk, session->name, session)) {
         return duplicate_name("session", session->name,
                               &session->header_.uuid);
@@ -328,10 +333,12 @@ check_touched_filters(const struct tm_intent_lookup *lk,
 }
 
 /* Checks the touched rules that no touched filter covered, in the filters
- * that hold them.  Finding those filters takes a pass over the filters, but
- * only generic commands on Filter_Rule rows need it. */
+ * that hold them.  Finding those filters takes a pass over the filters (with
+ * a demand, over the filters asked for by the rules they hold), but only
+ * generic commands on Filter_Rule rows need it. */
 static char *
-check_touched_rules(const struct ovsdb_idl *idl, const struct hmapx *covered)
+check_touched_rules(const struct tm_intent_lookup *lk,
+                    const struct ovsdb_idl *idl, const struct hmapx *covered)
 {
     struct hmapx rules = HMAPX_INITIALIZER(&rules);
     size_t n;
@@ -342,6 +349,7 @@ check_touched_rules(const struct ovsdb_idl *idl, const struct hmapx *covered)
             = CONTAINER_OF(rows[i].row, struct tmrec_filter_rule, header_);
         if (!hmapx_contains(covered, r)) {
             hmapx_add(&rules, CONST_CAST(struct tmrec_filter_rule *, r));
+            tm_intent_lookup_demand_rule_holders(lk, r);
         }
     }
     free(rows);
@@ -405,9 +413,12 @@ tm_intent_check_txn(const struct tm_intent_lookup *lk)
 {
     const struct ovsdb_idl *idl = tm_intent_lookup_idl(lk);
     struct hmapx covered = HMAPX_INITIALIZER(&covered);
+
+    /* The rows that touched rows reference, when the IDL holds only some. */
+    tm_intent_lookup_demand_refs(lk);
     char *error = check_touched_filters(lk, idl, &covered);
     if (!error) {
-        error = check_touched_rules(idl, &covered);
+        error = check_touched_rules(lk, idl, &covered);
     }
     hmapx_destroy(&covered);
     if (!error) {

@@ -699,16 +699,24 @@ tm_session_validate(int64_t session_number, int64_t vni,
     return error;
 }
 
+/* Returns the 'i'th pseudo-random VNI that tm_vni_choose() tries for
+ * 'seed'. */
+int64_t
+tm_vni_candidate(uint32_t seed, uint32_t i, bool erspan)
+{
+    int64_t max = erspan ? TM_ERSPAN_VNI_MAX : TM_VNI_MAX;
+    return TM_VNI_MIN + hash_int(seed, i) % max;
+}
+
 /* Picks an unused VNI in 1..1023 ('erspan') or 1..16777215. */
 char *
 tm_vni_choose(bool (*is_used)(int64_t vni, const void *aux), const void *aux,
               bool erspan, uint32_t seed, int64_t *vni)
 {
-    enum { N_RANDOM = 16 };
     int64_t max = erspan ? TM_ERSPAN_VNI_MAX : TM_VNI_MAX;
 
-    for (uint32_t i = 0; i < N_RANDOM; i++) {
-        int64_t candidate = TM_VNI_MIN + hash_int(seed, i) % max;
+    for (uint32_t i = 0; i < TM_VNI_N_RANDOM; i++) {
+        int64_t candidate = tm_vni_candidate(seed, i, erspan);
         if (!is_used(candidate, aux)) {
             *vni = candidate;
             return NULL;
@@ -716,7 +724,7 @@ tm_vni_choose(bool (*is_used)(int64_t vni, const void *aux), const void *aux,
     }
 
     /* The walk visits every value of the range at most once. */
-    int64_t candidate = TM_VNI_MIN + hash_int(seed, N_RANDOM) % max;
+    int64_t candidate = TM_VNI_MIN + hash_int(seed, TM_VNI_N_RANDOM) % max;
     for (int64_t i = 0; i < max; i++) {
         if (!is_used(candidate, aux)) {
             *vni = candidate;

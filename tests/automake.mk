@@ -164,6 +164,7 @@ TESTSUITE_AT = \
 	tests/vswitch-sync.at \
 	tests/ofctrl.at \
 	tests/tmirror-ctl-json.at \
+	tests/tmirror-ctl-scale.at \
 	tests/api.at \
 	tests/api-auth.at \
 	tests/api-ec2.at \

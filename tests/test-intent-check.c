@@ -8,16 +8,18 @@
  * Traffic_Mirror database, for the "shared checks" test of
  * tests/tmirror-ctl.at.
  *
- *   test-intent-check DB-REMOTE index|scan
+ *   test-intent-check DB-REMOTE index|scan|demand
  *
  * Reads the database, with the lookups of intent-lookup.h built on IDL
- * indexes ("index") or on passes over the IDL ("scan"), then runs a fixed
- * list of changes, each in its own transaction that it aborts afterwards,
- * and prints for each one line: its name and what tm_intent_check_txn()
- * says ("ok" or the message).  Then it prints the answers of a few lookups
- * and VNI choices.  Both modes must print the same.  The database must hold
- * the intent that the test creates (filters web and other, targets col,
- * span and app, sessions s1, s2 and s3). */
+ * indexes ("index"), on passes over the IDL ("scan"), or on passes over
+ * the rows that the lookups ask for (row-demand.h, as tmirror-ctl does:
+ * "demand"; each step is repeated until it asks nothing new), then runs a
+ * fixed list of changes, each in its own transaction that it aborts
+ * afterwards, and prints for each one line: its name and what
+ * tm_intent_check_txn() says ("ok" or the message).  Then it prints the
+ * answers of a few lookups and VNI choices.  Every mode must print the
+ * same.  The database must hold the intent that the test creates (filters
+ * web and other, targets col, span and app, sessions s1, s2 and s3). */
 
 #include <config.h>
 
@@ -33,6 +35,7 @@
 #include "timeval.h"
 #include "tmirror-idl.h"
 #include "tmirror/intent-check.h"
+#include "tmirror/row-demand.h"
 #include "util.h"
 
 #define TIMEOUT_MSEC 10000
@@ -231,6 +234,11 @@ static const struct {
     { "new session", new_session },
 };
 
+/* In "demand" mode, the IDL and what its lookups ask for, for print_user()
+ * and print_pick(). */
+static struct ovsdb_idl *the_idl;
+static struct tm_row_demand *the_demand;
+
 /* Reads the database into 'idl', or exits after TIMEOUT_MSEC. */
 static void
 read_database(struct ovsdb_idl *idl)
@@ -251,12 +259,86 @@ read_database(struct ovsdb_idl *idl)
     }
 }
 
+/* In "demand" mode ('d' nonnull): if the lookups asked for rows that the
+ * IDL may not hold, sends the conditions and waits until the IDL holds the
+ * rows, then returns true (the step must be repeated).  Else returns
+ * false. */
+static bool
+settle(struct ovsdb_idl *idl, struct tm_row_demand *d)
+{
+    if (!d || !tm_row_demand_is_pending(d)) {
+        return false;
+    }
+    long long int deadline = time_msec() + TIMEOUT_MSEC;
+    unsigned int seqno = tm_row_demand_send(d);
+    for (;;) {
+        ovsdb_idl_run(idl);
+        if (ovsdb_idl_get_condition_seqno(idl) == seqno) {
+            return true;
+        }
+        if (time_msec() >= deadline) {
+            ovs_fatal(0, "timed out waiting for the rows asked for");
+        }
+        ovsdb_idl_wait(idl);
+        poll_timer_wait_until(deadline);
+        poll_block();
+    }
+}
+
+/* Asks for the rows that the changes name, until the IDL holds them. */
+static void
+prefetch(struct scenario_ctx *c, struct tm_row_demand *d)
+{
+    static const char *const names[] = { "web", "other" };
+    static const char *const targets[] = { "col", "span", "app" };
+    static const char *const sessions[] = { "s1", "s2", "s3", "s4" };
+    do {
+        tm_intent_lookup_demand_refs(c->lk);
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+            tm_intent_lookup_filter(c->lk, names[i], NULL);
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(targets); i++) {
+            tm_intent_lookup_target(c->lk, targets[i], NULL);
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(sessions); i++) {
+            tm_intent_lookup_session(c->lk, sessions[i], NULL);
+        }
+    } while (settle(c->idl, d));
+}
+
+/* Runs the change 'i' and prints what the check says, repeating it in
+ * "demand" mode until the check asks nothing new. */
+static void
+run_scenario(struct scenario_ctx *c, struct tm_row_demand *d, size_t i)
+{
+    for (;;) {
+        c->txn = ovsdb_idl_txn_create(c->idl);
+        scenarios[i].change(c);
+        char *error = tm_intent_check_txn(c->lk);
+        bool again = d && tm_row_demand_is_pending(d);
+        if (!again) {
+            printf("%s: %s\n", scenarios[i].name, error ? error : "ok");
+        }
+        free(error);
+        ovsdb_idl_txn_abort(c->txn);
+        ovsdb_idl_txn_destroy(c->txn);
+        if (!again || !settle(c->idl, d)) {
+            return;
+        }
+    }
+}
+
 /* Prints the name of the session of lowest name that uses 'f' or 't'. */
 static void
 print_user(const struct tm_intent_lookup *lk, const char *what,
            const struct tmrec_filter *f, const struct tmrec_target *t)
 {
     const struct tmrec_session *s = tm_intent_lookup_user(lk, f, t);
+    struct tm_row_demand *d = the_demand;
+    if (settle(the_idl, d)) {
+        s = tm_intent_lookup_user(lk, f, t);
+        ovs_assert(!d || !tm_row_demand_is_pending(d));
+    }
     printf("user of %s: %s\n", what, s ? s->name : "none");
 }
 
@@ -267,6 +349,15 @@ print_pick(const struct tm_intent_lookup *lk, const char *what,
 {
     int64_t vni;
     char *error = tm_intent_pick_vni(lk, t, seed, &vni);
+    while (settle(the_idl, the_demand)) {
+        free(error);
+        error = tm_intent_pick_vni(lk, t, seed, &vni);
+    }
+    if (!error) {
+        /* The answer below asks for the sessions of 'vni'. */
+        tm_intent_lookup_session_by_vni(lk, vni, NULL);
+        settle(the_idl, the_demand);
+    }
     if (error) {
         printf("pick for %s: %s\n", what, error);
         free(error);
@@ -283,25 +374,29 @@ main(int argc, char *argv[])
 {
     set_program_name(argv[0]);
     vlog_set_levels(NULL, VLF_CONSOLE, VLL_WARN);
-    if (argc != 3 || (strcmp(argv[2], "index") && strcmp(argv[2], "scan"))) {
-        ovs_fatal(0, "usage: %s DB-REMOTE index|scan", program_name);
+    if (argc != 3 || (strcmp(argv[2], "index") && strcmp(argv[2], "scan")
+                      && strcmp(argv[2], "demand"))) {
+        ovs_fatal(0, "usage: %s DB-REMOTE index|scan|demand", program_name);
     }
 
-    struct ovsdb_idl *idl = ovsdb_idl_create(argv[1], &tmrec_idl_class, true,
-                                             true);
+    struct ovsdb_idl *idl = the_idl
+        = ovsdb_idl_create(argv[1], &tmrec_idl_class, true, true);
     struct tm_intent_lookup *lk
         = tm_intent_lookup_create(idl, !strcmp(argv[2], "index"));
+    if (!strcmp(argv[2], "demand")) {
+        static const struct ovsdb_idl_table_class *const tables[] = {
+            &tmrec_table_filter, &tmrec_table_filter_rule,
+            &tmrec_table_target, &tmrec_table_session,
+        };
+        the_demand = tm_row_demand_create(idl, tables, ARRAY_SIZE(tables));
+        tm_intent_lookup_set_demand(lk, the_demand);
+    }
     read_database(idl);
 
     struct scenario_ctx c = { .idl = idl, .lk = lk };
+    prefetch(&c, the_demand);
     for (size_t i = 0; i < ARRAY_SIZE(scenarios); i++) {
-        c.txn = ovsdb_idl_txn_create(idl);
-        scenarios[i].change(&c);
-        char *error = tm_intent_check_txn(lk);
-        printf("%s: %s\n", scenarios[i].name, error ? error : "ok");
-        free(error);
-        ovsdb_idl_txn_abort(c.txn);
-        ovsdb_idl_txn_destroy(c.txn);
+        run_scenario(&c, the_demand, i);
     }
 
     print_user(lk, "filter web", filter(&c, "web"), NULL);
@@ -314,6 +409,7 @@ main(int argc, char *argv[])
     print_pick(lk, "col", target(&c, "col"), 42);
 
     tm_intent_lookup_destroy(lk);
+    tm_row_demand_destroy(the_demand);
     ovsdb_idl_destroy(idl);
     return 0;
 }

@@ -11,7 +11,9 @@ utilities_tmirror_ctl_SOURCES = \
 	utilities/ctl-export.c \
 	utilities/ctl-export.h \
 	utilities/ctl-intent.c \
-	utilities/ctl-intent.h
+	utilities/ctl-intent.h \
+	utilities/ctl-scope.c \
+	utilities/ctl-scope.h
 utilities_tmirror_ctl_LDADD = \
 	lib/libtmirror-doc.la \
 	lib/libtmirror.la \

@@ -26,6 +26,7 @@
 #include "ctl-apply.h"
 #include "ctl-export.h"
 #include "ctl-intent.h"
+#include "ctl-scope.h"
 #include "db-ctl-base.h"
 #include "fatal-signal.h"
 #include "openvswitch/dynamic-string.h"
@@ -45,6 +46,7 @@
 #include "tmirror-idl.h"
 #include "tmirror/intent-check.h"
 #include "tmirror/intent-rows.h"
+#include "tmirror/row-demand.h"
 #include "tmirror/text.h"
 #include "tmirror/validate.h"
 #include "tmirror/vlan-set.h"
@@ -98,6 +100,19 @@ static bool format_given;
 #define MAX_CONFLICT_RETRIES 3
 static int n_conflict_retries;
 
+/* A round of the commands that asked for rows the IDL lacked is run again
+ * once the server has sent them (see ctl-scope.h); each round asks only
+ * what the previous ones' rows lead to, so a few rounds do.  After this
+ * many, the whole database is fetched, which always answers. */
+#define MAX_DEMAND_ROUNDS 16
+
+/* What do_tmctl() did. */
+enum tmctl_result {
+    TMCTL_DONE,                 /* Committed (or nothing to commit). */
+    TMCTL_TRY_AGAIN,            /* Try again on a newer database. */
+    TMCTL_NEED_ROWS,            /* Try again once asked rows arrive. */
+};
+
 /* The IDL and transaction in use, for tmctl_exit() only. */
 static struct ovsdb_idl *the_idl;
 static struct ovsdb_idl_txn *the_idl_txn;
@@ -106,13 +121,18 @@ OVS_NO_RETURN static void tmctl_exit(int status);
 OVS_NO_RETURN static void tmctl_fatal_status(int status, const char *, ...)
     OVS_PRINTF_FORMAT(2, 3);
 static void wait_for_deadline(void);
+static void init_scope(struct ovsdb_idl *, const struct ctl_command *,
+                       size_t n);
 OVS_NO_RETURN static void usage(void);
 static void tmctl_cmd_init(void);
 static void parse_options(int argc, char *argv[], struct shash *local);
 static void run_prerequisites(struct ctl_command *, size_t n,
                               struct ovsdb_idl *);
-static bool do_tmctl(const char *args, struct ctl_command *, size_t n,
-                     struct ovsdb_idl *);
+static enum tmctl_result do_tmctl(const char *args, struct ctl_command *,
+                                  size_t n, struct ovsdb_idl *);
+
+/* How the generic database commands find a row by name (defined below). */
+static const struct ctl_table_class tables[TMREC_N_TABLES];
 
 /* Runs the commands on the command line in one transaction. */
 int
@@ -147,19 +167,30 @@ main(int argc, char *argv[])
         deadline = time_msec() + timeout * 1000LL;
     }
 
-    /* Every table and column is monitored, so that any command (and the JSON
-     * export/apply code) may read anything. */
+    /* Every column is monitored, so that any command may read anything of
+     * a row it holds.  Unless a command needs the whole database (listings,
+     * export, apply), the rows are those the commands ask for
+     * (ctl-scope.h). */
     struct ovsdb_idl *idl = the_idl
         = ovsdb_idl_create_unconnected(&tmrec_idl_class, true);
     ovsdb_idl_set_leader_only(idl, leader_only);
     ovsdb_idl_set_remote(idl, db, retry);
     ovsdb_idl_set_db_change_aware(idl, false);
-    ctl_intent_init(idl);
+    init_scope(idl, commands, n_commands);
     run_prerequisites(commands, n_commands, idl);
+    if (ctl_intent_demand()) {
+        /* Not yet connected: these go with the first monitor request. */
+        tm_row_demand_send(ctl_intent_demand());
+    }
 
     /* There is no point in retrying a transaction for a database sequence
-     * number that it already failed with. */
+     * number that it already failed with.  A round that asked for rows
+     * waits until the server has acknowledged the conditions that ask for
+     * them ('cond_seqno'). */
     unsigned int seqno = ovsdb_idl_get_seqno(idl);
+    bool cond_wait = false;
+    unsigned int cond_seqno = 0;
+    int n_rounds = 0;
     for (;;) {
         ovsdb_idl_run(idl);
         if (!ovsdb_idl_is_alive(idl)) {
@@ -168,26 +199,71 @@ main(int argc, char *argv[])
                       db, ovs_retval_to_string(retval));
         }
 
-        if (seqno != ovsdb_idl_get_seqno(idl)) {
+        bool ready = (cond_wait
+                      ? ovsdb_idl_get_condition_seqno(idl) == cond_seqno
+                      : seqno != ovsdb_idl_get_seqno(idl));
+        if (ready) {
             seqno = ovsdb_idl_get_seqno(idl);
-            if (do_tmctl(args, commands, n_commands, idl)) {
+            cond_wait = false;
+            switch (do_tmctl(args, commands, n_commands, idl)) {
+            case TMCTL_DONE:
                 free(args);
                 exit(EXIT_SUCCESS);
+
+            case TMCTL_TRY_AGAIN:
+                break;
+
+            case TMCTL_NEED_ROWS:
+                if (++n_rounds >= MAX_DEMAND_ROUNDS) {
+                    tm_row_demand_everything(ctl_intent_demand());
+                }
+                cond_seqno = tm_row_demand_send(ctl_intent_demand());
+                cond_wait = true;
+                break;
             }
+            /* The database may have changed meanwhile (e.g. a conflicting
+             * commit); ovsdb_idl_run() and the checks above tell. */
+            continue;
         }
 
-        if (seqno == ovsdb_idl_get_seqno(idl)) {
-            if (time_msec() >= deadline) {
-                ctl_fatal("timed out after %u s %s %s (nothing was changed)",
-                          timeout,
-                          (ovsdb_idl_has_ever_connected(idl)
-                           ? "waiting for a change of" : "connecting to"),
-                          db);
-            }
-            ovsdb_idl_wait(idl);
-            wait_for_deadline();
-            poll_block();
+        if (time_msec() >= deadline) {
+            ctl_fatal("timed out after %u s %s %s (nothing was changed)",
+                      timeout,
+                      (ovsdb_idl_has_ever_connected(idl)
+                       ? "waiting for a change of" : "connecting to"),
+                      db);
         }
+        ovsdb_idl_wait(idl);
+        wait_for_deadline();
+        poll_block();
+    }
+}
+
+/* Creates the lookups of 'idl' for the 'n' 'commands': the whole database
+ * when a command needs it, else the rows they ask for, without the tables
+ * that the checks never read unless a command (or --wait=hv) reads them. */
+static void
+init_scope(struct ovsdb_idl *idl, const struct ctl_command *commands,
+           size_t n)
+{
+    static const struct ovsdb_idl_table_class *const optional[] = {
+        &tmrec_table_session_status, &tmrec_table_chassis,
+        &tmrec_table_binding,
+    };
+    const struct ovsdb_idl_table_class *omit[ARRAY_SIZE(optional)];
+    size_t n_omit = 0;
+    bool partial = !ctl_scope_needs_everything(commands, n);
+
+    for (size_t i = 0; partial && i < ARRAY_SIZE(optional); i++) {
+        if (!ctl_scope_needs_table(commands, n, optional[i])
+            && !(optional[i] == &tmrec_table_chassis
+                 && wait_type == WAIT_HV)) {
+            omit[n_omit++] = optional[i];
+        }
+    }
+    ctl_intent_init(idl, partial, omit, n_omit);
+    if (partial && !dry_run) {
+        ctl_intent_defer_unique();
     }
 }
 
@@ -1181,6 +1257,14 @@ cmd_filter_list(struct ctl_context *ctx)
     free(filters);
 }
 
+/* tm_intent_lookup_filter_sessions() callback: adds the session's name to
+ * the svec 'names_'. */
+static void
+add_session_name(const struct tmrec_session *session, void *names_)
+{
+    svec_add(names_, session->name);
+}
+
 /* "filter-show FILTER": the filter, its rules and the sessions using it. */
 static void
 cmd_filter_show(struct ctl_context *ctx)
@@ -1191,17 +1275,16 @@ cmd_filter_show(struct ctl_context *ctx)
     }
     show_filter(&ctx->output, filter);
 
-    size_t n;
-    const struct tmrec_session **sessions
-        = SORTED_ROWS(ctx->idl, session, tmrec_session, &n);
-    for (size_t i = 0; i < n; i++) {
-        if (sessions[i]->filter == filter) {
-            ds_put_cstr(&ctx->output, "    used by session ");
-            put_name(&ctx->output, sessions[i]->name);
-            ds_put_char(&ctx->output, '\n');
-        }
+    struct svec users = SVEC_EMPTY_INITIALIZER;
+    tm_intent_lookup_filter_sessions(ctl_intent_lookup(), filter,
+                                     add_session_name, &users);
+    svec_sort(&users);
+    for (size_t i = 0; i < users.n; i++) {
+        ds_put_cstr(&ctx->output, "    used by session ");
+        put_name(&ctx->output, users.names[i]);
+        ds_put_char(&ctx->output, '\n');
     }
-    free(sessions);
+    svec_destroy(&users);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1213,6 +1296,25 @@ parse_direction(struct ctl_context *ctx, const char *arg)
 {
     if (strcmp(arg, "ingress") && strcmp(arg, "egress")) {
         ctl_error(ctx, "direction: %s is not ingress or egress", arg);
+        return false;
+    }
+    return true;
+}
+
+/* Returns true if the IDL holds every rule of 'filter' (a client that
+ * fetches only some rows asks for them first, see ctl-scope.h); else
+ * reports an error in 'ctx' rather than rewrite the filter's rules without
+ * the missing ones. */
+static bool
+filter_rules_complete(struct ctl_context *ctx,
+                      const struct tmrec_filter *filter)
+{
+    const struct ovsdb_datum *rules
+        = tmrec_filter_get_rules(filter, OVSDB_TYPE_UUID);
+    if (rules->n != filter->n_rules) {
+        ctl_error(ctx, "%s: filter %s: %"PRIuSIZE" of its %u rules could not "
+                  "be read", ctx->argv[0], filter->name,
+                  rules->n - filter->n_rules, rules->n);
         return false;
     }
     return true;
@@ -1234,12 +1336,15 @@ find_rule(const struct tmrec_filter *filter, const char *direction,
 
 /* Rewrites 'filter''s rules with 'add' added and 'remove' removed (either
  * may be NULL).  The whole column is written, not a partial update, so that
- * later commands and ctl_intent_check() see the change in the IDL. */
+ * later commands and ctl_intent_check() see the change in the IDL; it is
+ * verified, so that a rule another client adds meanwhile (which this client
+ * may not hold) makes the commit try again rather than drop the rule. */
 static void
 set_filter_rules(const struct tmrec_filter *filter,
                  struct tmrec_filter_rule *add,
                  const struct tmrec_filter_rule *remove)
 {
+    tmrec_filter_verify_rules(filter);
     struct tmrec_filter_rule **rules
         = xmalloc((filter->n_rules + 1) * sizeof *rules);
     size_t n = 0;
@@ -1380,7 +1485,7 @@ cmd_rule_add(struct ctl_context *ctx)
     }
 
     const struct tmrec_filter *filter = must_get_filter(ctx, ctx->argv[1]);
-    if (!filter) {
+    if (!filter || !filter_rules_complete(ctx, filter)) {
         goto out;
     }
     if (find_rule(filter, ra.rule.direction, ra.rule.rule_number)) {
@@ -1412,7 +1517,7 @@ cmd_rule_del(struct ctl_context *ctx)
         return;
     }
     const struct tmrec_filter *filter = must_get_filter(ctx, ctx->argv[1]);
-    if (!filter) {
+    if (!filter || !filter_rules_complete(ctx, filter)) {
         return;
     }
     const struct tmrec_filter_rule *rule = find_rule(filter, ctx->argv[2],
@@ -1962,6 +2067,12 @@ show_session_status(struct ctl_context *ctx,
 {
     struct ds *s = &ctx->output;
     size_t n;
+    struct tm_row_demand *demand = ctl_intent_demand();
+    if (demand) {
+        tm_row_demand_uuid(demand, &tmrec_table_session_status,
+                           &tmrec_session_status_col_session, OVSDB_F_EQ,
+                           &session->header_.uuid);
+    }
     const struct tmrec_session_status **rows
         = (const struct tmrec_session_status **) sorted_rows(
             ctx->idl, &tmrec_table_session_status,
@@ -2049,12 +2160,22 @@ cmd_session_show(struct ctl_context *ctx)
 /* Running the commands. */
 
 /* Runs every command's prerequisites (the generic database commands register
- * the columns they use; everything is monitored anyway). */
+ * the columns they use; every column is monitored anyway), and asks for the
+ * rows the commands name (ctl-scope.h), and with --wait=hv for every
+ * chassis. */
 static void
 run_prerequisites(struct ctl_command *commands, size_t n_commands,
                   struct ovsdb_idl *idl)
 {
+    struct tm_row_demand *demand = ctl_intent_demand();
+    if (demand && wait_type == WAIT_HV) {
+        tm_row_demand_table(demand, &tmrec_table_chassis);
+    }
+    ctl_intent_ask_vnis(ctl_scope_n_vni_picks(commands, n_commands));
     for (struct ctl_command *c = commands; c < &commands[n_commands]; c++) {
+        if (demand) {
+            ctl_scope_ask(c, tables, demand);
+        }
         if (c->syntax->prerequisites) {
             struct ctl_context ctx;
 
@@ -2241,9 +2362,11 @@ check_symbols(struct ovsdb_symbol_table *symtab)
     }
 }
 
-/* Runs every command's 'run' in 'txn'.  Returns false if a command asked to
- * try again (wait-until). */
-static bool
+/* Runs every command's 'run' in 'txn'.  Returns TMCTL_TRY_AGAIN if a
+ * command asked to try again (wait-until), TMCTL_NEED_ROWS if the commands
+ * asked for rows the IDL lacks (an error they report then may be due to
+ * those rows, so it is not reported), else TMCTL_DONE. */
+static enum tmctl_result
 run_commands(struct ctl_command *commands, size_t n_commands,
              struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
              struct ovsdb_symbol_table *symtab)
@@ -2263,17 +2386,22 @@ run_commands(struct ctl_command *commands, size_t n_commands,
         if (c->syntax->run) {
             (c->syntax->run)(&ctx);
         }
+        if (ctx.error && ctl_intent_is_pending()) {
+            ctl_context_done_command(&ctx, c);
+            ctl_context_done(&ctx, NULL);
+            return TMCTL_NEED_ROWS;
+        }
         if (ctx.error) {
             ctl_fatal("%s", ctx.error);
         }
         ctl_context_done_command(&ctx, c);
         if (ctx.try_again) {
             ctl_context_done(&ctx, NULL);
-            return false;
+            return TMCTL_TRY_AGAIN;
         }
     }
     ctl_context_done(&ctx, NULL);
-    return true;
+    return ctl_intent_is_pending() ? TMCTL_NEED_ROWS : TMCTL_DONE;
 }
 
 /* Returns true if a failed transaction's 'error' is a constraint violation
@@ -2289,14 +2417,20 @@ should_retry_conflict(const struct ovsdb_idl *idl, unsigned int txn_seqno,
             && n_conflict_retries++ < MAX_CONFLICT_RETRIES);
 }
 
-/* Runs the commands in one transaction and commits it.  Returns true when
- * done (output printed), false to try again with a newer view of the
- * database.  Exits on error. */
-static bool
+/* Runs the commands in one transaction and commits it.  Returns TMCTL_DONE
+ * when done (output printed), TMCTL_TRY_AGAIN to try again with a newer
+ * view of the database, TMCTL_NEED_ROWS to try again once the rows that the
+ * commands asked for have arrived.  Exits on error. */
+static enum tmctl_result
 do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
          struct ovsdb_idl *idl)
 {
+    if (!ctl_intent_begin_round()) {
+        return TMCTL_NEED_ROWS;
+    }
+
     bool writes = ctl_might_write_to_db(commands, n_commands);
+    enum tmctl_result result = TMCTL_TRY_AGAIN;
     unsigned int txn_seqno = ovsdb_idl_get_seqno(idl);
     struct ovsdb_idl_txn *txn = the_idl_txn = ovsdb_idl_txn_create(idl);
     if (dry_run) {
@@ -2314,13 +2448,24 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
     }
 
     struct ovsdb_symbol_table *symtab = ovsdb_symbol_table_create();
-    if (!run_commands(commands, n_commands, idl, txn, symtab)) {
+    result = run_commands(commands, n_commands, idl, txn, symtab);
+    if (result != TMCTL_DONE) {
         goto try_again;
     }
     check_symbols(symtab);
 
     if (writes) {
         char *error = ctl_intent_check(idl);
+        if (error && ctl_intent_undefer()) {
+            /* The refusal might not be the first one of a full check. */
+            free(error);
+            error = ctl_intent_check(idl);
+        }
+        if (ctl_intent_is_pending()) {
+            free(error);
+            result = TMCTL_NEED_ROWS;
+            goto try_again;
+        }
         if (error) {
             ctl_fatal("%s", error);
         }
@@ -2359,14 +2504,26 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
         break;
 
     case TXN_TRY_AGAIN:
+        result = TMCTL_TRY_AGAIN;
         goto try_again;
 
     case TXN_ERROR:
+        if (ctl_intent_undefer()) {
+            /* Judge again with every check, which fetches the rows that
+             * the server compared with, so that the refusal is explained
+             * as a full check explains it. */
+            VLOG_INFO("the database refused the transaction (%s); checking "
+                      "again with the rows it compared with",
+                      ovsdb_idl_txn_get_error(txn));
+            result = TMCTL_NEED_ROWS;
+            goto try_again;
+        }
         if (should_retry_conflict(idl, txn_seqno,
                                   ovsdb_idl_txn_get_error(txn))) {
             VLOG_INFO("the database refused the transaction while its "
                       "contents changed (%s); retrying with the new "
                       "contents", ovsdb_idl_txn_get_error(txn));
+            result = TMCTL_TRY_AGAIN;
             goto try_again;
         }
         ctl_fatal("the database refused the transaction: %s",
@@ -2396,7 +2553,7 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
     the_idl_txn = NULL;
     ovsdb_idl_destroy(idl);
     the_idl = NULL;
-    return true;
+    return TMCTL_DONE;
 
 try_again:
     ovsdb_idl_txn_abort(txn);
@@ -2404,7 +2561,7 @@ try_again:
     the_idl_txn = NULL;
     ovsdb_symbol_table_destroy(symtab);
     discard_outputs(commands, n_commands);
-    return false;
+    return result;
 }
 
 /* How the generic database commands find a row by name. */

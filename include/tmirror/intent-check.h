@@ -75,7 +75,9 @@ char *tm_intent_check_session(const struct tm_intent_lookup *,
  * transaction open on the lookup's IDL inserts or modifies (a rule also
  * when the transaction adds it to a filter), in a stable order: filters,
  * rules, targets, sessions, each by name.  Returns the first violation.
- * This is what a client calls before it commits. */
+ * This is what a client calls before it commits.  With a demand
+ * (intent-lookup.h), the answer counts only if the demand has nothing
+ * pending afterward. */
 char *tm_intent_check_txn(const struct tm_intent_lookup *);
 
 /* The whole judgment of one session as a controller needs it, without

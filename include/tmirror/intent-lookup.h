@@ -25,6 +25,13 @@
  *     process monitors only the rows a command needs, a pass costs only
  *     those rows.
  *
+ *   - Without indexes and with a demand (row-demand.h), for a client that
+ *     downloads only some rows: each lookup also asks for the rows that
+ *     answer it (a clause of the IDL's conditions), and its answer counts
+ *     only once the demand has nothing pending.  A lookup keyed by a row
+ *     that the open transaction inserts asks nothing: only rows of the
+ *     same transaction, which the IDL holds, can reference it.
+ *
  * Where several rows match (possible inside a transaction), the one of
  * lowest UUID is returned for a lookup by name, the one of lowest name
  * otherwise, so that the same database always gives the same message. */
@@ -33,7 +40,9 @@
 #include <stdint.h>
 
 struct ovsdb_idl;
+struct tm_row_demand;
 struct tmrec_filter;
+struct tmrec_filter_rule;
 struct tmrec_session;
 struct tmrec_target;
 
@@ -47,6 +56,35 @@ struct tm_intent_lookup;
 struct tm_intent_lookup *tm_intent_lookup_create(struct ovsdb_idl *,
                                                  bool use_indexes);
 void tm_intent_lookup_destroy(struct tm_intent_lookup *);
+
+/* Makes the lookups of 'lookup' (created without indexes) ask 'demand' for
+ * the rows that answer them.  The caller keeps 'demand'. */
+void tm_intent_lookup_set_demand(struct tm_intent_lookup *,
+                                 struct tm_row_demand *demand);
+
+/* With a demand: asks for every row that a row in the IDL references and
+ * that the IDL lacks (a session's target and filter, a filter's rules), so
+ * that the IDL's pointers between rows are complete once nothing is
+ * pending.  Without, does nothing. */
+void tm_intent_lookup_demand_refs(const struct tm_intent_lookup *);
+
+/* With a demand: asks for the filters whose rules include 'rule'. */
+void tm_intent_lookup_demand_rule_holders(const struct tm_intent_lookup *,
+                                          const struct tmrec_filter_rule *);
+
+/* With 'defer', the checks of intent-check.h skip the uniqueness that the
+ * database's own indexes enforce (the names of filters, targets and
+ * sessions, a session's (source, session_number) and VNI), so that a
+ * client that fetches rows by demand need not fetch the rows to compare
+ * with; tm_intent_lookup_defer_unique() is how a check asks, and counts
+ * the checks skipped, which tm_intent_lookup_take_deferred() returns.  Such
+ * a client must then, when its check reports an error or the server
+ * refuses the commit, check again without deferral, so that the message is
+ * the one a full check gives. */
+void tm_intent_lookup_set_defer_unique(struct tm_intent_lookup *,
+                                       bool defer);
+bool tm_intent_lookup_defer_unique(const struct tm_intent_lookup *);
+unsigned int tm_intent_lookup_take_deferred(struct tm_intent_lookup *);
 
 /* Returns the IDL that 'lookup' searches. */
 const struct ovsdb_idl *tm_intent_lookup_idl(const struct tm_intent_lookup *);
@@ -75,6 +113,12 @@ const struct tmrec_session *tm_intent_lookup_session_by_vni(
  * order. */
 void tm_intent_lookup_target_sessions(
     const struct tm_intent_lookup *, const struct tmrec_target *target,
+    void (*cb)(const struct tmrec_session *, void *aux), void *aux);
+
+/* Calls 'cb' for every session whose filter is 'filter', in no particular
+ * order. */
+void tm_intent_lookup_filter_sessions(
+    const struct tm_intent_lookup *, const struct tmrec_filter *filter,
     void (*cb)(const struct tmrec_session *, void *aux), void *aux);
 
 /* The session of lowest name that uses 'filter' (if nonnull) or 'target'

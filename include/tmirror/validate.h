@@ -126,6 +126,12 @@ const char *tm_target_encap(const char *encap);
 char *tm_session_validate(int64_t session_number, int64_t vni,
                           int64_t packet_length, const char *encap);
 
+/* The number of pseudo-random values that tm_vni_choose() tries first, and
+ * the 'i'th of them (0 <= 'i' < TM_VNI_N_RANDOM) for 'seed', so that a
+ * client can ask for their sessions before it picks. */
+#define TM_VNI_N_RANDOM 16
+int64_t tm_vni_candidate(uint32_t seed, uint32_t i, bool erspan);
+
 /* Picks an unused VNI for a new session, within 1..1023 when 'erspan', else
  * 1..16777215: first a few pseudo-random values derived from 'seed' (so
  * that concurrent clients rarely pick the same), then, if all of those are
