@@ -69,6 +69,7 @@ struct controller {
     bool monitor_all_sent;
     bool bindings_dirty;        /* Binding rows not written yet. */
     bool status_dirty;          /* Session_Status rows not written yet. */
+    bool status_refresh_pending; /* ...and their counters not either. */
     uint64_t status_seqnos[4];  /* What the last status run saw. */
 
     bool exiting;

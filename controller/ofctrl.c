@@ -162,6 +162,8 @@ struct ofctrl {
     /* Counters. */
     long long int stats_interval;
     long long int next_stats;
+    size_t n_stats_pending;     /* Counter requests of this round unanswered. */
+    bool stats_changed;         /* A reply of this round changed a counter. */
     uint64_t stats_seqno;
 
     /* For ofctrl_format_status(). */
@@ -609,6 +611,7 @@ ofctrl_reset(struct ofctrl *oc)
     HMAP_FOR_EACH (s, hmap_node, &oc->sessions) {
         s->stats_xid = 0;
     }
+    oc->n_stats_pending = 0;
     oc->change_seqno++;
 }
 
@@ -1580,8 +1583,26 @@ ofctrl_request_stats(struct ofctrl *oc)
         match_init_catchall(&fsr.match);
         s->stats_xid = ofctrl_send(oc, ofputil_encode_flow_stats_request(
                                        &fsr, ofctrl_protocol(oc)));
+        oc->n_stats_pending += s->stats_xid != 0;
     }
     oc->next_stats = time_msec() + oc->stats_interval;
+}
+
+/* Records the reply to one counter request of the round: the round's
+ * changes are announced (stats_seqno) once, with its last reply, so that
+ * the counters of every session are written in one pass and not in one
+ * pass a session. */
+static void
+stats_reply_done(struct ofctrl *oc, bool changed)
+{
+    oc->stats_changed |= changed;
+    if (oc->n_stats_pending) {
+        oc->n_stats_pending--;
+    }
+    if (!oc->n_stats_pending && oc->stats_changed) {
+        oc->stats_changed = false;
+        oc->stats_seqno++;
+    }
 }
 
 /* Handles an aggregate reply: the count check, or a session's counters. */
@@ -1596,17 +1617,24 @@ handle_aggregate_reply(struct ofctrl *oc, const struct ofp_header *oh)
     HMAP_FOR_EACH (s, hmap_node, &oc->sessions) {
         if (s->stats_xid && s->stats_xid == oh->xid) {
             struct ofputil_aggregate_stats as;
+            bool changed = false;
             s->stats_xid = 0;
             if (!ofputil_decode_aggregate_stats_reply(&as, oh)) {
-                s->packets = as.packet_count != UINT64_MAX
-                             ? as.packet_count : 0;
-                s->bytes = as.byte_count != UINT64_MAX ? as.byte_count : 0;
+                uint64_t packets = (as.packet_count != UINT64_MAX
+                                    ? as.packet_count : 0);
+                uint64_t bytes = (as.byte_count != UINT64_MAX
+                                  ? as.byte_count : 0);
+                changed = (!s->have_stats || packets != s->packets
+                           || bytes != s->bytes);
+                s->packets = packets;
+                s->bytes = bytes;
                 s->have_stats = true;
-                oc->stats_seqno++;
             }
+            stats_reply_done(oc, changed);
             return;
         }
     }
+    stats_reply_done(oc, false);    /* Of a session gone meanwhile. */
 }
 
 /* Main loop. */

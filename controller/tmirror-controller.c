@@ -396,7 +396,8 @@ controller_report_status(struct controller *c, struct ovsdb_idl_txn *tm_txn,
         capture_get_stats_seqno(c->capture),
     };
     bool refresh = (seqnos[2] != c->status_seqnos[2]
-                    || seqnos[3] != c->status_seqnos[3]);
+                    || seqnos[3] != c->status_seqnos[3]
+                    || c->status_refresh_pending);
     if (!plan_changed && !c->status_dirty
         && !memcmp(seqnos, c->status_seqnos, sizeof seqnos)) {
         return;
@@ -404,6 +405,10 @@ controller_report_status(struct controller *c, struct ovsdb_idl_txn *tm_txn,
     COVERAGE_INC(controller_status_run);
     memcpy(c->status_seqnos, seqnos, sizeof seqnos);
     c->status_dirty = !tm_txn;
+    /* Counters read while the database could not be written are written
+     * with the first transaction there is, even if they do not change
+     * again. */
+    c->status_refresh_pending = refresh && !tm_txn;
 
     struct session_status_ctx ctx;
     controller_status_ctx(c, tm_txn, refresh, &ctx);
