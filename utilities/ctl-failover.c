@@ -19,7 +19,9 @@
 #include "ovsdb-data.h"
 #include "ovsdb-idl-provider.h"
 #include "ovsdb-idl.h"
+#include "openvswitch/poll-loop.h"
 #include "smap.h"
+#include "svec.h"
 #include "timeval.h"
 #include "tmirror-idl.h"
 #include "tmirror/txn-token.h"
@@ -29,12 +31,18 @@
 VLOG_DEFINE_THIS_MODULE(ctl_failover);
 
 COVERAGE_DEFINE(ctl_txn_landed);
+COVERAGE_DEFINE(ctl_leader_search);
 
 /* This invocation's token: the key in TM_Global's external_ids. */
 static char *token_key;
 
 /* A transaction was sent and its outcome is not known. */
 static bool in_doubt;
+
+/* The remotes in use (rotated at each restart of the search) and since
+ * when the IDL has had no connection (LLONG_MIN: it has one). */
+static struct svec remotes = SVEC_EMPTY_INITIALIZER;
+static long long int lost_since = LLONG_MIN;
 
 /* The tables that had rows when the open transaction began, by table class
  * index (NULL for an empty table), so that rows it deletes can be seen. */
@@ -60,6 +68,52 @@ ctl_failover_n_remotes(const char *remotes)
         n += *p == ',';
     }
     return n;
+}
+
+/* Watches 'idl''s connection to 'db' (the remotes as given). */
+void
+ctl_failover_run(struct ovsdb_idl *idl, const char *db)
+{
+    if (ctl_failover_n_remotes(db) < 2) {
+        return;
+    }
+    if (!remotes.n) {
+        char *copy = xstrdup(db), *save_ptr = NULL;
+        for (char *r = strtok_r(copy, ",", &save_ptr); r;
+             r = strtok_r(NULL, ",", &save_ptr)) {
+            svec_add(&remotes, r);
+        }
+        free(copy);
+    }
+    long long int now = time_msec();
+    if (ovsdb_idl_is_connected(idl)) {
+        lost_since = LLONG_MIN;
+    } else if (lost_since == LLONG_MIN) {
+        lost_since = now;
+    } else if (now - lost_since >= CTL_FAILOVER_SEARCH_MS) {
+        /* Rotating the list makes it a new remote for the IDL: a new
+         * session, whose first round tries every member at once. */
+        char *first = remotes.names[0];
+        memmove(remotes.names, remotes.names + 1,
+                (remotes.n - 1) * sizeof *remotes.names);
+        remotes.names[remotes.n - 1] = first;
+        char *joined = svec_join(&remotes, ",", "");
+        VLOG_DBG("no connection for %lld ms: trying %s", now - lost_since,
+                 joined);
+        ovsdb_idl_set_remote(idl, joined, true);
+        free(joined);
+        COVERAGE_INC(ctl_leader_search);
+        lost_since = now;
+    }
+}
+
+/* Wakes the poll loop when ctl_failover_run() has something to do. */
+void
+ctl_failover_wait(void)
+{
+    if (lost_since != LLONG_MIN) {
+        poll_timer_wait_until(lost_since + CTL_FAILOVER_SEARCH_MS);
+    }
 }
 
 /* Records the tables that have rows, for ctl_failover_txn_changes(). */

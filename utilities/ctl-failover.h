@@ -27,6 +27,19 @@ struct ovsdb_idl_class;
 struct ovsdb_idl_txn;
 struct tmrec_tm_global;
 
+/* With several remotes, the IDL's own reconnection backs off up to 8 s
+ * between attempts, so that a leader elected meanwhile may wait a whole
+ * round of members at that pace.  Without a connection for this long,
+ * tmirror-ctl starts the search again: every member at once. */
+#define CTL_FAILOVER_SEARCH_MS 1000
+
+/* Watches the connection of 'idl' to 'db' (the remotes as given) and
+ * restarts the search for a leader when it has been lost for
+ * CTL_FAILOVER_SEARCH_MS.  Call at each pass of a poll loop that runs
+ * 'idl'; ctl_failover_wait() arranges the wake-up. */
+void ctl_failover_run(struct ovsdb_idl *idl, const char *db);
+void ctl_failover_wait(void);
+
 /* Makes this invocation's token (a fresh UUID). */
 void ctl_failover_init(void);
 

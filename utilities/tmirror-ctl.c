@@ -182,6 +182,7 @@ main(int argc, char *argv[])
     long long int next_try = LLONG_MAX;
     for (;;) {
         ovsdb_idl_run(idl);
+        ctl_failover_run(idl, db);
         if (!ovsdb_idl_is_alive(idl)) {
             int retval = ovsdb_idl_get_last_error(idl);
             ctl_fatal("%s: database connection failed (%s)",
@@ -203,6 +204,7 @@ main(int argc, char *argv[])
                 commit_timed_out(idl);
             }
             ovsdb_idl_wait(idl);
+            ctl_failover_wait();
             poll_timer_wait_until(MIN(commit_deadline, next_try));
             poll_block();
         }
@@ -2221,6 +2223,7 @@ wait_for_chassis(struct ovsdb_idl *idl, int64_t next_cfg)
     ovsdb_idl_enable_reconnect(idl);
     for (;;) {
         ovsdb_idl_run(idl);
+        ctl_failover_run(idl, db);
         const struct tmrec_tm_global *global = tmrec_tm_global_first(idl);
         bool complete = global && global->cfg >= next_cfg;
         struct ds lagging = DS_EMPTY_INITIALIZER;
@@ -2242,6 +2245,7 @@ wait_for_chassis(struct ovsdb_idl *idl, int64_t next_cfg)
         }
         ds_destroy(&lagging);
         ovsdb_idl_wait(idl);
+        ctl_failover_wait();
         wait_for_deadline();
         poll_block();
     }
