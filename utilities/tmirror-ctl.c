@@ -2399,7 +2399,10 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
          struct ovsdb_idl *idl)
 {
     bool writes = ctl_might_write_to_db(commands, n_commands);
-    bool marks = (writes || wait_type == WAIT_HV) && !dry_run;
+    /* A database of a schema older than TM_Global's external_ids (before
+     * tmirror-service upgrades it) gets no token. */
+    bool marks = ((writes || wait_type == WAIT_HV) && !dry_run
+                  && tmrec_server_has_tm_global_table_col_external_ids(idl));
     if (marks && ctl_failover_landed(idl)) {
         finish_landed(commands, n_commands, idl);
         return true;
