@@ -146,6 +146,11 @@ main(int argc, char *argv[])
     /* A failed transaction is reported once, by ctl_fatal(), or retried
      * (see should_retry_conflict()); the IDL's own warning would be noise. */
     vlog_set_levels_from_string_assert("ovsdb_idl:console:err");
+    /* A dropped connection is either ridden out (another cluster member) or
+     * reported once by ctl_fatal() with its reason; the warnings of the
+     * layers below would be noise on a command that succeeds. */
+    vlog_set_levels_from_string_assert("jsonrpc:console:err");
+    vlog_set_levels_from_string_assert("reconnect:console:err");
 
     tmctl_cmd_init();
 
