@@ -18,6 +18,7 @@
 #include "smap.h"
 #include "svec.h"
 #include "tmirror-idl.h"
+#include "tmirror/txn-token.h"
 #include "util.h"
 
 /* ---- PUT /v1/config. ---- */
@@ -266,10 +267,20 @@ apply_global(struct api_call *call, const struct intent_doc *doc,
         tmrec_tm_global_set_options(g, &doc->options);
         svec_add(changes, "update options");
     }
-    if (doc->has_external_ids
-        && !smap_equal(&g->external_ids, &doc->external_ids)) {
-        tmrec_tm_global_set_external_ids(g, &doc->external_ids);
-        svec_add(changes, "update external_ids");
+    if (doc->has_external_ids) {
+        /* Transaction tokens are not configuration: kept as they are. */
+        struct smap old, new;
+        smap_clone(&old, &g->external_ids);
+        txn_token_strip(&old);
+        smap_clone(&new, &doc->external_ids);
+        txn_token_strip(&new);
+        if (!smap_equal(&old, &new)) {
+            txn_token_copy(&g->external_ids, &new);
+            tmrec_tm_global_set_external_ids(g, &new);
+            svec_add(changes, "update external_ids");
+        }
+        smap_destroy(&old);
+        smap_destroy(&new);
     }
     return true;
 }

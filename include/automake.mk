@@ -8,5 +8,6 @@ noinst_HEADERS += \
 	include/tmirror/intent-rows.h \
 	include/tmirror/jpath.h \
 	include/tmirror/text.h \
+	include/tmirror/txn-token.h \
 	include/tmirror/validate.h \
 	include/tmirror/vlan-set.h

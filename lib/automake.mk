@@ -9,6 +9,7 @@ lib_libtmirror_la_SOURCES = \
 	lib/row-demand.c \
 	lib/intent-rows.c \
 	lib/text.c \
+	lib/txn-token.c \
 	lib/validate.c \
 	lib/vlan-set.c
 lib_libtmirror_la_LIBADD = ovsdb/libtmirror-idl.la

@@ -170,6 +170,7 @@ TESTSUITE_AT = \
 	tests/api-ec2.at \
 	tests/api-ops.at \
 	tests/tmirror-service.at \
+	tests/cluster-failover.at \
 	tests/rbac.at \
 	tests/packages.at \
 	tests/openstack-taas.at

@@ -10,6 +10,8 @@ utilities_tmirror_ctl_SOURCES = \
 	utilities/ctl-apply.h \
 	utilities/ctl-export.c \
 	utilities/ctl-export.h \
+	utilities/ctl-failover.c \
+	utilities/ctl-failover.h \
 	utilities/ctl-intent.c \
 	utilities/ctl-intent.h \
 	utilities/ctl-scope.c \

@@ -25,6 +25,7 @@
 #include "smap.h"
 #include "tmirror-idl.h"
 #include "tmirror/intent-doc.h"
+#include "tmirror/txn-token.h"
 #include "util.h"
 
 /* Appends a new element to the array '*elems' of '*n' elements, growing it
@@ -562,9 +563,18 @@ apply_global(struct apply_ctx *a)
         && diff_smap(a, obj, "options", &row->options, &doc->options)) {
         tmrec_tm_global_set_options(row, &doc->options);
     }
-    if (doc->has_external_ids
-        && diff_smap(a, obj, "external_ids", &row->external_ids,
-                     &doc->external_ids)) {
-        tmrec_tm_global_set_external_ids(row, &doc->external_ids);
+    if (doc->has_external_ids) {
+        /* Transaction tokens are not configuration: kept as they are. */
+        struct smap old, new;
+        smap_clone(&old, &row->external_ids);
+        txn_token_strip(&old);
+        smap_clone(&new, &doc->external_ids);
+        txn_token_strip(&new);
+        if (diff_smap(a, obj, "external_ids", &old, &new)) {
+            txn_token_copy(&row->external_ids, &new);
+            tmrec_tm_global_set_external_ids(row, &new);
+        }
+        smap_destroy(&old);
+        smap_destroy(&new);
     }
 }

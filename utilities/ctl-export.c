@@ -23,6 +23,7 @@
 #include "smap.h"
 #include "tmirror-idl.h"
 #include "tmirror/intent-doc.h"
+#include "tmirror/txn-token.h"
 #include "util.h"
 
 /* Sets '*has', '*from' and '*to' from a pair of optional port columns. */
@@ -148,6 +149,7 @@ ctl_export_doc(const struct ovsdb_idl *idl, struct intent_doc *doc)
     if (global) {
         smap_clone(&doc->options, &global->options);
         smap_clone(&doc->external_ids, &global->external_ids);
+        txn_token_strip(&doc->external_ids);
     }
 
     size_t allocated = 0;

@@ -25,6 +25,7 @@
 #include "ctl-access.h"
 #include "ctl-apply.h"
 #include "ctl-export.h"
+#include "ctl-failover.h"
 #include "ctl-intent.h"
 #include "ctl-scope.h"
 #include "db-ctl-base.h"
@@ -67,6 +68,20 @@ static bool dry_run;
  * no limit, and the time (in msec, as time_msec()) when that runs out. */
 static unsigned int timeout;
 static long long int deadline = LLONG_MAX;
+
+/* How long tmirror-ctl may take to get its transaction committed, in seconds
+ * (0: no limit) and as a time_msec(): --timeout if given, else
+ * FAILOVER_LIMIT when --db names several remotes (without --retry), so that
+ * looking for a cluster leader ends; --wait=hv is bounded by --timeout
+ * only. */
+#define FAILOVER_LIMIT 60
+static unsigned int commit_limit;
+static long long int commit_deadline = LLONG_MAX;
+
+/* While a transaction has to be tried again, it is tried this often even if
+ * the database view did not change (the IDL reconnected, or had not sent it
+ * for want of a connection). */
+#define RETRY_INTERVAL_MS 250
 
 /* Exit statuses other than EXIT_SUCCESS and EXIT_FAILURE (refused or
  * failed; the database is unchanged). */
@@ -123,6 +138,8 @@ OVS_NO_RETURN static void tmctl_fatal_status(int status, const char *, ...)
 static void wait_for_deadline(void);
 static void init_scope(struct ovsdb_idl *, const struct ctl_command *,
                        size_t n);
+static void set_deadlines(void);
+OVS_NO_RETURN static void commit_timed_out(const struct ovsdb_idl *);
 OVS_NO_RETURN static void usage(void);
 static void tmctl_cmd_init(void);
 static void parse_options(int argc, char *argv[], struct shash *local);
@@ -149,6 +166,11 @@ main(int argc, char *argv[])
     /* A failed transaction is reported once, by ctl_fatal(), or retried
      * (see should_retry_conflict()); the IDL's own warning would be noise. */
     vlog_set_levels_from_string_assert("ovsdb_idl:console:err");
+    /* A dropped connection is either ridden out (another cluster member) or
+     * reported once by ctl_fatal() with its reason; the warnings of the
+     * layers below would be noise on a command that succeeds. */
+    vlog_set_levels_from_string_assert("jsonrpc:console:err");
+    vlog_set_levels_from_string_assert("reconnect:console:err");
 
     tmctl_cmd_init();
 
@@ -163,9 +185,8 @@ main(int argc, char *argv[])
     VLOG(ctl_might_write_to_db(commands, n_commands) ? VLL_INFO : VLL_DBG,
          "Called as %s", args);
 
-    if (timeout) {
-        deadline = time_msec() + timeout * 1000LL;
-    }
+    set_deadlines();
+    ctl_failover_init();
 
     /* Every column is monitored, so that any command may read anything of
      * a row it holds.  Unless a command needs the whole database (listings,
@@ -174,7 +195,10 @@ main(int argc, char *argv[])
     struct ovsdb_idl *idl = the_idl
         = ovsdb_idl_create_unconnected(&tmrec_idl_class, true);
     ovsdb_idl_set_leader_only(idl, leader_only);
-    ovsdb_idl_set_remote(idl, db, retry);
+    /* With several remotes, the IDL goes on to the next member when one
+     * fails; commit_deadline bounds that. */
+    ovsdb_idl_set_remote(idl, db,
+                         retry || ctl_failover_n_remotes(db) > 1);
     ovsdb_idl_set_db_change_aware(idl, false);
     init_scope(idl, commands, n_commands);
     run_prerequisites(commands, n_commands, idl);
@@ -191,8 +215,10 @@ main(int argc, char *argv[])
     bool cond_wait = false;
     unsigned int cond_seqno = 0;
     int n_rounds = 0;
+    long long int next_try = LLONG_MAX;
     for (;;) {
         ovsdb_idl_run(idl);
+        ctl_failover_run(idl, db);
         if (!ovsdb_idl_is_alive(idl)) {
             int retval = ovsdb_idl_get_last_error(idl);
             ctl_fatal("%s: database connection failed (%s)",
@@ -200,8 +226,9 @@ main(int argc, char *argv[])
         }
 
         bool ready = (cond_wait
-                      ? ovsdb_idl_get_condition_seqno(idl) == cond_seqno
-                      : seqno != ovsdb_idl_get_seqno(idl));
+                      ? ovsdb_idl_get_condition_seqno(idl) >= cond_seqno
+                      : (seqno != ovsdb_idl_get_seqno(idl)
+                         || time_msec() >= next_try));
         if (ready) {
             seqno = ovsdb_idl_get_seqno(idl);
             cond_wait = false;
@@ -221,20 +248,23 @@ main(int argc, char *argv[])
                 cond_wait = true;
                 break;
             }
-            /* The database may have changed meanwhile (e.g. a conflicting
-             * commit); ovsdb_idl_run() and the checks above tell. */
+            /* With a view of the database that did not change, a
+             * transaction to try again is tried again RETRY_INTERVAL_MS
+             * later (the IDL reconnected, or had not sent it for want of a
+             * connection).  The database may also have changed meanwhile
+             * (a conflicting commit): ovsdb_idl_run() and the checks above
+             * tell. */
+            next_try = (!cond_wait && ovsdb_idl_has_ever_connected(idl)
+                        ? time_msec() + RETRY_INTERVAL_MS : LLONG_MAX);
             continue;
         }
 
-        if (time_msec() >= deadline) {
-            ctl_fatal("timed out after %u s %s %s (nothing was changed)",
-                      timeout,
-                      (ovsdb_idl_has_ever_connected(idl)
-                       ? "waiting for a change of" : "connecting to"),
-                      db);
+        if (time_msec() >= commit_deadline) {
+            commit_timed_out(idl);
         }
         ovsdb_idl_wait(idl);
-        wait_for_deadline();
+        ctl_failover_wait();
+        poll_timer_wait_until(MIN(commit_deadline, next_try));
         poll_block();
     }
 }
@@ -264,6 +294,54 @@ init_scope(struct ovsdb_idl *idl, const struct ctl_command *commands,
     ctl_intent_init(idl, partial, omit, n_omit);
     if (partial && !dry_run) {
         ctl_intent_defer_unique();
+    }
+}
+
+/* Sets 'deadline' and 'commit_deadline' from --timeout and --db. */
+static void
+set_deadlines(void)
+{
+    long long int now = time_msec();
+    if (timeout) {
+        commit_limit = timeout;
+        deadline = now + timeout * 1000LL;
+    } else if (!retry && ctl_failover_n_remotes(db) > 1) {
+        commit_limit = FAILOVER_LIMIT;
+    }
+    if (commit_limit) {
+        commit_deadline = now + commit_limit * 1000LL;
+    }
+}
+
+/* Exits when the transaction could not be committed in time: with
+ * EXIT_COMMIT_UNKNOWN if one was sent whose outcome is unknown, else with
+ * status 1 (nothing was changed), saying what tmirror-ctl was waiting for. */
+static void
+commit_timed_out(const struct ovsdb_idl *idl)
+{
+    int error = ovsdb_idl_get_last_error(idl);
+    char *why = (error
+                 ? xasprintf("last error: %s", ovs_retval_to_string(error))
+                 : xstrdup("no member answered as the cluster leader"));
+    if (ctl_failover_in_doubt()) {
+        tmctl_fatal_status(EXIT_COMMIT_UNKNOWN,
+                           "timed out after %u s: the connection to %s was "
+                           "lost before the transaction's outcome was known "
+                           "(%s): it may or may not have been committed",
+                           commit_limit, db, why);
+    } else if (ovsdb_idl_is_connected(idl)
+               && ovsdb_idl_has_ever_connected(idl)) {
+        ctl_fatal("timed out after %u s waiting for a change of %s "
+                  "(nothing was changed)", commit_limit, db);
+    } else if (ctl_failover_n_remotes(db) > 1) {
+        ctl_fatal("timed out after %u s looking for the cluster leader "
+                  "among %s (%s; nothing was changed)", commit_limit, db,
+                  why);
+    } else {
+        ctl_fatal("timed out after %u s %s %s (nothing was changed)",
+                  commit_limit,
+                  (ovsdb_idl_has_ever_connected(idl)
+                   ? "reconnecting to" : "connecting to"), db);
     }
 }
 
@@ -2266,18 +2344,29 @@ describe_lagging_chassis(const struct ovsdb_idl *idl, int64_t next_cfg,
 
 /* Waits until every Chassis row reports 'next_cfg' or later in 'cfg'.  When
  * --timeout runs out first, exits with EXIT_WAIT_TIMEOUT and a message that
- * names the chassis that lag (the change itself is committed). */
+ * names the chassis that lag (the change itself is committed).  The wait
+ * goes on across a failover: the IDL reconnects to another member and the
+ * counters are read again.  Only a complete view counts, one whose TM_Global
+ * has 'next_cfg' (an IDL that lost its server may have emptied its copy). */
 static void
 wait_for_chassis(struct ovsdb_idl *idl, int64_t next_cfg)
 {
     ovsdb_idl_enable_reconnect(idl);
     for (;;) {
         ovsdb_idl_run(idl);
+        ctl_failover_run(idl, db);
+        const struct tmrec_tm_global *global = tmrec_tm_global_first(idl);
+        bool complete = global && global->cfg >= next_cfg;
         struct ds lagging = DS_EMPTY_INITIALIZER;
         size_t n = describe_lagging_chassis(idl, next_cfg, &lagging);
-        if (!n) {
+        if (!n && complete) {
             ds_destroy(&lagging);
             return;
+        }
+        if (!complete) {
+            ds_clear(&lagging);
+            ds_put_format(&lagging, "no view of %s since the connection "
+                          "was lost", db);
         }
         if (time_msec() >= deadline) {
             tmctl_fatal_status(EXIT_WAIT_TIMEOUT,
@@ -2287,6 +2376,7 @@ wait_for_chassis(struct ovsdb_idl *idl, int64_t next_cfg)
         }
         ds_destroy(&lagging);
         ovsdb_idl_wait(idl);
+        ctl_failover_wait();
         wait_for_deadline();
         poll_block();
     }
@@ -2303,16 +2393,17 @@ commit_txn(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn)
         if (status != TXN_INCOMPLETE) {
             return status;
         }
-        if (time_msec() >= deadline) {
+        ctl_failover_set_in_doubt(true);
+        if (time_msec() >= commit_deadline) {
             tmctl_fatal_status(EXIT_COMMIT_UNKNOWN,
                                "timed out after %u s waiting for %s to "
                                "commit the transaction: it may or may not "
-                               "have been committed", timeout, db);
+                               "have been committed", commit_limit, db);
         }
         ovsdb_idl_run(idl);
         ovsdb_idl_wait(idl);
         ovsdb_idl_txn_wait(txn);
-        wait_for_deadline();
+        poll_timer_wait_until(commit_deadline);
         poll_block();
     }
 }
@@ -2417,6 +2508,27 @@ should_retry_conflict(const struct ovsdb_idl *idl, unsigned int txn_seqno,
             && n_conflict_retries++ < MAX_CONFLICT_RETRIES);
 }
 
+/* Finishes when an earlier attempt's transaction landed although its answer
+ * was lost (ctl-failover.h): the commands' output is not printed, since the
+ * run that produced it is gone; with --wait=hv, waits for the chassis to
+ * reach the database's cfg, which is the landed transaction's or later. */
+static void
+finish_landed(struct ctl_command *commands, size_t n_commands,
+              struct ovsdb_idl *idl)
+{
+    ctl_failover_set_in_doubt(false);
+    for (struct ctl_command *c = commands; c < &commands[n_commands]; c++) {
+        shash_destroy_free_data(&c->options);
+    }
+    free(commands);
+    const struct tmrec_tm_global *global = tmrec_tm_global_first(idl);
+    if (wait_type == WAIT_HV && global->cfg > 0) {
+        wait_for_chassis(idl, global->cfg);
+    }
+    ovsdb_idl_destroy(idl);
+    the_idl = NULL;
+}
+
 /* Runs the commands in one transaction and commits it.  Returns TMCTL_DONE
  * when done (output printed), TMCTL_TRY_AGAIN to try again with a newer
  * view of the database, TMCTL_NEED_ROWS to try again once the rows that the
@@ -2431,6 +2543,15 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
 
     bool writes = ctl_might_write_to_db(commands, n_commands);
     enum tmctl_result result = TMCTL_TRY_AGAIN;
+    /* A database of a schema older than TM_Global's external_ids (before
+     * tmirror-service upgrades it) gets no token. */
+    bool marks = ((writes || wait_type == WAIT_HV) && !dry_run
+                  && tmrec_server_has_tm_global_table_col_external_ids(idl));
+    if (marks && ctl_failover_landed(idl)) {
+        finish_landed(commands, n_commands, idl);
+        return TMCTL_DONE;
+    }
+
     unsigned int txn_seqno = ovsdb_idl_get_seqno(idl);
     struct ovsdb_idl_txn *txn = the_idl_txn = ovsdb_idl_txn_create(idl);
     if (dry_run) {
@@ -2439,6 +2560,12 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
     ovsdb_idl_txn_add_comment(txn, "tmirror-ctl: %s", args);
 
     const struct tmrec_tm_global *global = tmrec_tm_global_first(idl);
+    if (marks) {
+        ctl_failover_txn_begin(idl, &tmrec_idl_class);
+        if (global) {
+            ctl_failover_verify(global);
+        }
+    }
     if (!global && (writes || wait_type == WAIT_HV)) {
         global = tmrec_tm_global_insert(txn);
     }
@@ -2470,8 +2597,15 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
             ctl_fatal("%s", error);
         }
     }
+    if (marks && (wait_type == WAIT_HV
+                  || ctl_failover_txn_changes(idl, &tmrec_idl_class))) {
+        ctl_failover_mark(tmrec_tm_global_first(idl));
+    }
 
     enum ovsdb_idl_txn_status status = commit_txn(idl, txn);
+    if (status == TXN_SUCCESS || status == TXN_UNCHANGED) {
+        ctl_failover_set_in_doubt(false);
+    }
     int64_t next_cfg = 0;
     if (status == TXN_SUCCESS && wait_type == WAIT_HV && !dry_run) {
         next_cfg = ovsdb_idl_txn_get_increment_new_value(txn);
