@@ -225,10 +225,14 @@ main(int argc, char *argv[])
                       db, ovs_retval_to_string(retval));
         }
 
-        bool ready = (cond_wait
-                      ? ovsdb_idl_get_condition_seqno(idl) >= cond_seqno
-                      : (seqno != ovsdb_idl_get_seqno(idl)
-                         || time_msec() >= next_try));
+        /* A round that asked for rows runs again once the server has
+         * acknowledged them, or when the view changed anyway: after a
+         * reconnection, the IDL sends the conditions with its new monitor
+         * request without counting them as acknowledged. */
+        bool ready = (seqno != ovsdb_idl_get_seqno(idl)
+                      || (cond_wait
+                          ? ovsdb_idl_get_condition_seqno(idl) >= cond_seqno
+                          : time_msec() >= next_try));
         if (ready) {
             seqno = ovsdb_idl_get_seqno(idl);
             cond_wait = false;
