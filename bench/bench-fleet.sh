@@ -29,6 +29,8 @@ fleet_db_rows () {
 fleet_quiet_window () {
     cpu0=$(bench_cpu_ns tmirror-controller)
     w0=$(bench_wakeups)
+    u0=$(ovs-appctl -t tmirror-controller coverage/read-counter \
+             controller_tm_change)
     t_end=$(($(date +%s) + $1))
     i=0
     while [ "$(date +%s)" -lt "$t_end" ]; do
@@ -41,7 +43,9 @@ fleet_quiet_window () {
     done
     cpu1=$(bench_cpu_ns tmirror-controller)
     w1=$(bench_wakeups)
-    echo "$(calc "($cpu1 - $cpu0) / 1e6") $((w1 - w0)) $i"
+    u1=$(ovs-appctl -t tmirror-controller coverage/read-counter \
+             controller_tm_change)
+    echo "$(calc "($cpu1 - $cpu0) / 1e6") $((w1 - w0)) $i $((u1 - u0))"
 }
 
 # fleet_ctl_writes: times typical tmirror-ctl writes against the fleet
@@ -135,12 +139,14 @@ fleet_scenario () {
 
     sleep 1
     set -- $(fleet_quiet_window 3)
-    quiet_cpu=$1 quiet_w=$2
+    quiet_cpu=$1 quiet_w=$2 quiet_u=$4
     set -- $(fleet_quiet_window 3 touch)
     fig fleet-db.unrelated_cpu "$1" ms "<=" "$quiet_cpu" \
         "$3 sessions of other chassis changed in 3 s; quiet 3 s: $quiet_cpu ms"
     fig fleet-db.unrelated_wakeups "$2" count "<=" "$quiet_w" \
         "quiet 3 s: $quiet_w"
+    fig fleet-db.unrelated_db_updates "$4" count "=" 0 \
+        "updates from the database in those 3 s (quiet 3 s: $quiet_u)"
 
     fleet_ctl_writes
     bench_cleanup

@@ -71,6 +71,7 @@ struct controller {
     bool status_dirty;          /* Session_Status rows not written yet. */
     bool status_refresh_pending; /* ...and their counters not either. */
     uint64_t status_seqnos[4];  /* What the last status run saw. */
+    unsigned int tm_seqno;      /* Traffic_Mirror IDL seqno seen. */
 
     bool exiting;
     bool cleanup;
