@@ -107,7 +107,10 @@ struct session {
 struct bundle_op {
     struct hmap_node hmap_node;     /* In 'bundle_ops', by xid. */
     ovs_be32 xid;
-    char *what;                     /* "add table=1, ..." */
+    char *what;                     /* "add table=1, ...", or NULL until
+                                     * bundle_op_what() describes 'flow'. */
+    const char *verb;               /* With 'flow': "add", "delete"... */
+    struct tm_flow *flow;           /* A copy, or NULL. */
     struct owner *owner;            /* NULL for a whole-table difference. */
 };
 
@@ -802,8 +805,26 @@ bundle_ops_clear(struct ofctrl *oc)
     struct bundle_op *op;
     HMAP_FOR_EACH_POP (op, hmap_node, &oc->bundle_ops) {
         free(op->what);
+        if (op->flow) {
+            minimatch_destroy(&op->flow->match);
+            free(op->flow->ofpacts);
+            free(op->flow);
+        }
         free(op);
     }
+}
+
+/* Returns what 'op' does, for a message: described only when asked for (a
+ * refusal, a debug log), since formatting every flow of a bundle would cost
+ * more than building it. */
+static const char *
+bundle_op_what(struct bundle_op *op)
+{
+    if (!op->what) {
+        op->what = (op->flow ? flow_encode_describe(op->verb, op->flow)
+                    : xstrdup("?"));
+    }
+    return op->what;
 }
 
 /* The messages of a bundle being built, in the order they must be
@@ -828,22 +849,30 @@ bundle_builder_init(struct bundle_builder *bb)
     ovs_list_init(&bb->group_dels);
 }
 
-/* Appends 'msg' to 'list', remembering what it does ('what', owned) and for
- * which owner under its xid. */
+/* Appends 'msg' to 'list', remembering what it does ('what', owned, or NULL
+ * with 'verb' and 'flow', copied) and for which owner under its xid. */
 static void
 bundle_push(struct ofctrl *oc, struct ovs_list *list, struct ofpbuf *msg,
-            char *what, struct owner *owner)
+            char *what, const char *verb, const struct tm_flow *flow,
+            struct owner *owner)
 {
     const struct ofp_header *oh = msg->data;
-    struct bundle_op *op = xmalloc(sizeof *op);
+    struct bundle_op *op = xzalloc(sizeof *op);
 
     op->xid = oh->xid;
     op->what = what;
+    op->verb = verb;
+    if (!what && flow) {
+        op->flow = xmemdup(flow, sizeof *flow);
+        minimatch_clone(&op->flow->match, &flow->match);
+        op->flow->ofpacts = xmemdup(flow->ofpacts, flow->ofpacts_len);
+    }
     op->owner = owner;
     hmap_insert(&oc->bundle_ops, &op->hmap_node, hash_int(ntohl(op->xid), 0));
     ovs_list_push_back(list, &msg->list_node);
     if (VLOG_IS_DBG_ENABLED()) {
-        VLOG_DBG("bundle %"PRIu32": %s", oc->bundle_id + 1, what);
+        VLOG_DBG("bundle %"PRIu32": %s", oc->bundle_id + 1,
+                 bundle_op_what(op));
     }
 }
 
@@ -859,7 +888,7 @@ bundle_flow_mod(struct ofctrl *oc, struct bundle_builder *bb,
     struct ofpbuf *msg = flow_encode_flow_mod(f, command,
                                               ofctrl_protocol(oc));
     bundle_push(oc, command == OFPFC_DELETE_STRICT ? &bb->flow_dels
-                : &bb->flow_adds, msg, flow_encode_describe(verb, f), owner);
+                : &bb->flow_adds, msg, NULL, verb, f, owner);
     bb->n_flow_mods++;
 }
 
@@ -879,7 +908,8 @@ bundle_group_mod(struct ofctrl *oc, struct bundle_builder *bb,
                         : command == OFPGC11_MODIFY ? "modify" : "delete");
     bundle_push(oc, command == OFPGC11_DELETE ? &bb->group_dels
                 : &bb->group_adds, msg,
-                xasprintf("%s group_id=%"PRIu32, verb, group_id), owner);
+                xasprintf("%s group_id=%"PRIu32, verb, group_id), NULL, NULL,
+                owner);
     bb->n_group_mods++;
 }
 
@@ -1160,7 +1190,8 @@ diff_cleanup(struct ofctrl *oc, struct bundle_builder *bb)
                                                      ofctrl_protocol(oc));
         minimatch_destroy(&fm.match);
         bundle_push(oc, &bb->flow_dels, msg,
-                    xstrdup("delete all flows with tmirror's cookie"), NULL);
+                    xstrdup("delete all flows with tmirror's cookie"), NULL,
+                    NULL, NULL);
         bb->n_flow_mods++;
     }
 
@@ -1514,14 +1545,14 @@ bundle_refuse(struct ofctrl *oc, ovs_be32 xid, const char *name)
             continue;
         }
         VLOG_WARN_RL(&rl, "bundle %"PRIu32": %s: %s", oc->bundle_id, name,
-                     op->what);
+                     bundle_op_what(op));
         struct owner *o = op->owner;
         if (o && o->in_bundle && o->sent && o->sent == o->desired
             && !o->refused) {
             COVERAGE_INC(ofctrl_refused);
             o->refused = tm_owned_ref(o->desired);
             o->refusal = xasprintf("the switch refused a flow (%s): %s",
-                                   name, op->what);
+                                   name, bundle_op_what(op));
             if (o->session_key) {
                 struct session *s = session_get(oc, o->session_key);
                 s->n_refused++;
