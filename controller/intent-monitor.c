@@ -17,6 +17,7 @@
 #include "openvswitch/vlog.h"
 #include "ovsdb-data.h"
 #include "ovsdb-idl.h"
+#include "tmirror/row-demand.h"
 #include "sset.h"
 #include "tmirror-idl.h"
 #include "util.h"
@@ -25,17 +26,6 @@
 VLOG_DEFINE_THIS_MODULE(intent_monitor);
 
 COVERAGE_DEFINE(intent_monitor_update);
-
-/* A pseudo-column for conditions on a row's UUID. */
-static const struct ovsdb_idl_column uuid_column = {
-    .name = "_uuid",
-    .type = {
-        .key = { .type = OVSDB_TYPE_UUID },
-        .value = { .type = OVSDB_TYPE_VOID },
-        .n_min = 1,
-        .n_max = 1,
-    },
-};
 
 struct intent_monitor {
     struct ovsdb_idl *idl;
@@ -194,7 +184,7 @@ cond_add_refs(struct cond *cond, const struct ovsdb_idl_row *row,
 {
     const struct ovsdb_datum *d = ovsdb_idl_read(row, column);
     for (size_t i = 0; d && i < d->n; i++) {
-        cond_add_uuid(cond, &uuid_column, &d->keys[i].uuid);
+        cond_add_uuid(cond, &tm_row_uuid_column, &d->keys[i].uuid);
     }
 }
 

@@ -924,8 +924,8 @@ ps_shape(const struct plan_session *ps)
 }
 
 /* Assigns the stages of the programmed sessions of 'source', in stage
- * order (compare_stage_order()); beyond TM_MAX_STAGES a session is in error.  Sessions whose stage
- * changed are recorded as changed. */
+ * order (compare_stage_order()); beyond TM_MAX_STAGES a session is in
+ * error.  Sessions whose stage changed are recorded as changed. */
 static void
 plan_chain(struct mirror_plan *plan, const char *source)
 {

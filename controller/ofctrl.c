@@ -165,7 +165,7 @@ struct ofctrl {
     /* Counters. */
     long long int stats_interval;
     long long int next_stats;
-    size_t n_stats_pending;     /* Counter requests of this round unanswered. */
+    size_t n_stats_pending;     /* This round's requests unanswered. */
     bool stats_changed;         /* A reply of this round changed a counter. */
     uint64_t stats_seqno;
 

@@ -42,11 +42,8 @@ struct tm_row_demand {
     size_t n_tables;
 };
 
-/* The _uuid column of every table, for clauses on a row's UUID (the IDL's
- * classes describe only the columns of the schema).  Only its name and type
- * are used, by ovsdb_idl_condition_add_clause() and the JSON of the
- * condition. */
-static const struct ovsdb_idl_column uuid_column = {
+/* See row-demand.h. */
+const struct ovsdb_idl_column tm_row_uuid_column = {
     .name = "_uuid",
     .type = {
         .key = { .type = OVSDB_TYPE_UUID },
@@ -187,7 +184,8 @@ tm_row_demand_uuid(struct tm_row_demand *d,
                    enum ovsdb_function function, const struct uuid *value)
 {
     union ovsdb_atom atom = { .uuid = *value };
-    add_atom_clause(d, table, column ? column : &uuid_column, function, atom);
+    add_atom_clause(d, table, column ? column : &tm_row_uuid_column,
+                    function, atom);
 }
 
 /* Asks for every row of 'table'. */

@@ -39,6 +39,12 @@ struct uuid;
 
 struct tm_row_demand;
 
+/* The _uuid column of every table, for condition clauses on a row's UUID
+ * (the IDL's classes describe only the columns of the schema): only its
+ * name and type are used, by ovsdb_idl_condition_add_clause() and the JSON
+ * of the condition. */
+extern const struct ovsdb_idl_column tm_row_uuid_column;
+
 /* Creates the demand for 'idl', with the tables 'tables' (n of them)
  * demand-driven: their condition is set to false at once, so this must be
  * called before the IDL connects.  The caller keeps 'idl'. */
