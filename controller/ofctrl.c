@@ -165,8 +165,6 @@ struct ofctrl {
     /* Counters. */
     long long int stats_interval;
     long long int next_stats;
-    size_t n_stats_pending;     /* This round's requests unanswered. */
-    bool stats_changed;         /* A reply of this round changed a counter. */
     uint64_t stats_seqno;
 
     /* For ofctrl_format_status(). */
@@ -614,7 +612,6 @@ ofctrl_reset(struct ofctrl *oc)
     HMAP_FOR_EACH (s, hmap_node, &oc->sessions) {
         s->stats_xid = 0;
     }
-    oc->n_stats_pending = 0;
     oc->change_seqno++;
 }
 
@@ -1614,24 +1611,17 @@ ofctrl_request_stats(struct ofctrl *oc)
         match_init_catchall(&fsr.match);
         s->stats_xid = ofctrl_send(oc, ofputil_encode_flow_stats_request(
                                        &fsr, ofctrl_protocol(oc)));
-        oc->n_stats_pending += s->stats_xid != 0;
     }
     oc->next_stats = time_msec() + oc->stats_interval;
 }
 
-/* Records the reply to one counter request of the round: the round's
- * changes are announced (stats_seqno) once, with its last reply, so that
- * the counters of every session are written in one pass and not in one
- * pass a session. */
+/* Records the reply to one counter request: a change is announced
+ * (stats_seqno), an unchanged counter is not, so that an idle chassis does
+ * not rewrite its status every interval. */
 static void
 stats_reply_done(struct ofctrl *oc, bool changed)
 {
-    oc->stats_changed |= changed;
-    if (oc->n_stats_pending) {
-        oc->n_stats_pending--;
-    }
-    if (!oc->n_stats_pending && oc->stats_changed) {
-        oc->stats_changed = false;
+    if (changed) {
         oc->stats_seqno++;
     }
 }
