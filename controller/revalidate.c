@@ -25,6 +25,7 @@ COVERAGE_DEFINE(revalidate_nudge);
 
 #define REVALIDATE_TIMEOUT 5000     /* A wait that long is given up. */
 #define REVALIDATE_GRACE 2000       /* Without ovs-vswitchd's unixctl. */
+#define REVALIDATE_RENUDGE 20       /* A wait still open nudges again. */
 
 /* Where a revalidation stands. */
 enum revalidate_step {
@@ -43,6 +44,7 @@ struct revalidate {
     unsigned int handle;            /* Of the wait in flight. */
     uint64_t nudge_wanted;          /* ofctrl nudge seqno of its nudge. */
     long long int sent;             /* When the current step began. */
+    long long int nudged;           /* When its last nudge was asked. */
     long long int requested_at;     /* When 'done' fell behind. */
     uint64_t n_waits;
 };
@@ -87,6 +89,17 @@ revalidate_is_done(const struct revalidate *r)
     return r->done >= r->requested;
 }
 
+/* Asks ofctrl for a nudge for the wait in flight. */
+static void
+revalidate_nudge(struct revalidate *r)
+{
+    COVERAGE_INC(revalidate_nudge);
+    ofctrl_request_nudge(r->ofctrl);
+    r->nudge_wanted = ofctrl_get_nudge_seqno(r->ofctrl) + 1;
+    r->nudged = time_msec();
+    poll_immediate_wake();          /* For ofctrl to send the nudge. */
+}
+
 /* Sends the wait of 'step', then asks ofctrl for a nudge (an owned flow
  * modified to itself): the pass of the revalidators that the nudge starts
  * ends the wait, which is registered by then.  Without the nudge, a change
@@ -99,12 +112,9 @@ revalidate_send(struct revalidate *r, enum revalidate_step step)
     r->handle = vswitchd_client_send(r->vc, "revalidator/wait", NULL, 0);
     if (r->handle) {
         COVERAGE_INC(revalidate_wait);
-        COVERAGE_INC(revalidate_nudge);
-        ofctrl_request_nudge(r->ofctrl);
-        r->nudge_wanted = ofctrl_get_nudge_seqno(r->ofctrl) + 1;
-        poll_immediate_wake();      /* For ofctrl to send the nudge. */
         r->step = step;
         r->sent = time_msec();
+        revalidate_nudge(r);
     } else {
         r->step = STEP_IDLE;
     }
@@ -141,7 +151,13 @@ revalidate_run_step(struct revalidate *r)
                                                                  r->handle,
                                                                  &text);
         if (status == VSWITCHD_REPLY_PENDING) {
-            if (time_msec() - r->sent >= REVALIDATE_TIMEOUT) {
+            if (time_msec() - r->nudged >= REVALIDATE_RENUDGE
+                && time_msec() - r->sent < REVALIDATE_TIMEOUT) {
+                /* The nudge's pass may have ended before ovs-vswitchd
+                 * read the wait (it accepts the connection and reads the
+                 * request in separate passes): another one ends it. */
+                revalidate_nudge(r);
+            } else if (time_msec() - r->sent >= REVALIDATE_TIMEOUT) {
                 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
                 VLOG_WARN_RL(&rl, "ovs-vswitchd did not finish revalidating "
                              "within %d ms", REVALIDATE_TIMEOUT);
@@ -182,7 +198,8 @@ void
 revalidate_wait(struct revalidate *r)
 {
     if (r->step != STEP_IDLE) {
-        poll_timer_wait_until(r->sent + REVALIDATE_TIMEOUT);
+        poll_timer_wait_until(MIN(r->sent + REVALIDATE_TIMEOUT,
+                                  r->nudged + REVALIDATE_RENUDGE));
     } else if (r->done < r->requested) {
         poll_timer_wait_until(r->requested_at + REVALIDATE_GRACE);
     }

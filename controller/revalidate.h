@@ -17,7 +17,9 @@
  * "revalidator/wait" twice, through its unixctl server (the first may end a
  * pass that began before the change), each followed by an ofctrl nudge
  * that makes the revalidators start a pass at once instead of at their
- * timer (other_config:max-revalidator, 500 ms). */
+ * timer (other_config:max-revalidator, 500 ms), and by another every 20 ms
+ * while the wait is open (the first nudge's pass may end before
+ * ovs-vswitchd has read the wait). */
 
 #include <stdbool.h>
 #include <stdint.h>
