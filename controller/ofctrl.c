@@ -101,7 +101,16 @@ struct session {
     bool have_stats;
     uint64_t packets, bytes;
     ovs_be32 stats_xid;             /* Request in flight, or 0. */
+    unsigned int stats_quiet;       /* Replies in a row that changed nothing
+                                     * (at most STATS_MAX_BACKOFF). */
+    long long int next_stats;       /* When its counters are read next. */
 };
+
+/* A session whose counters do not change is read less often: every
+ * 'stats_interval' << 'stats_quiet', so at the most every
+ * 'stats_interval' << STATS_MAX_BACKOFF (8 s by default); a change brings it
+ * back to every 'stats_interval'. */
+#define STATS_MAX_BACKOFF 2
 
 /* One message of the bundle in flight, for error reports. */
 struct bundle_op {
@@ -611,6 +620,8 @@ ofctrl_reset(struct ofctrl *oc)
     struct session *s;
     HMAP_FOR_EACH (s, hmap_node, &oc->sessions) {
         s->stats_xid = 0;
+        s->stats_quiet = 0;
+        s->next_stats = 0;
     }
     oc->change_seqno++;
 }
@@ -1591,15 +1602,18 @@ handle_error(struct ofctrl *oc, const struct ofp_header *oh)
 
 /* Counters. */
 
-/* Sends one aggregate request per session with accepting flows. */
+/* Sends one aggregate request per session with accepting flows whose
+ * counters are due (see STATS_MAX_BACKOFF). */
 static void
 ofctrl_request_stats(struct ofctrl *oc)
 {
+    long long int now = time_msec();
     struct session *s;
     HMAP_FOR_EACH (s, hmap_node, &oc->sessions) {
-        if (!s->n_accepting || s->stats_xid) {
+        if (!s->n_accepting || s->stats_xid || now < s->next_stats) {
             continue;
         }
+        s->next_stats = now + (oc->stats_interval << s->stats_quiet);
         struct ofputil_flow_stats_request fsr = {
             .aggregate = true,
             .cookie = htonll(tm_cookie(TM_COOKIE_ACCEPT, s->key)),
@@ -1647,6 +1661,9 @@ handle_aggregate_reply(struct ofctrl *oc, const struct ofp_header *oh)
                                   ? as.byte_count : 0);
                 changed = (!s->have_stats || packets != s->packets
                            || bytes != s->bytes);
+                s->stats_quiet = (changed ? 0
+                                  : MIN(s->stats_quiet + 1,
+                                        STATS_MAX_BACKOFF));
                 s->packets = packets;
                 s->bytes = bytes;
                 s->have_stats = true;
