@@ -270,10 +270,8 @@ apply_global(struct api_call *call, const struct intent_doc *doc,
     if (doc->has_external_ids) {
         /* Transaction tokens are not configuration: kept as they are. */
         struct smap old, new;
-        smap_clone(&old, &g->external_ids);
-        txn_token_strip(&old);
-        smap_clone(&new, &doc->external_ids);
-        txn_token_strip(&new);
+        txn_token_config_ids(&g->external_ids, &doc->external_ids, &old,
+                             &new);
         if (!smap_equal(&old, &new)) {
             txn_token_copy(&g->external_ids, &new);
             tmrec_tm_global_set_external_ids(g, &new);

@@ -1629,16 +1629,6 @@ ofctrl_request_stats(struct ofctrl *oc)
     oc->next_stats = time_msec() + oc->stats_interval;
 }
 
-/* Records the reply to one counter request: a change is announced
- * (stats_seqno), an unchanged counter is not, so that an idle chassis does
- * not rewrite its status every interval. */
-static void
-stats_reply_done(struct ofctrl *oc, bool changed)
-{
-    if (changed) {
-        oc->stats_seqno++;
-    }
-}
 
 /* Handles an aggregate reply: the count check, or a session's counters. */
 static void
@@ -1668,11 +1658,14 @@ handle_aggregate_reply(struct ofctrl *oc, const struct ofp_header *oh)
                 s->bytes = bytes;
                 s->have_stats = true;
             }
-            stats_reply_done(oc, changed);
+            if (changed) {
+                /* Only a change is announced, so that an idle chassis does
+                 * not rewrite its status every interval. */
+                oc->stats_seqno++;
+            }
             return;
         }
     }
-    stats_reply_done(oc, false);    /* Of a session gone meanwhile. */
 }
 
 /* Main loop. */

@@ -63,3 +63,14 @@ txn_token_prune(struct smap *map, long long int now_ms)
         }
     }
 }
+
+/* See txn-token.h. */
+void
+txn_token_config_ids(const struct smap *current, const struct smap *wanted,
+                     struct smap *old, struct smap *new)
+{
+    smap_clone(old, current);
+    txn_token_strip(old);
+    smap_clone(new, wanted);
+    txn_token_strip(new);
+}

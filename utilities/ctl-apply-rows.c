@@ -566,10 +566,8 @@ apply_global(struct apply_ctx *a)
     if (doc->has_external_ids) {
         /* Transaction tokens are not configuration: kept as they are. */
         struct smap old, new;
-        smap_clone(&old, &row->external_ids);
-        txn_token_strip(&old);
-        smap_clone(&new, &doc->external_ids);
-        txn_token_strip(&new);
+        txn_token_config_ids(&row->external_ids, &doc->external_ids, &old,
+                             &new);
         if (diff_smap(a, obj, "external_ids", &old, &new)) {
             txn_token_copy(&row->external_ids, &new);
             tmrec_tm_global_set_external_ids(row, &new);

@@ -31,6 +31,12 @@ struct smap;
 bool txn_token_is_key(const char *key);
 void txn_token_strip(struct smap *);
 void txn_token_copy(const struct smap *from, struct smap *to);
+/* Initializes 'old' and 'new' as copies of 'current' (a row's external_ids)
+ * and 'wanted' (a document's) without their transaction tokens: what an
+ * "apply" compares, since the tokens are not configuration. */
+void txn_token_config_ids(const struct smap *current,
+                          const struct smap *wanted,
+                          struct smap *old, struct smap *new);
 void txn_token_prune(struct smap *, long long int now_ms);
 
 #endif /* tmirror/txn-token.h */
