@@ -227,6 +227,24 @@ floor_bundle () {
         "$2.mods"
 }
 
+# rule_floor FILE: sets floor_ms to how long one ovs-ofctl bundle takes to
+# add the flows of FILE to the mirror bridge itself (the table the
+# controller changes, at its full size), as flows that tmirror does not own
+# (cookie 0, priority 7), and floor0_ms to how long an empty bundle takes
+# (ovs-ofctl's own cost); the flows are removed again.
+rule_floor () {
+    sed 's/^cookie=[^,]*, //; s/priority=[0-9]*/priority=7/' "$1" \
+        | sort -u > "$1.raw"
+    : > "$1.empty"
+    bench_time floor0_ms ovs-ofctl -O OpenFlow15 --bundle add-flows \
+        br-mirror "$1.empty"
+    bench_time floor_ms ovs-ofctl -O OpenFlow15 --bundle add-flows \
+        br-mirror "$1.raw"
+    sed 's/ actions=.*//; s/^/delete_strict /' "$1.raw" > "$1.del"
+    ovs-ofctl -O OpenFlow15 --bundle add-flows br-mirror "$1.del" \
+        || bench_fail "cannot remove the floor's flows"
+}
+
 # session_figs add|del MS FLOOR_MS: the figures of the session added or
 # deleted last (change_one's $change_mods, $change_differ, $change_cpu_ms),
 # in change_scenario (its $size and $noop): latency MS against a no-op sync
@@ -275,6 +293,11 @@ change_scenario () {
     fig change.$size.rule_edit_flow_mods "$rule_mods" count "<=" \
         "$rule_differ" "$rule_differ flows differ (the first edit)"
     fig change.$size.rule_edit_cpu "$(median $cpu)" ms "" "" "controller"
+    # What the switch alone takes for such an edit: the last edit's new
+    # flows in one bundle into the same table.
+    rule_floor "$bench_work/change.added"
+    fig change.$size.rule_edit_floor_bundle "$floor_ms" ms "" "" \
+        "ovs-ofctl --bundle of $(wc -l < "$bench_work/change.added.raw") flows into the mirror bridge; an empty bundle: $floor0_ms ms"
 
     # A fourth session of vm1 (a seventeenth source would need Mirror rows
     # beyond the 32 a bridge honours).

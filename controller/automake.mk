@@ -48,6 +48,11 @@ controller_libtmirror_controller_la_SOURCES = \
 	controller/path-verify.h \
 	controller/pipeline.c \
 	controller/pipeline.h \
+	controller/plan-private.h \
+	controller/plan-resolve.c \
+	controller/plan-vswitch.c \
+	controller/rule-set.c \
+	controller/rule-set.h \
 	controller/revalidate.c \
 	controller/revalidate.h \
 	controller/session-counters.c \

@@ -19,6 +19,7 @@
 #include "ovsdb-idl.h"
 #include "tmirror/row-demand.h"
 #include "sset.h"
+#include "uuidset.h"
 #include "tmirror-idl.h"
 #include "util.h"
 #include "uuid.h"
@@ -26,13 +27,7 @@
 VLOG_DEFINE_THIS_MODULE(intent_monitor);
 
 COVERAGE_DEFINE(intent_monitor_update);
-
-struct intent_monitor {
-    struct ovsdb_idl *idl;
-    char *signature;            /* Of the conditions last sent. */
-    unsigned int expected_seqno;
-    unsigned int n_updates;
-};
+COVERAGE_DEFINE(intent_monitor_compute);
 
 /* The conditions of every monitored table. */
 enum { C_SESSION, C_TARGET, C_FILTER, C_RULE, C_BINDING, C_CHASSIS,
@@ -46,6 +41,28 @@ static const struct ovsdb_idl_table_class *cond_tables[N_CONDS] = {
     [C_BINDING] = &tmrec_table_binding,
     [C_CHASSIS] = &tmrec_table_chassis,
     [C_STATUS] = &tmrec_table_session_status,
+};
+
+/* What one table's condition says, as compared with what was sent before
+ * the condition itself is built (which costs a datum per clause): rows
+ * whose string columns have one of the values in 'strings'
+ * ("COLUMN=VALUE"), or whose UUID column (cond_uuid_columns[]) is in
+ * 'uuids'; or every row, if 'all'. */
+struct cond_spec {
+    bool all;
+    struct sset strings;
+    struct uuidset uuids;
+};
+
+static void spec_init(struct cond_spec *);
+static void spec_destroy(struct cond_spec *);
+
+struct intent_monitor {
+    struct ovsdb_idl *idl;
+    struct cond_spec *sent;     /* N_CONDS: the conditions last sent. */
+    bool started;               /* False until the first are sent. */
+    unsigned int expected_seqno;
+    unsigned int n_updates;
 };
 
 /* Registers what the controller reads of the Traffic_Mirror database. */
@@ -88,6 +105,10 @@ intent_monitor_create(struct ovsdb_idl *idl)
 {
     struct intent_monitor *m = xzalloc(sizeof *m);
     m->idl = idl;
+    m->sent = xcalloc(N_CONDS, sizeof *m->sent);
+    for (size_t i = 0; i < N_CONDS; i++) {
+        spec_init(&m->sent[i]);
+    }
 
     /* Without a condition, the IDL's first request would ask for every row
      * of the fleet: start from "nothing" until the first update says what
@@ -106,105 +127,169 @@ void
 intent_monitor_destroy(struct intent_monitor *m)
 {
     if (m) {
-        free(m->signature);
+        for (size_t i = 0; i < N_CONDS; i++) {
+            spec_destroy(&m->sent[i]);
+        }
+        free(m->sent);
         free(m);
     }
 }
 
-/* A condition being built, with a signature of its clauses. */
-struct cond {
-    struct ovsdb_idl_condition c;
-    struct sset keys;           /* "column=value" of every clause. */
+
+/* The UUID column of each table's UUID clauses. */
+static const struct ovsdb_idl_column *const cond_uuid_columns[N_CONDS] = {
+    [C_SESSION] = &tmrec_session_col_target,
+    [C_TARGET] = &tm_row_uuid_column,
+    [C_FILTER] = &tm_row_uuid_column,
+    [C_RULE] = &tm_row_uuid_column,
 };
 
-/* Initializes 'cond' as false (no clause). */
+/* Initializes 'spec' as false (no clause). */
 static void
-cond_init(struct cond *cond)
+spec_init(struct cond_spec *spec)
 {
-    ovsdb_idl_condition_init(&cond->c);
-    sset_init(&cond->keys);
+    spec->all = false;
+    sset_init(&spec->strings);
+    uuidset_init(&spec->uuids);
 }
 
-/* Frees 'cond'. */
+/* Frees 'spec'. */
 static void
-cond_destroy(struct cond *cond)
+spec_destroy(struct cond_spec *spec)
 {
-    ovsdb_idl_condition_destroy(&cond->c);
-    sset_destroy(&cond->keys);
+    sset_destroy(&spec->strings);
+    uuidset_destroy(&spec->uuids);
+}
+
+/* Replaces 'dst' (initialized) with 'src', leaving 'src' empty. */
+static void
+spec_move(struct cond_spec *dst, struct cond_spec *src)
+{
+    spec_destroy(dst);
+    *dst = *src;
+    sset_moved(&dst->strings);
+    hmap_moved(&dst->uuids.uuids);
+    spec_init(src);
+}
+
+/* True if 'a' and 'b' say the same. */
+static bool
+spec_equal(const struct cond_spec *a, const struct cond_spec *b)
+{
+    if (a->all != b->all || !sset_equals(&a->strings, &b->strings)
+        || uuidset_count(&a->uuids) != uuidset_count(&b->uuids)) {
+        return false;
+    }
+    const struct uuidset_node *node;
+    UUIDSET_FOR_EACH (node, &a->uuids) {
+        if (!uuidset_contains(&b->uuids, &node->uuid)) {
+            return false;
+        }
+    }
+    return true;
 }
 
 /* Adds "column == value" for a string column. */
 static void
-cond_add_string(struct cond *cond, const struct ovsdb_idl_column *column,
+spec_add_string(struct cond_spec *spec, const struct ovsdb_idl_column *column,
                 const char *value)
 {
-    char *key = xasprintf("%s=%s", column->name, value);
-    if (sset_add(&cond->keys, key)) {
-        struct ovsdb_datum datum;
-        union ovsdb_atom *atom = xmalloc(sizeof *atom);
-        atom->s = ovsdb_atom_string_create(value);
-        datum.refcnt = NULL;
-        datum.n = 1;
-        datum.keys = atom;
-        datum.values = NULL;
-        ovsdb_idl_condition_add_clause(&cond->c, OVSDB_F_EQ, column, &datum);
-        ovsdb_datum_destroy(&datum, &column->type);
-    }
-    free(key);
+    sset_add_and_free(&spec->strings,
+                      xasprintf("%s=%s", column->name, value));
 }
 
-/* Adds "column == uuid" for a UUID column (or the row's UUID). */
+/* Adds "column == uuid" for the table's UUID column. */
 static void
-cond_add_uuid(struct cond *cond, const struct ovsdb_idl_column *column,
-              const struct uuid *uuid)
+spec_add_uuid(struct cond_spec *spec, const struct uuid *uuid)
 {
-    if (uuid_is_zero(uuid)) {
-        return;
+    if (!uuid_is_zero(uuid)) {
+        uuidset_insert(&spec->uuids, uuid);
     }
-    char *key = xasprintf("%s="UUID_FMT, column->name, UUID_ARGS(uuid));
-    if (sset_add(&cond->keys, key)) {
-        /* The condition keeps (a reference to) the datum's atoms. */
-        struct ovsdb_datum datum;
-        union ovsdb_atom *atom = xmalloc(sizeof *atom);
-        atom->uuid = *uuid;
-        datum.refcnt = NULL;
-        datum.n = 1;
-        datum.keys = atom;
-        datum.values = NULL;
-        ovsdb_idl_condition_add_clause(&cond->c, OVSDB_F_EQ, column, &datum);
-        ovsdb_datum_destroy(&datum, &column->type);
-    }
-    free(key);
 }
 
 /* Adds every UUID that column 'column' of 'row' references. */
 static void
-cond_add_refs(struct cond *cond, const struct ovsdb_idl_row *row,
+spec_add_refs(struct cond_spec *spec, const struct ovsdb_idl_row *row,
               const struct ovsdb_idl_column *column)
 {
     const struct ovsdb_datum *d = ovsdb_idl_read(row, column);
     for (size_t i = 0; d && i < d->n; i++) {
-        cond_add_uuid(cond, &tm_row_uuid_column, &d->keys[i].uuid);
+        spec_add_uuid(spec, &d->keys[i].uuid);
     }
 }
 
-/* Appends 'table''s name and 'cond''s clauses, sorted, to 's'. */
+/* Adds "column == atom" to 'cond'. */
 static void
-cond_sign(const struct cond *cond, const char *table, struct ds *s)
+cond_add_atom(struct ovsdb_idl_condition *cond,
+              const struct ovsdb_idl_column *column, union ovsdb_atom atom)
 {
-    ds_put_format(s, "%s:", table);
-    const char **keys = sset_sort(&cond->keys);
-    for (size_t i = 0; i < sset_count(&cond->keys); i++) {
-        ds_put_format(s, " %s", keys[i]);
+    struct ovsdb_datum datum;
+    ovsdb_datum_init_empty(&datum);
+    datum.n = 1;
+    datum.keys = xmemdup(&atom, sizeof atom);
+    ovsdb_idl_condition_add_clause(cond, OVSDB_F_EQ, column, &datum);
+    ovsdb_datum_destroy(&datum, &column->type);
+}
+
+/* Builds into 'cond' (initialized, empty) the condition of table 'i' that
+ * 'spec' describes. */
+static void
+spec_to_condition(const struct cond_spec *spec, size_t i,
+                  struct ovsdb_idl_condition *cond)
+{
+    if (spec->all) {
+        ovsdb_idl_condition_add_clause_true(cond);
+        return;
+    }
+    const struct ovsdb_idl_table_class *table = cond_tables[i];
+    const char *key;
+    SSET_FOR_EACH (key, &spec->strings) {
+        const char *eq = strchr(key, '=');
+        for (size_t c = 0; eq && c < table->n_columns; c++) {
+            const struct ovsdb_idl_column *column = &table->columns[c];
+            if (strlen(column->name) == eq - key
+                && !strncmp(column->name, key, eq - key)) {
+                union ovsdb_atom atom = {
+                    .s = ovsdb_atom_string_create(eq + 1),
+                };
+                cond_add_atom(cond, column, atom);
+                break;
+            }
+        }
+    }
+    const struct uuidset_node *node;
+    UUIDSET_FOR_EACH (node, &spec->uuids) {
+        cond_add_atom(cond, cond_uuid_columns[i],
+                      (union ovsdb_atom) { .uuid = node->uuid });
+    }
+}
+
+/* Returns 'table''s name and 'spec''s clauses, sorted, for the log. */
+static char *
+spec_format(const struct cond_spec *spec, const char *table,
+            const struct ovsdb_idl_column *uuid_column)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    ds_put_format(&s, "%s:%s", table, spec->all ? " true" : "");
+    const char **keys = sset_sort(&spec->strings);
+    for (size_t i = 0; i < sset_count(&spec->strings); i++) {
+        ds_put_format(&s, " %s", keys[i]);
     }
     free(keys);
-    ds_put_char(s, '\n');
+    struct uuid *uuids = uuidset_array(&spec->uuids);
+    size_t n = uuidset_count(&spec->uuids);
+    for (size_t i = 0; i < n; i++) {
+        ds_put_format(&s, " %s="UUID_FMT, uuid_column->name,
+                      UUID_ARGS(&uuids[i]));
+    }
+    free(uuids);
+    return ds_steal_cstr(&s);
 }
 
 /* Fills 'conds' for the rows now in the IDL. */
 static void
 compute_conditions(const struct intent_monitor *m, const struct ovs_index *ovs,
-                   const char *chassis_name, struct cond conds[N_CONDS])
+                   const char *chassis_name, struct cond_spec conds[N_CONDS])
 {
     const struct ovsdb_idl *idl = m->idl;
     const struct shash_node *node;
@@ -212,101 +297,116 @@ compute_conditions(const struct intent_monitor *m, const struct ovs_index *ovs,
     /* Sessions of local sources; targets of local appliances, and the
      * sessions that name one as their source (an error to report). */
     SHASH_FOR_EACH (node, &ovs->sources) {
-        cond_add_string(&conds[C_SESSION], &tmrec_session_col_source,
+        spec_add_string(&conds[C_SESSION], &tmrec_session_col_source,
                         node->name);
     }
     SHASH_FOR_EACH (node, &ovs->appliances) {
-        cond_add_string(&conds[C_TARGET], &tmrec_target_col_port,
+        spec_add_string(&conds[C_TARGET], &tmrec_target_col_port,
                         node->name);
-        cond_add_string(&conds[C_SESSION], &tmrec_session_col_source,
+        spec_add_string(&conds[C_SESSION], &tmrec_session_col_source,
                         node->name);
     }
     const struct tmrec_target *t;
     TMREC_TARGET_FOR_EACH (t, idl) {
         if (t->port && shash_find(&ovs->appliances, t->port)) {
-            cond_add_uuid(&conds[C_SESSION], &tmrec_session_col_target,
-                          &t->header_.uuid);
+            spec_add_uuid(&conds[C_SESSION], &t->header_.uuid);
         }
     }
 
     /* What the sessions reference, and the ports they name. */
     const struct tmrec_session *s;
     TMREC_SESSION_FOR_EACH (s, idl) {
-        cond_add_refs(&conds[C_TARGET], &s->header_,
+        spec_add_refs(&conds[C_TARGET], &s->header_,
                       &tmrec_session_col_target);
-        cond_add_refs(&conds[C_FILTER], &s->header_,
+        spec_add_refs(&conds[C_FILTER], &s->header_,
                       &tmrec_session_col_filter);
-        cond_add_string(&conds[C_BINDING], &tmrec_binding_col_port,
+        spec_add_string(&conds[C_BINDING], &tmrec_binding_col_port,
                         s->source);
         if (s->target && s->target->port) {
-            cond_add_string(&conds[C_BINDING], &tmrec_binding_col_port,
+            spec_add_string(&conds[C_BINDING], &tmrec_binding_col_port,
                             s->target->port);
         }
     }
     const struct tmrec_filter *f;
     TMREC_FILTER_FOR_EACH (f, idl) {
-        cond_add_refs(&conds[C_RULE], &f->header_, &tmrec_filter_col_rules);
+        spec_add_refs(&conds[C_RULE], &f->header_, &tmrec_filter_col_rules);
     }
 
     /* This chassis's rows, and the chassis the bindings name. */
-    cond_add_string(&conds[C_BINDING], &tmrec_binding_col_chassis_name,
+    spec_add_string(&conds[C_BINDING], &tmrec_binding_col_chassis_name,
                     chassis_name);
-    cond_add_string(&conds[C_CHASSIS], &tmrec_chassis_col_name, chassis_name);
+    spec_add_string(&conds[C_CHASSIS], &tmrec_chassis_col_name, chassis_name);
     const struct tmrec_binding *b;
     TMREC_BINDING_FOR_EACH (b, idl) {
-        cond_add_string(&conds[C_CHASSIS], &tmrec_chassis_col_name,
+        spec_add_string(&conds[C_CHASSIS], &tmrec_chassis_col_name,
                         b->chassis_name);
     }
-    cond_add_string(&conds[C_STATUS], &tmrec_session_status_col_chassis_name,
+    spec_add_string(&conds[C_STATUS], &tmrec_session_status_col_chassis_name,
                     chassis_name);
 }
 
-/* Recomputes and sends the conditions.  See intent-monitor.h. */
+/* Recomputes the conditions and sends those that changed.  See
+ * intent-monitor.h. */
 void
 intent_monitor_update(struct intent_monitor *m, const struct ovs_index *ovs,
                       const char *chassis_name, bool monitor_all)
 {
-    struct cond conds[N_CONDS];
+    COVERAGE_INC(intent_monitor_compute);
+    struct cond_spec conds[N_CONDS];
     for (size_t i = 0; i < N_CONDS; i++) {
-        cond_init(&conds[i]);
+        spec_init(&conds[i]);
+        conds[i].all = monitor_all;
     }
-    if (monitor_all) {
-        for (size_t i = 0; i < N_CONDS; i++) {
-            ovsdb_idl_condition_add_clause_true(&conds[i].c);
-            sset_add(&conds[i].keys, "true");
-        }
-    } else {
+    if (!monitor_all) {
         compute_conditions(m, ovs, chassis_name, conds);
     }
 
-    struct ds sig = DS_EMPTY_INITIALIZER;
+    unsigned int seqno = 0;
+    bool changed = false;
     for (size_t i = 0; i < N_CONDS; i++) {
-        cond_sign(&conds[i], cond_tables[i]->name, &sig);
-    }
-    if (!m->signature || strcmp(m->signature, ds_cstr(&sig))) {
-        COVERAGE_INC(intent_monitor_update);
-        unsigned int seqno = 0;
-        for (size_t i = 0; i < N_CONDS; i++) {
-            seqno = MAX(seqno, ovsdb_idl_set_condition(m->idl, cond_tables[i],
-                                                       &conds[i].c));
+        if (m->started && spec_equal(&m->sent[i], &conds[i])) {
+            continue;
         }
+        struct ovsdb_idl_condition cond;
+        ovsdb_idl_condition_init(&cond);
+        spec_to_condition(&conds[i], i, &cond);
+        seqno = MAX(seqno, ovsdb_idl_set_condition(m->idl, cond_tables[i],
+                                                   &cond));
+        ovsdb_idl_condition_destroy(&cond);
+        if (VLOG_IS_DBG_ENABLED()) {
+            char *text = spec_format(&conds[i], cond_tables[i]->name,
+                                     (cond_uuid_columns[i]
+                                      ? cond_uuid_columns[i]
+                                      : &tm_row_uuid_column));
+            VLOG_DBG("monitor condition: %s", text);
+            free(text);
+        }
+        spec_move(&m->sent[i], &conds[i]);
+        changed = true;
+    }
+    for (size_t i = 0; i < N_CONDS; i++) {
+        spec_destroy(&conds[i]);
+    }
+    if (changed) {
+        COVERAGE_INC(intent_monitor_update);
         m->expected_seqno = seqno;
         m->n_updates++;
-        free(m->signature);
-        m->signature = ds_steal_cstr(&sig);
-        VLOG_DBG("monitor conditions:\n%s", m->signature);
+        m->started = true;
     }
-    ds_destroy(&sig);
-    for (size_t i = 0; i < N_CONDS; i++) {
-        cond_destroy(&conds[i]);
-    }
+}
+
+/* True once conditions were computed (they may not be in effect yet). */
+bool
+intent_monitor_is_started(const struct intent_monitor *m)
+{
+    return m->started;
 }
 
 /* True once the last conditions sent are in effect. */
 bool
 intent_monitor_is_settled(const struct intent_monitor *m)
 {
-    return (m->signature
+    return (m->started
             && ovsdb_idl_get_condition_seqno(m->idl) >= m->expected_seqno);
 }
 

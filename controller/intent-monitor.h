@@ -50,6 +50,7 @@ void intent_monitor_update(struct intent_monitor *, const struct ovs_index *,
 
 /* True once the server has acknowledged the conditions last sent (the IDL
  * then holds every row they select). */
+bool intent_monitor_is_started(const struct intent_monitor *);
 bool intent_monitor_is_settled(const struct intent_monitor *);
 
 /* Number of condition updates sent so far. */

@@ -343,10 +343,19 @@ plan_filter_handler(struct engine_node *node, void *data OVS_UNUSED)
     return plan_ref_handler(node, &tmrec_table_filter, 'f');
 }
 
+/* Filter_Rule rows changed: the sessions of the filters that hold them. */
 static bool
-plan_rule_handler(struct engine_node *node, void *data OVS_UNUSED)
+plan_rule_handler(struct engine_node *node, void *data_)
 {
-    return plan_ref_handler(node, &tmrec_table_filter_rule, 'r');
+    struct ed_plan *data = data_;
+    struct sset keys = SSET_INITIALIZER(&keys);
+    const struct tmrec_filter_rule *row;
+    TMREC_FILTER_RULE_FOR_EACH_TRACKED (row, data->ctx->tm_idl) {
+        mirror_plan_add_rule_keys(&data->plan, &row->header_.uuid, &keys);
+    }
+    plan_update(node, &keys, NULL, 0, false);
+    sset_destroy(&keys);
+    return true;
 }
 
 static bool
@@ -381,6 +390,26 @@ plan_binding_handler(struct engine_node *node, void *data OVS_UNUSED)
     sset_add(&keys, "b");
     plan_update(node, &keys, NULL, 0, false);
     sset_destroy(&keys);
+    return true;
+}
+
+/* Chassis rows changed.  Planning reads their names, encap_ip and
+ * availability_zone; a change of anything else (every "--wait=hv" makes
+ * this chassis write its own 'cfg') concerns no session. */
+static bool
+plan_chassis_handler(struct engine_node *node, void *data_)
+{
+    struct ed_plan *data = data_;
+    const struct tmrec_chassis *row;
+    TMREC_CHASSIS_FOR_EACH_TRACKED (row, data->ctx->tm_idl) {
+        if (tmrec_chassis_is_new(row) || tmrec_chassis_is_deleted(row)
+            || tmrec_chassis_is_updated(row, TMREC_CHASSIS_COL_NAME)
+            || tmrec_chassis_is_updated(row, TMREC_CHASSIS_COL_ENCAP_IP)
+            || tmrec_chassis_is_updated(row,
+                                        TMREC_CHASSIS_COL_AVAILABILITY_ZONE)) {
+            return plan_binding_handler(node, data_);
+        }
+    }
     return true;
 }
 
@@ -514,7 +543,7 @@ mirror_engine_init(struct mirror_engine *me, struct ovsdb_idl *tm_idl,
     engine_add_input(&en_plan, &en_tm_filter_rule, plan_rule_handler);
     engine_add_input(&en_plan, &en_tm_target, plan_target_handler);
     engine_add_input(&en_plan, &en_tm_binding, plan_binding_handler);
-    engine_add_input(&en_plan, &en_tm_chassis, plan_binding_handler);
+    engine_add_input(&en_plan, &en_tm_chassis, plan_chassis_handler);
 
     engine_add_input(&en_flows, &en_plan, flows_plan_handler);
 
@@ -588,6 +617,18 @@ mirror_engine_tm_changed(const struct mirror_engine *me OVS_UNUSED)
         }
     }
     return false;
+}
+
+/* True if, in the last run, any Traffic_Mirror table changed that the
+ * monitor's conditions are computed from (intent-monitor.h): not rules,
+ * chassis, TM_Global or statuses. */
+bool
+mirror_engine_cond_inputs_changed(const struct mirror_engine *me OVS_UNUSED)
+{
+    return (en_tm_session.state == ENGINE_UPDATED
+            || en_tm_target.state == ENGINE_UPDATED
+            || en_tm_filter.state == ENGINE_UPDATED
+            || en_tm_binding.state == ENGINE_UPDATED);
 }
 
 /* True if the Open_vSwitch input changed in the last run. */

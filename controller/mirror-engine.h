@@ -71,6 +71,7 @@ struct mirror_plan *mirror_engine_plan(const struct mirror_engine *);
 struct session_flows *mirror_engine_flows(const struct mirror_engine *);
 bool mirror_engine_plan_changed(const struct mirror_engine *);
 bool mirror_engine_tm_changed(const struct mirror_engine *);
+bool mirror_engine_cond_inputs_changed(const struct mirror_engine *);
 bool mirror_engine_ovs_changed(const struct mirror_engine *);
 
 /* Compares the incremental state with a full recompute of the plan and

@@ -7,6 +7,7 @@
 #include <config.h>
 
 #include "controller/mirror-plan.h"
+#include "controller/plan-private.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -29,9 +30,24 @@ VLOG_DEFINE_THIS_MODULE(mirror_plan);
 
 COVERAGE_DEFINE(mirror_plan_session);
 COVERAGE_DEFINE(mirror_plan_held);
-COVERAGE_DEFINE(mirror_plan_vswitch);
 
 /* Reference keys. */
+
+/* Adds to 'keys' what names the sessions that use Filter_Rule 'rule': the
+ * filters built from it (their rule sets say so), and the rule itself, for
+ * sessions held until it arrives (plan_session_hold()). */
+void
+mirror_plan_add_rule_keys(const struct mirror_plan *plan,
+                          const struct uuid *rule, struct sset *keys)
+{
+    sset_add_and_free(keys, mirror_plan_key_uuid('r', rule));
+    const struct rule_set *set;
+    HMAP_FOR_EACH (set, hmap_node, &plan->rule_sets.sets) {
+        if (rule_set_has_row(set, rule)) {
+            sset_add_and_free(keys, mirror_plan_key_uuid('f', &set->filter));
+        }
+    }
+}
 
 /* Returns the key "KIND:UUID". */
 char *
@@ -90,9 +106,8 @@ refs_index(struct mirror_plan *plan, struct plan_session *ps)
     refs_add(plan, ps, mirror_plan_key_uuid('f', &sp->filter_uuid));
     refs_add(plan, ps, mirror_plan_key_uuid('t', &sp->target_uuid));
     refs_add(plan, ps, mirror_plan_key_name('s', sp->source));
-    for (size_t i = 0; i < sp->n_rules; i++) {
-        refs_add(plan, ps, mirror_plan_key_uuid('r', &sp->rules[i].uuid));
-    }
+    /* Not one key per rule: a session's rules are its filter's
+     * (mirror_plan_add_rule_keys()). */
     if (sp->appliance) {
         refs_add(plan, ps, mirror_plan_key_name('a', sp->appliance));
     }
@@ -106,7 +121,7 @@ refs_index(struct mirror_plan *plan, struct plan_session *ps)
 /* Sessions. */
 
 /* Frees what the resolution of 'ps' allocated, leaving it unresolved. */
-static void
+void
 ps_unresolve(struct plan_session *ps)
 {
     free(ps->message);
@@ -231,6 +246,8 @@ mirror_plan_clear_tracked(struct mirror_plan *plan)
     }
     sset_clear(&plan->changed_sources);
     plan->recomputed = false;
+    rule_set_cache_sweep(&plan->rule_sets);
+    plan->gen++;
 }
 
 /* Planning. */
@@ -294,7 +311,12 @@ plan_session_update(struct mirror_plan *plan, const struct plan_inputs *in,
         return true;
     }
 
+    if (ps && ps->planned_gen == plan->gen) {
+        /* Replanned already since the last clear, from the same rows. */
+        return false;
+    }
     if (ps && plan_session_hold(plan, ps, row)) {
+        ps->planned_gen = plan->gen;
         return false;
     }
 
@@ -319,570 +341,10 @@ plan_session_update(struct mirror_plan *plan, const struct plan_inputs *in,
         session_plan_destroy(&ps->sp);
     }
     ps->sp = sp;
+    ps->planned_gen = plan->gen;
     sset_add(&plan->changed_sources, ps->sp.source);
     refs_index(plan, ps);
     return true;
-}
-
-/* The Open_vSwitch side. */
-
-/* qsort() comparator: sessions by source, then number. */
-static int
-compare_by_source(const void *a_, const void *b_)
-{
-    const struct plan_session *const *a = a_, *const *b = b_;
-    int cmp = strcmp((*a)->sp.source, (*b)->sp.source);
-    return (cmp ? cmp
-            : (*a)->sp.number < (*b)->sp.number ? -1
-            : (*a)->sp.number > (*b)->sp.number);
-}
-
-/* qsort() comparator: the sessions of one source in stage order, the
- * independent ones first (they pass every packet on, so each sees all of
- * them and the ordinary ones after them keep their first match), each kind
- * by number. */
-static int
-compare_stage_order(const void *a_, const void *b_)
-{
-    const struct plan_session *const *a = a_, *const *b = b_;
-    if ((*a)->sp.independent != (*b)->sp.independent) {
-        return (*a)->sp.independent ? -1 : 1;
-    }
-    return compare_by_source(a_, b_);
-}
-
-/* Returns the sessions of 'plan' sorted by (source, number), in a malloc()'d
- * array of 'hmap_count(&plan->sessions)' elements. */
-static struct plan_session **
-plan_sorted_sessions(const struct mirror_plan *plan)
-{
-    size_t n = hmap_count(&plan->sessions);
-    struct plan_session **all = xmalloc((n ? n : 1) * sizeof *all);
-    size_t i = 0;
-    struct plan_session *ps;
-    HMAP_FOR_EACH (ps, hmap_node, &plan->sessions) {
-        all[i++] = ps;
-    }
-    qsort(all, n, sizeof *all, compare_by_source);
-    return all;
-}
-
-/* True if 'ps' needs its source captured. */
-static bool
-ps_captures(const struct plan_session *ps)
-{
-    return (ps->sp.role == PLAN_ROLE_SOURCE && ps->sp.state == PLAN_ACTIVE
-            && ps->sp.enabled);
-}
-
-/* Returns the index of the tunnel request for ('encap', 'dst_port') in
- * 'reqs' (adding it, 'encap' must outlive the requests). */
-static size_t
-tunnel_index(struct vs_tunnel_req **reqs, size_t *n, const char *encap,
-             int dst_port)
-{
-    for (size_t i = 0; i < *n; i++) {
-        if (!strcmp((*reqs)[i].encap, encap)
-            && (*reqs)[i].dst_port == dst_port) {
-            return i;
-        }
-    }
-    *reqs = xrealloc(*reqs, (*n + 1) * sizeof **reqs);
-    (*reqs)[*n].encap = encap;
-    (*reqs)[*n].dst_port = dst_port;
-    return (*n)++;
-}
-
-/* Frees the capture choices of 'plan'. */
-static void
-plan_clear_choices(struct mirror_plan *plan)
-{
-    for (size_t i = 0; i < plan->n_choices; i++) {
-        capture_choice_destroy(&plan->choices[i].choice);
-    }
-    free(plan->choices);
-    plan->choices = NULL;
-    plan->n_choices = 0;
-}
-
-/* Chooses how (source, 'egress') is captured, records it in 'plan' and, if
- * ready, adds its request for vswitch-sync; appends it to 'sig'. */
-static void
-plan_add_capture(struct mirror_plan *plan, const struct plan_inputs *in,
-                 const char *source, bool egress, struct ds *sig)
-{
-    const struct ovs_source *src = ovs_index_find_source(in->ctx.ovs,
-                                                         source);
-    struct plan_capture *pc = &plan->choices[plan->n_choices++];
-    pc->iface_id = source;
-    pc->egress = egress;
-    if (in->capture) {
-        capture_choose(in->capture, source, egress, src, &pc->choice);
-    } else {
-        pc->choice = (struct capture_choice) { .backend = CAPTURE_BY_MIRROR,
-                                               .ready = true };
-    }
-    if (in->capture_apply && pc->choice.tc_wanted && src) {
-        capture_want_tc(in->capture, source, egress, src);
-    }
-
-    const struct capture_choice *ch = &pc->choice;
-    if (ch->ready) {
-        plan->captures[plan->n_captures++] = (struct vs_capture_req) {
-            .iface_id = source,
-            .egress = egress,
-            .tc_port = ch->backend == CAPTURE_BY_TC ? ch->bridge_port : NULL,
-            .tc_ifindex = ch->bridge_ifindex,
-        };
-    }
-    ds_put_format(sig, "%s/%c:%s:%d:%d:%s:%d:%s ", source, egress ? 'e' : 'i',
-                  capture_backend_name(ch->backend), ch->ready, ch->failed,
-                  ch->bridge_port ? ch->bridge_port : "", ch->bridge_ifindex,
-                  ch->message ? ch->message : "");
-}
-
-/* Computes the capture and tunnel requests of the whole plan: sources in
- * admission order (by iface-id; egress before ingress), tunnels in order
- * of first use.  Each capture's backend is chosen (capture.h); when
- * 'in->capture_apply', the tc ones become capture's desired set.  Returns
- * a signature of them. */
-static char *
-plan_requests(struct mirror_plan *plan, const struct plan_inputs *in)
-{
-    struct plan_session **all = plan_sorted_sessions(plan);
-    size_t n = hmap_count(&plan->sessions);
-
-    plan_clear_choices(plan);
-    free(plan->captures);
-    free(plan->tunnels);
-    plan->choices = xcalloc(2 * n + 1, sizeof *plan->choices);
-    plan->captures = xcalloc(2 * n + 1, sizeof *plan->captures);
-    plan->n_captures = 0;
-    plan->tunnels = NULL;
-    plan->n_tunnels = 0;
-    if (in->capture_apply && in->capture) {
-        capture_want_begin(in->capture);
-    }
-
-    struct ds sig = DS_EMPTY_INITIALIZER;
-    for (size_t i = 0; i < n; ) {
-        const char *source = all[i]->sp.source;
-        bool egress = false, ingress = false;
-        size_t j;
-        for (j = i; j < n && !strcmp(all[j]->sp.source, source); j++) {
-            const struct plan_session *ps = all[j];
-            if (ps_captures(ps)) {
-                egress |= ps->sp.wants_egress;
-                ingress |= ps->sp.wants_ingress;
-            }
-            if (ps->sp.state == PLAN_ACTIVE && ps->sp.enabled
-                && ((ps->sp.role == PLAN_ROLE_SOURCE
-                     && ps->sp.delivery == PLAN_DELIVER_TUNNEL)
-                    || ps->sp.role == PLAN_ROLE_DECAP)) {
-                const char *encap = (ps->sp.role == PLAN_ROLE_DECAP
-                                     ? "geneve" : ps->sp.encap);
-                int dst_port = ps->sp.role == PLAN_ROLE_DECAP ? 0
-                               : ps->sp.dst_port;
-                tunnel_index(&plan->tunnels, &plan->n_tunnels, encap,
-                             dst_port);
-            }
-        }
-        if (egress) {
-            plan_add_capture(plan, in, source, true, &sig);
-        }
-        if (ingress) {
-            plan_add_capture(plan, in, source, false, &sig);
-        }
-        i = j;
-    }
-    for (size_t i = 0; i < plan->n_tunnels; i++) {
-        ds_put_format(&sig, "%s:%d ", plan->tunnels[i].encap,
-                      plan->tunnels[i].dst_port);
-    }
-    if (in->capture_apply && in->capture) {
-        capture_want_end(in->capture);
-    }
-    free(all);
-    return ds_steal_cstr(&sig);
-}
-
-/* Frees the copies of the requests that vswitch-sync last answered. */
-static void
-plan_free_answered(struct mirror_plan *plan)
-{
-    for (size_t i = 0; i < plan->n_vs_captures; i++) {
-        free(CONST_CAST(char *, plan->vs_captures[i].iface_id));
-    }
-    for (size_t i = 0; i < plan->n_vs_tunnels; i++) {
-        free(CONST_CAST(char *, plan->vs_tunnels[i].encap));
-    }
-    free(plan->vs_captures);
-    free(plan->vs_tunnels);
-    plan->vs_captures = NULL;
-    plan->vs_tunnels = NULL;
-    plan->n_vs_captures = plan->n_vs_tunnels = 0;
-}
-
-/* Remembers the current requests as those that 'plan->vs' answers, so that
- * its results, which follow the requests' order, are read against them
- * even after the requests change without vswitch-sync running. */
-static void
-plan_keep_answered(struct mirror_plan *plan)
-{
-    plan_free_answered(plan);
-    plan->vs_captures = xmemdup(plan->captures, (plan->n_captures + 1)
-                                * sizeof *plan->captures);
-    plan->n_vs_captures = plan->n_captures;
-    for (size_t i = 0; i < plan->n_captures; i++) {
-        plan->vs_captures[i].iface_id = xstrdup(plan->captures[i].iface_id);
-    }
-    plan->vs_tunnels = xmalloc((plan->n_tunnels + 1)
-                               * sizeof *plan->vs_tunnels);
-    plan->n_vs_tunnels = plan->n_tunnels;
-    for (size_t i = 0; i < plan->n_tunnels; i++) {
-        plan->vs_tunnels[i].encap = xstrdup(plan->tunnels[i].encap);
-        plan->vs_tunnels[i].dst_port = plan->tunnels[i].dst_port;
-    }
-}
-
-/* Runs vswitch-sync for the current requests. */
-static void
-plan_run_vswitch(struct mirror_plan *plan, const struct plan_inputs *in)
-{
-    COVERAGE_INC(mirror_plan_vswitch);
-    vs_result_destroy(&plan->vs);
-    vswitch_sync_run(in->ovs_idl, in->ovs_txn, in->vs_cfg, plan->captures,
-                     plan->n_captures, plan->tunnels, plan->n_tunnels,
-                     &plan->vs);
-    plan_keep_answered(plan);
-    /* Without a transaction, differences wait for the next one. */
-    plan->vs_pending_write = !in->ovs_txn && plan->vs.dirty;
-    if (in->ovs_txn) {
-        plan->vs_txn_seq = in->txn_seq;
-    }
-}
-
-/* Brings the requests and vswitch-sync's answer up to date; returns true if
- * vswitch-sync ran. */
-static bool
-plan_refresh_vswitch(struct mirror_plan *plan, const struct plan_inputs *in,
-                     bool force)
-{
-    char *sig = plan_requests(plan, in);
-    bool same = plan->vs_signature && !strcmp(sig, plan->vs_signature);
-    if (same && !force && !in->ovs_changed && !plan->vs_pending_write) {
-        free(sig);
-        return false;
-    }
-    if (in->ovs_txn && plan->vs_txn_seq == in->txn_seq) {
-        /* It already wrote into this transaction, which the IDL does not
-         * show yet: once more in the next one. */
-        free(sig);
-        plan->vs_pending_write = true;
-        return false;
-    }
-    free(plan->vs_signature);
-    plan->vs_signature = sig;
-    plan_run_vswitch(plan, in);
-    return true;
-}
-
-/* Resolution. */
-
-/* Returns the result of capture (source, 'egress'), or NULL. */
-static const struct vs_capture_result *
-find_capture(const struct mirror_plan *plan, const char *source, bool egress)
-{
-    for (size_t i = 0; i < plan->n_vs_captures && i < plan->vs.n_captures;
-         i++) {
-        if (plan->vs_captures[i].egress == egress
-            && !strcmp(plan->vs_captures[i].iface_id, source)) {
-            return &plan->vs.captures[i];
-        }
-    }
-    return NULL;
-}
-
-/* Returns the capture choice of (source, 'egress'), or NULL. */
-static const struct plan_capture *
-find_choice(const struct mirror_plan *plan, const char *source, bool egress)
-{
-    for (size_t i = 0; i < plan->n_choices; i++) {
-        if (plan->choices[i].egress == egress
-            && !strcmp(plan->choices[i].iface_id, source)) {
-            return &plan->choices[i];
-        }
-    }
-    return NULL;
-}
-
-/* Returns the index of the tunnel ('encap', 'dst_port'), or -1. */
-static int
-find_tunnel(const struct mirror_plan *plan, const char *encap, int dst_port)
-{
-    for (size_t i = 0; i < plan->n_vs_tunnels && i < plan->vs.n_tunnels;
-         i++) {
-        if (!strcmp(plan->vs_tunnels[i].encap, encap)
-            && plan->vs_tunnels[i].dst_port == dst_port) {
-            return i;
-        }
-    }
-    return -1;
-}
-
-/* Sets 'ps''s resolved state, taking 'message' (NULL: none). */
-static void
-ps_set(struct plan_session *ps, enum plan_state state, char *message)
-{
-    free(ps->message);
-    ps->state = state;
-    ps->message = message ? message : xstrdup("");
-}
-
-/* Sets the state of 'ps' from a capture that is not ready: pending or
- * error, with the choice's message. */
-static void
-ps_set_capture_wait(struct plan_session *ps, const struct capture_choice *ch)
-{
-    ps_set(ps, ch->failed ? PLAN_ERROR : PLAN_PENDING,
-           xasprintf("source port %s: %s", ps->sp.source,
-                     ch->message ? ch->message : "capture not ready"));
-}
-
-/* Sets the state of 'ps' from vswitch-sync's failed result 'c' for a
- * capture whose choice is 'ch'. */
-static void
-ps_set_capture_failed(struct plan_session *ps,
-                      const struct vs_capture_result *c,
-                      const struct capture_choice *ch)
-{
-    const char *msg = c->message ? c->message : "capture failed";
-    ps_set(ps, PLAN_ERROR, (ch && ch->message
-                            ? xasprintf("%s, and %s", ch->message, msg)
-                            : xstrdup(msg)));
-}
-
-/* Resolves the captures of 'ps'.  Returns false (and sets the state) if it
- * cannot be programmed now.  A direction that 'ps' has no rules for still
- * gets its port when another session of the source captures it, so that
- * 'ps' occupies its stage there too and passes copies on to the next. */
-static bool
-ps_resolve_captures(struct plan_session *ps, const struct mirror_plan *plan)
-{
-    bool dirs[2] = { ps->sp.wants_ingress, ps->sp.wants_egress };
-    if (!dirs[0] && !dirs[1]) {
-        ps_set(ps, PLAN_ACTIVE, xasprintf("filter %s has no rules: nothing "
-                                          "is mirrored",
-                                          ps->sp.filter_name));
-        return false;
-    }
-    for (int d = 1; d >= 0; d--) {     /* Egress first. */
-        const struct plan_capture *pc = find_choice(plan, ps->sp.source, d);
-        const struct capture_choice *ch = pc ? &pc->choice : NULL;
-        const struct vs_capture_result *c = find_capture(plan, ps->sp.source,
-                                                         d);
-        if (!dirs[d]) {
-            if (c && c->state == VS_CAPTURE_OK) {
-                ps->in_port[d] = c->mirror_ofport;
-                ps->backend[d] = ch ? ch->backend : CAPTURE_BY_MIRROR;
-            }
-            continue;
-        }
-        if (ch && !ch->ready) {
-            ps_set_capture_wait(ps, ch);
-            return false;
-        }
-        if (!c) {
-            /* Not asked of vswitch-sync yet (it could not run in this
-             * pass). */
-            ps_set(ps, PLAN_PENDING,
-                   xstrdup("waiting for ovs-vswitchd to add the capture"));
-            return false;
-        }
-        switch (c->state) {
-        case VS_CAPTURE_OK:
-            ps->in_port[d] = c->mirror_ofport;
-            ps->backend[d] = ch ? ch->backend : CAPTURE_BY_MIRROR;
-            break;
-        case VS_CAPTURE_NO_SOURCE:
-            ps_set(ps, PLAN_PENDING, xasprintf("source port %s is not on "
-                                               "this chassis",
-                                               ps->sp.source));
-            return false;
-        case VS_CAPTURE_PENDING:
-            ps_set(ps, PLAN_PENDING,
-                   xstrdup("waiting for ovs-vswitchd to add the capture"));
-            return false;
-        case VS_CAPTURE_NO_CAPACITY:
-        case VS_CAPTURE_ERROR:
-        default:
-            ps_set_capture_failed(ps, c, ch);
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Returns the reason why a programmed 'ps' uses a Mirror row although tc
- * capture was possible, or NULL. */
-static const char *
-ps_fallback_reason(const struct plan_session *ps,
-                   const struct mirror_plan *plan)
-{
-    for (int d = 1; d >= 0; d--) {     /* Egress first. */
-        const struct plan_capture *pc = find_choice(plan, ps->sp.source, d);
-        if (pc && ps->in_port[d] != OFPP_NONE
-            && pc->choice.backend == CAPTURE_BY_MIRROR
-            && pc->choice.message) {
-            return pc->choice.message;
-        }
-    }
-    return NULL;
-}
-
-/* Returns the ofport of the tunnel that 'ps' uses, or OFPP_NONE (and sets
- * the state: error if vswitch-sync says why, else pending). */
-static ofp_port_t
-ps_resolve_tunnel(struct plan_session *ps, const struct mirror_plan *plan,
-                  const char *encap, int dst_port, const char *purpose)
-{
-    int idx = find_tunnel(plan, encap, dst_port);
-    ofp_port_t ofport = idx >= 0 ? plan->vs.tunnel_ofports[idx] : OFPP_NONE;
-    if (ofport != OFPP_NONE) {
-        return ofport;
-    }
-    const char *error = idx >= 0 ? plan->vs.tunnel_errors[idx] : NULL;
-    if (error) {
-        ps_set(ps, PLAN_ERROR, xasprintf("%s tunnel port: %s", encap, error));
-    } else {
-        ps_set(ps, PLAN_PENDING, xasprintf("waiting for ovs-vswitchd to add "
-                                           "the %s tunnel port%s", encap,
-                                           purpose ? purpose : ""));
-    }
-    return OFPP_NONE;
-}
-
-/* Fills 'ps->target' with the tunnel destinations of 'ps'. */
-static void
-ps_fill_tunnel_target(struct plan_session *ps, ofp_port_t ofport)
-{
-    struct pl_target *pt = &ps->target;
-    pt->is_port = false;
-    pt->encap = ps->sp.encap;
-    pt->erspan_ver = ps->sp.erspan_ver;
-    pt->dests = xcalloc(ps->sp.n_addresses + 1, sizeof *pt->dests);
-    for (size_t i = 0; i < ps->sp.n_addresses; i++) {
-        struct pl_tunnel_dest *d = &pt->dests[pt->n_dests];
-        ovs_be32 ip4;
-        if (ip_parse(ps->sp.addresses[i], &ip4)) {
-            d->ip = in6_addr_mapped_ipv4(ip4);
-        } else if (!ipv6_parse(ps->sp.addresses[i], &d->ip)) {
-            continue;           /* Validation refused it already. */
-        }
-        d->tunnel_ofport = ofport;
-        pt->n_dests++;
-    }
-}
-
-/* Resolves a session whose appliance is here and source elsewhere. */
-static void
-ps_resolve_decap(struct plan_session *ps, const struct mirror_plan *plan,
-                 const struct plan_inputs *in)
-{
-    char *purpose = xasprintf(" (to receive copies for appliance %s)",
-                              ps->sp.appliance);
-    ofp_port_t tunnel = ps_resolve_tunnel(ps, plan, "geneve", 0, purpose);
-    free(purpose);
-    if (tunnel == OFPP_NONE) {
-        return;
-    }
-    ofp_port_t appliance = ovs_index_find_appliance(in->ctx.ovs,
-                                                    ps->sp.appliance);
-    if (appliance == OFPP_NONE) {
-        ps_set(ps, PLAN_PENDING, xasprintf("source port %s is not on this "
-                                           "chassis", ps->sp.source));
-        return;
-    }
-    ps->decap = true;
-    ps->decap_entry = (struct pl_decap) {
-        .tunnel_ofport = tunnel,
-        .vni = ps->sp.vni,
-        .appliance_ofport = appliance,
-        .key = ps->sp.key,
-    };
-    char *from = (ps->sp.remote_chassis
-                  ? xasprintf("chassis %s", ps->sp.remote_chassis)
-                  : xstrdup("another chassis"));
-    ps_set(ps, PLAN_PENDING,
-           xasprintf("delivering copies from %s to appliance %s (source "
-                     "port %s is not on this chassis)", from,
-                     ps->sp.appliance, ps->sp.source));
-    free(from);
-}
-
-/* Resolves 'ps' with the Open_vSwitch side (its stage is set later, with
- * its source's chain). */
-static void
-ps_resolve(struct plan_session *ps, const struct mirror_plan *plan,
-           const struct plan_inputs *in)
-{
-    const struct session_plan *sp = &ps->sp;
-
-    ps_unresolve(ps);
-    ps_set(ps, sp->state, xstrdup(sp->message));
-    if (sp->state != PLAN_ACTIVE || sp->role == PLAN_ROLE_NONE) {
-        return;
-    }
-    if (sp->role == PLAN_ROLE_DECAP) {
-        ps_resolve_decap(ps, plan, in);
-        return;
-    }
-    if (!ps_resolve_captures(ps, plan)) {
-        return;
-    }
-
-    if (sp->delivery == PLAN_DELIVER_APPLIANCE) {
-        ofp_port_t ofport = ovs_index_find_appliance(in->ctx.ovs,
-                                                     sp->appliance);
-        if (ofport == OFPP_NONE) {
-            ps_set(ps, PLAN_ERROR,
-                   xasprintf("target %s: appliance port %s is not on this "
-                             "chassis's mirror bridge %s", sp->target_name,
-                             sp->appliance, in->ctx.bridge));
-            return;
-        }
-        ps->target.is_port = true;
-        ps->target.port_ofport = ofport;
-    } else {
-        ofp_port_t ofport = ps_resolve_tunnel(ps, plan, sp->encap,
-                                              sp->dst_port, NULL);
-        if (ofport == OFPP_NONE) {
-            return;
-        }
-        ps_fill_tunnel_target(ps, ofport);
-    }
-
-    ps->rules = xcalloc(sp->n_rules + 1, sizeof *ps->rules);
-    for (size_t i = 0; i < sp->n_rules; i++) {
-        ps->rules[i] = sp->rules[i].rule;
-    }
-    ps->pl = (struct pl_session) {
-        .key = sp->key,
-        .session_number = sp->number,
-        .vni = sp->vni >= 0 ? sp->vni : 0,
-        .packet_length = sp->packet_length,
-        .target = &ps->target,
-        .rules = ps->rules,
-        .n_rules = sp->n_rules,
-        .independent = sp->independent,
-    };
-    pipeline_delivery_paths(&ps->target, &ps->paths, &ps->n_paths);
-    ps->programmed = true;
-    const char *fallback = ps_fallback_reason(ps, plan);
-    ps_set(ps, PLAN_ACTIVE, (fallback
-                             ? xasprintf("captured with Mirror rows: %s",
-                                         fallback)
-                             : NULL));
 }
 
 /* What a session's flows depend on, beyond its rules, for telling whether
@@ -1054,6 +516,8 @@ mirror_plan_init(struct mirror_plan *plan)
     shash_init(&plan->refs);
     hmap_init(&plan->changed);
     sset_init(&plan->changed_sources);
+    rule_set_cache_init(&plan->rule_sets);
+    plan->gen = 1;
 }
 
 /* Frees everything 'plan' owns. */
@@ -1082,6 +546,7 @@ mirror_plan_destroy(struct mirror_plan *plan)
     plan_free_answered(plan);
     vs_result_destroy(&plan->vs);
     free(plan->vs_signature);
+    rule_set_cache_destroy(&plan->rule_sets);
 }
 
 /* Recomputes the whole plan.  See mirror-plan.h. */
@@ -1090,6 +555,7 @@ mirror_plan_run(struct mirror_plan *plan, const struct plan_inputs *in_)
 {
     struct plan_inputs in = *in_;
     plan_read_global(in.ctx.tm_idl, &in.ctx);
+    in.ctx.rule_sets = &plan->rule_sets;
 
     /* Sessions no longer in the database go; every other is replanned. */
     struct plan_session *ps;
@@ -1117,6 +583,7 @@ mirror_plan_update(struct mirror_plan *plan, const struct plan_inputs *in_,
 {
     struct plan_inputs in = *in_;
     plan_read_global(in.ctx.tm_idl, &in.ctx);
+    in.ctx.rule_sets = &plan->rule_sets;
 
     struct hmapx todo = HMAPX_INITIALIZER(&todo);
     const char *key;

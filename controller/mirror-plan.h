@@ -63,6 +63,8 @@ struct plan_session {
     struct pl_decap decap_entry;
 
     struct svec ref_keys;           /* Its keys in 'refs'. */
+    uint64_t planned_gen;           /* 'gen' of the plan when it was last
+                                     * replanned. */
 };
 
 /* What one change did to a session, for the flows and the status. */
@@ -78,7 +80,9 @@ struct plan_change {
 struct mirror_plan {
     struct hmap sessions;           /* Contains "struct plan_session"s. */
     struct shash refs;              /* Reference index: "f:UUID",
-                                     * "r:UUID", "t:UUID", "s:IFACE",
+                                     * "r:UUID" (only while held for a
+                                     * rule not loaded yet), "t:UUID",
+                                     * "s:IFACE",
                                      * "a:IFACE", "b" -> struct hmapx of
                                      * sessions. */
 
@@ -107,6 +111,13 @@ struct mirror_plan {
     struct hmap changed;            /* Contains "struct plan_change"s. */
     struct sset changed_sources;    /* Sources whose stages changed. */
     bool recomputed;                /* Everything may have changed. */
+
+    struct rule_set_cache rule_sets;    /* The filters' rules (rule-set.h). */
+    uint64_t gen;                   /* Incremented by
+                                     * mirror_plan_clear_tracked(): a
+                                     * session is replanned at most once
+                                     * in between, however many inputs
+                                     * name it. */
 };
 
 /* One (source, direction) that a session here captures. */
@@ -154,6 +165,8 @@ const struct plan_session *mirror_plan_find(const struct mirror_plan *,
 /* Helpers for the reference keys. */
 char *mirror_plan_key_uuid(char kind, const struct uuid *);
 char *mirror_plan_key_name(char kind, const char *name);
+void mirror_plan_add_rule_keys(const struct mirror_plan *,
+                               const struct uuid *rule, struct sset *keys);
 
 /* Declares to 'pv' the delivery paths of every programmed session. */
 struct path_verify;

@@ -28,6 +28,7 @@
 #include "coverage.h"
 #include "dirs.h"
 #include "hash.h"
+#include "hmapx.h"
 #include "openflow/openflow.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/hmap.h"
@@ -136,6 +137,9 @@ struct ofctrl {
     struct hmap sessions;           /* Contains "struct session"s. */
     size_t n_pending;               /* Owners that need a bundle:
                                      * owner_is_pending(). */
+    struct hmapx pending;           /* Those owners, so that a bundle costs
+                                     * what changed, not every owner. */
+    struct hmapx in_bundle;         /* Owners with 'in_bundle' set. */
     int64_t desired_cfg;
     uint64_t desired_seqno;         /* Bumped on every desired change. */
 
@@ -223,6 +227,8 @@ ofctrl_create(void)
     oc->rconn_seqno = rconn_get_connection_seqno(oc->rconn);
     oc->state = S_DISCONNECTED;
     hmap_init(&oc->owners);
+    hmapx_init(&oc->pending);
+    hmapx_init(&oc->in_bundle);
     hmap_init(&oc->sessions);
     hmap_init(&oc->bundle_ops);
     tm_flow_table_init(&oc->dumped);
@@ -263,6 +269,8 @@ ofctrl_destroy(struct ofctrl *oc)
         owner_free(o);
     }
     hmap_destroy(&oc->owners);
+    hmapx_destroy(&oc->pending);
+    hmapx_destroy(&oc->in_bundle);
     struct session *s;
     HMAP_FOR_EACH_POP (s, hmap_node, &oc->sessions) {
         free(s);
@@ -402,6 +410,11 @@ owner_settle(struct ofctrl *oc, struct owner *o)
     if (pending != o->pending) {
         oc->n_pending += pending ? 1 : -1;
         o->pending = pending;
+        if (pending) {
+            hmapx_add(&oc->pending, o);
+        } else {
+            hmapx_find_and_delete_assert(&oc->pending, o);
+        }
     }
     if (!o->desired && !o->installed && !o->in_bundle) {
         if (s) {
@@ -598,6 +611,7 @@ ofctrl_reset(struct ofctrl *oc)
     oc->flow_xid = oc->group_xid = oc->barrier_xid = oc->check_xid = 0;
     bundle_ops_clear(oc);
 
+    hmapx_clear(&oc->in_bundle);
     struct owner *o, *next;
     HMAP_FOR_EACH_SAFE (o, next, hmap_node, &oc->owners) {
         o->in_bundle = false;
@@ -1301,13 +1315,14 @@ nudge_candidate(const struct owner *o)
 static bool
 bundle_add_nudge(struct ofctrl *oc, struct bundle_builder *bb)
 {
-    const struct tm_flow *nudge = NULL;
-    const struct owner *o;
-    HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
-        const struct tm_flow *f = nudge_candidate(o);
-        if (f && (!nudge || o->key.kind == TM_OWNER_INFRA)) {
-            nudge = f;
-            if (o->key.kind == TM_OWNER_INFRA) {
+    struct tm_owner_key infra = tm_owner_key(TM_OWNER_INFRA, NULL, NULL,
+                                             false, 0);
+    const struct owner *o = owner_find(oc, &infra);
+    const struct tm_flow *nudge = o ? nudge_candidate(o) : NULL;
+    if (!nudge) {
+        HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
+            nudge = nudge_candidate(o);
+            if (nudge) {
                 break;
             }
         }
@@ -1318,22 +1333,53 @@ bundle_add_nudge(struct ofctrl *oc, struct bundle_builder *bb)
     return nudge != NULL;
 }
 
-/* Marks the owners that 'bb' was built for as in the bundle, with the sets
- * it carries: their desired sets, or (for a full bundle after a dump) every
- * owner's. */
+/* Marks 'o' as in the bundle in flight, with the set it carries: its
+ * desired set, or what is installed if that set was refused. */
+static void
+bundle_mark_owner(struct ofctrl *oc, struct owner *o)
+{
+    o->in_bundle = true;
+    hmapx_add(&oc->in_bundle, o);
+    tm_owned_unref(o->sent);
+    o->sent = (o->refused && o->refused == o->desired
+               ? (o->installed ? tm_owned_ref(o->installed) : NULL)
+               : (o->desired ? tm_owned_ref(o->desired) : NULL));
+}
+
+/* Marks the owners that the bundle in flight was built for (see
+ * bundle_mark_owner()). */
 static void
 bundle_mark_owners(struct ofctrl *oc, bool full)
 {
     struct owner *o;
-    HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
-        if (full || owner_is_pending(o)) {
-            o->in_bundle = true;
-            tm_owned_unref(o->sent);
-            o->sent = (o->refused && o->refused == o->desired
-                       ? (o->installed ? tm_owned_ref(o->installed) : NULL)
-                       : (o->desired ? tm_owned_ref(o->desired) : NULL));
+    if (full) {
+        HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
+            bundle_mark_owner(oc, o);
+        }
+    } else {
+        struct hmapx_node *node;
+        HMAPX_FOR_EACH (node, &oc->pending) {
+            bundle_mark_owner(oc, node->data);
         }
     }
+}
+
+/* Takes every owner out of the bundle in flight, forgetting what it was
+ * sent, and settles it. */
+static void
+bundle_release_owners(struct ofctrl *oc)
+{
+    struct hmapx owners = HMAPX_INITIALIZER(&owners);
+    hmapx_swap(&owners, &oc->in_bundle);
+    struct hmapx_node *node;
+    HMAPX_FOR_EACH (node, &owners) {
+        struct owner *o = node->data;
+        o->in_bundle = false;
+        tm_owned_unref(o->sent);
+        o->sent = NULL;
+        owner_settle(oc, o);        /* May free 'o'. */
+    }
+    hmapx_destroy(&owners);
 }
 
 /* Builds and sends a bundle for the pending owners.  Returns false if
@@ -1345,25 +1391,23 @@ ofctrl_send_pending(struct ofctrl *oc)
     bundle_builder_init(&bb);
     bundle_ops_clear(oc);
 
-    struct owner *o;
-    HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
-        if (owner_is_pending(o)) {
-            diff_owner(oc, &bb, o, o->installed, o->desired);
-        }
+    struct hmapx_node *node;
+    HMAPX_FOR_EACH (node, &oc->pending) {
+        struct owner *o = node->data;
+        diff_owner(oc, &bb, o, o->installed, o->desired);
     }
     bool nudge = oc->nudge_requested && bundle_add_nudge(oc, &bb);
     if (!bb.n_flow_mods && !bb.n_group_mods) {
         /* The pending owners differ only in form. */
-        HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
-            if (owner_is_pending(o)) {
-                tm_owned_unref(o->installed);
-                o->installed = o->desired ? tm_owned_ref(o->desired) : NULL;
-            }
+        struct hmapx pending = HMAPX_INITIALIZER(&pending);
+        hmapx_clone(&pending, &oc->pending);
+        HMAPX_FOR_EACH (node, &pending) {
+            struct owner *o = node->data;
+            tm_owned_unref(o->installed);
+            o->installed = o->desired ? tm_owned_ref(o->desired) : NULL;
+            owner_settle(oc, o);    /* May free 'o'. */
         }
-        struct owner *next;
-        HMAP_FOR_EACH_SAFE (o, next, hmap_node, &oc->owners) {
-            owner_settle(oc, o);
-        }
+        hmapx_destroy(&pending);
         if (!oc->n_pending) {
             oc->installed_cfg = oc->desired_cfg;
         }
@@ -1468,13 +1512,7 @@ ofctrl_bundle_added(struct ofctrl *oc)
     oc->n_bundles_failed++;
     COVERAGE_INC(ofctrl_bundle_failed);
 
-    struct owner *o, *next;
-    HMAP_FOR_EACH_SAFE (o, next, hmap_node, &oc->owners) {
-        o->in_bundle = false;
-        tm_owned_unref(o->sent);
-        o->sent = NULL;
-        owner_settle(oc, o);
-    }
+    bundle_release_owners(oc);
     bundle_ops_clear(oc);
     oc->state = S_IDLE;
     oc->change_seqno++;
@@ -1501,12 +1539,12 @@ ofctrl_bundle_committed(struct ofctrl *oc)
         }
         oc->installed_known = true;
     } else {
-        HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
-            if (o->in_bundle) {
-                tm_owned_unref(o->installed);
-                o->installed = o->sent;
-                o->sent = NULL;
-            }
+        struct hmapx_node *node;
+        HMAPX_FOR_EACH (node, &oc->in_bundle) {
+            o = node->data;
+            tm_owned_unref(o->installed);
+            o->installed = o->sent;
+            o->sent = NULL;
         }
         if (oc->bundle_is_full) {
             oc->installed_known = true;
@@ -1518,12 +1556,12 @@ ofctrl_bundle_committed(struct ofctrl *oc)
             oc->mods_seqno++;
         }
     }
-    HMAP_FOR_EACH_SAFE (o, next, hmap_node, &oc->owners) {
-        o->in_bundle = false;
-        tm_owned_unref(o->sent);
-        o->sent = NULL;
-        owner_settle(oc, o);
+    if (oc->cleanup) {
+        HMAP_FOR_EACH_SAFE (o, next, hmap_node, &oc->owners) {
+            owner_settle(oc, o);
+        }
     }
+    bundle_release_owners(oc);
     if (!oc->bundle_errors && oc->installed_known && !oc->n_pending) {
         /* Everything desired is installed, but for refused owners, whose
          * sessions report it. */

@@ -359,15 +359,16 @@ build_session(struct sf_builder *b, const struct uuid *uuid,
 }
 
 /* Rebuilds only the owners of the rules 'rules' of session 'ps' (a change
- * that touched nothing but them). */
-static void
+ * that touched nothing but them).  Returns false if it had to build the
+ * whole session instead (it had no owners yet). */
+static bool
 build_rules(struct sf_builder *b, const struct plan_session *ps,
             const struct uuid *rules, size_t n_rules)
 {
     struct sf_session *s = sf_find(b->sessions, &ps->sp.uuid);
     if (!s) {
         build_session(b, &ps->sp.uuid, ps);
-        return;
+        return false;
     }
     uint32_t group_id = 0;
     struct sf_group_id *g = group_id_find(b->group_ids, &ps->sp.uuid);
@@ -405,6 +406,7 @@ build_rules(struct sf_builder *b, const struct plan_session *ps,
             }
         }
     }
+    return true;
 }
 
 /* Rebuilds the owners shared by all sessions: the default drop, one
@@ -584,16 +586,21 @@ session_flows_update(struct session_flows *sf,
         .desired = &sf->desired, .sessions = &sf->sessions,
         .group_ids = &sf->group_ids, .track = sf,
     };
+    /* The shared owners depend on what sessions are programmed, on which
+     * ports, and on their groups: a change to rules alone (or to a state
+     * or message) leaves them as they are. */
+    bool shared = false;
     const struct plan_change *c;
     HMAP_FOR_EACH (c, hmap_node, &plan->changed) {
         const struct plan_session *ps = mirror_plan_find(plan, &c->uuid);
         if (!ps || c->deleted || !c->rules_only) {
             build_session(&b, &c->uuid, ps);
+            shared = true;
         } else if (c->n_rules) {
-            build_rules(&b, ps, c->rules, c->n_rules);
+            shared |= !build_rules(&b, ps, c->rules, c->n_rules);
         }
     }
-    if (!hmap_is_empty(&plan->changed)) {
+    if (shared) {
         build_shared(&b, plan);
     }
     return true;

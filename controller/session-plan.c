@@ -20,7 +20,6 @@
 #include "packets.h"
 #include "smap.h"
 #include "tmirror-idl.h"
-#include "tmirror/intent-check.h"
 #include "tmirror/intent-rows.h"
 #include "util.h"
 #include "uuid.h"
@@ -58,104 +57,24 @@ get_ref_uuid(const struct ovsdb_idl_row *row,
     *uuid = d && d->n ? d->keys[0].uuid : UUID_ZERO;
 }
 
-/* Fills 'dst' with copies of 'src''s strings. */
-static void
-rule_copy(struct tm_rule *dst, const struct tm_rule *src)
-{
-    *dst = *src;
-    dst->direction = nullable_xstrdup(src->direction);
-    dst->action = nullable_xstrdup(src->action);
-    dst->source_cidr = (src->source_cidr && src->source_cidr[0]
-                        ? xstrdup(src->source_cidr) : NULL);
-    dst->destination_cidr = (src->destination_cidr
-                             && src->destination_cidr[0]
-                             ? xstrdup(src->destination_cidr) : NULL);
-    dst->vlan = src->vlan && src->vlan[0] ? xstrdup(src->vlan) : NULL;
-}
-
-/* Frees the strings of 'r'. */
-static void
-rule_free(struct tm_rule *r)
-{
-    free(CONST_CAST(char *, r->direction));
-    free(CONST_CAST(char *, r->action));
-    free(CONST_CAST(char *, r->source_cidr));
-    free(CONST_CAST(char *, r->destination_cidr));
-    free(CONST_CAST(char *, r->vlan));
-}
-
-/* True if 'a' and 'b' have the same values. */
+/* Takes the session's rules from the rule set of its filter (rule-set.h):
+ * an invalid rule, or a rule number used twice in a direction, puts the
+ * session in error. */
 static bool
-rule_equal(const struct tm_rule *a, const struct tm_rule *b)
+sp_collect_rules(const struct plan_context *ctx, struct session_plan *sp,
+                 const struct tmrec_filter *filter)
 {
-    return (nullable_string_is_equal(a->direction, b->direction)
-            && nullable_string_is_equal(a->action, b->action)
-            && a->rule_number == b->rule_number
-            && a->has_protocol == b->has_protocol
-            && a->protocol == b->protocol
-            && nullable_string_is_equal(a->source_cidr, b->source_cidr)
-            && nullable_string_is_equal(a->destination_cidr,
-                                        b->destination_cidr)
-            && a->has_source_port_from == b->has_source_port_from
-            && a->has_source_port_to == b->has_source_port_to
-            && a->source_port_from == b->source_port_from
-            && a->source_port_to == b->source_port_to
-            && a->has_destination_port_from == b->has_destination_port_from
-            && a->has_destination_port_to == b->has_destination_port_to
-            && a->destination_port_from == b->destination_port_from
-            && a->destination_port_to == b->destination_port_to
-            && nullable_string_is_equal(a->vlan, b->vlan));
-}
-
-/* qsort() comparator: rules by direction, then number. */
-static int
-compare_plan_rules(const void *a_, const void *b_)
-{
-    const struct plan_rule *a = a_, *b = b_;
-    int cmp = strcmp(a->rule.direction, b->rule.direction);
-    return (cmp ? cmp
-            : a->rule.rule_number < b->rule.rule_number ? -1
-            : a->rule.rule_number > b->rule.rule_number);
-}
-
-/* Checks the session's filter and copies its rules.  An invalid rule (for
- * example one written by another tool) or a rule number used twice in a
- * direction puts the session in error: mirroring with part of an
- * operator's filter would copy the wrong packets. */
-static bool
-sp_collect_rules(struct session_plan *sp, const struct tmrec_filter *filter)
-{
-    sp->rules = xcalloc(filter->n_rules ? filter->n_rules : 1,
-                        sizeof *sp->rules);
-    for (size_t i = 0; i < filter->n_rules; i++) {
-        const struct tmrec_filter_rule *r = filter->rules[i];
-        char *error = tm_rule_row_check(filter->name, r);
-        if (error) {
-            sp_set(sp, PLAN_ERROR, error);
-            return false;
-        }
-        struct tm_rule view;
-        tm_rule_from_row(r, &view);
-        struct plan_rule *pr = &sp->rules[sp->n_rules++];
-        pr->uuid = r->header_.uuid;
-        rule_copy(&pr->rule, &view);
+    struct rule_set *set = rule_set_get(ctx->rule_sets, filter);
+    if (set->error) {
+        sp_set(sp, PLAN_ERROR, xstrdup(set->error));
+        rule_set_unref(set);
+        return false;
     }
-    qsort(sp->rules, sp->n_rules, sizeof *sp->rules, compare_plan_rules);
-    for (size_t i = 0; i < sp->n_rules; i++) {
-        const struct tm_rule *r = &sp->rules[i].rule;
-        if (i && !compare_plan_rules(&sp->rules[i - 1], &sp->rules[i])) {
-            sp_set(sp, PLAN_ERROR,
-                   xasprintf("filter %s: rule_number %"PRId64" is used "
-                             "twice for %s", filter->name, r->rule_number,
-                             r->direction));
-            return false;
-        }
-        if (!strcmp(r->direction, "egress")) {
-            sp->wants_egress = true;
-        } else {
-            sp->wants_ingress = true;
-        }
-    }
+    sp->rule_set = set;
+    sp->rules = set->rules;
+    sp->n_rules = set->n_rules;
+    sp->wants_egress = set->wants_egress;
+    sp->wants_ingress = set->wants_ingress;
     return true;
 }
 
@@ -175,7 +94,15 @@ sp_check_session(struct session_plan *sp, const struct tmrec_session *row)
                          : "target"));
         return false;
     }
-    char *error = tm_intent_check_session_deep(row);
+    /* tm_intent_check_session_deep() without the rules, which
+     * sp_collect_rules() checks once per filter. */
+    char *error = tm_session_row_check(row);
+    if (!error) {
+        error = tm_target_row_check(row->target);
+    }
+    if (!error) {
+        error = tm_filter_row_check(row->filter);
+    }
     if (error) {
         sp_set(sp, PLAN_ERROR, error);
         return false;
@@ -446,7 +373,8 @@ session_plan_build(const struct plan_context *ctx,
     if (row->filter) {
         sp->filter_name = xstrdup(row->filter->name);
     }
-    if (!sp_check_session(sp, row) || !sp_collect_rules(sp, row->filter)) {
+    if (!sp_check_session(sp, row)
+        || !sp_collect_rules(ctx, sp, row->filter)) {
         return;
     }
     sp_decide_role(ctx, sp, row, source_here, appliance_here);
@@ -459,10 +387,7 @@ session_plan_destroy(struct session_plan *sp)
     free(sp->name);
     free(sp->source);
     free(sp->message);
-    for (size_t i = 0; i < sp->n_rules; i++) {
-        rule_free(&sp->rules[i].rule);
-    }
-    free(sp->rules);
+    rule_set_unref(sp->rule_set);
     free(sp->target_name);
     free(sp->filter_name);
     free(sp->appliance);
@@ -520,12 +445,7 @@ session_plan_differs_beyond_rules(const struct session_plan *a,
 const struct plan_rule *
 session_plan_find_rule(const struct session_plan *sp, const struct uuid *uuid)
 {
-    for (size_t i = 0; i < sp->n_rules; i++) {
-        if (uuid_equals(&sp->rules[i].uuid, uuid)) {
-            return &sp->rules[i];
-        }
-    }
-    return NULL;
+    return sp->rule_set ? rule_set_find(sp->rule_set, uuid) : NULL;
 }
 
 /* True if rule 'i' of 'a' is in 'b' unchanged. */
@@ -543,6 +463,9 @@ bool
 session_plan_same_rules(const struct session_plan *a,
                         const struct session_plan *b)
 {
+    if (a->rule_set == b->rule_set) {
+        return true;            /* Sets are immutable. */
+    }
     if (a->n_rules != b->n_rules) {
         return false;
     }

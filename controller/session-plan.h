@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "openvswitch/uuid.h"
+#include "controller/rule-set.h"
 #include "tmirror/validate.h"
 
 struct ovs_index;
@@ -46,11 +47,6 @@ enum plan_delivery {
                                  * another chassis (GENEVE to it). */
 };
 
-/* One validated rule of the session's filter. */
-struct plan_rule {
-    struct uuid uuid;
-    struct tm_rule rule;        /* Its strings are owned. */
-};
 
 struct session_plan {
     struct uuid uuid;
@@ -67,8 +63,10 @@ struct session_plan {
     enum plan_state state;      /* PLAN_ACTIVE: plannable here. */
     char *message;              /* "" when none. */
 
-    /* The filter's rules, by (direction, rule_number). */
-    struct plan_rule *rules;
+    /* The filter's rules, by (direction, rule_number): those of
+     * 'rule_set' (NULL until the rules are known to be valid). */
+    struct rule_set *rule_set;
+    const struct plan_rule *rules;
     size_t n_rules;
     bool wants_egress, wants_ingress;
 
@@ -98,6 +96,8 @@ struct plan_context {
     bool allow_cross_zone;      /* TM_Global options:allow_cross_zone. */
     struct ovsdb_idl_index *binding_by_port;
     struct ovsdb_idl_index *chassis_by_name;
+    struct rule_set_cache *rule_sets;   /* Shared rule sets; NULL: every
+                                         * plan builds its own. */
 };
 
 /* Fills 'sp' (zeroed first) for Session 'row'. */

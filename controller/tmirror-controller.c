@@ -436,9 +436,10 @@ controller_reconcile(struct controller *c, struct ovsdb_idl_txn *ovs_txn,
         mirror_plan_want_paths(mirror_engine_plan(&c->engine), c->paths,
                                c->cfg.bridge, controller_local_ip(c));
     }
-    if (plan_changed || mirror_engine_tm_changed(&c->engine)
+    if (mirror_engine_cond_inputs_changed(&c->engine)
         || mirror_engine_ovs_changed(&c->engine)
-        || c->cfg.monitor_all != c->monitor_all_sent) {
+        || c->cfg.monitor_all != c->monitor_all_sent
+        || !intent_monitor_is_started(c->monitor)) {
         c->monitor_all_sent = c->cfg.monitor_all;
         intent_monitor_update(c->monitor,
                               mirror_engine_ovs_index(&c->engine),
