@@ -96,6 +96,9 @@ struct session {
     uint32_t key;
     size_t n_owners;
     size_t n_unsettled;             /* Owners not installed as desired. */
+    size_t n_unsettled_rules;       /* Those of them that are rules. */
+    bool confirmed;                 /* Every owner was installed once, and
+                                     * since then only rules changed. */
     size_t n_refused;
     const char *refusal;            /* One of its owners' 'refusal'. */
     size_t n_accepting;             /* Owners with accepting flows. */
@@ -393,8 +396,16 @@ owner_settle(struct ofctrl *oc, struct owner *o)
     if (unsettled != o->unsettled) {
         if (s) {
             s->n_unsettled += unsettled ? 1 : -1;
+            if (o->key.kind == TM_OWNER_RULE) {
+                s->n_unsettled_rules += unsettled ? 1 : -1;
+            } else if (unsettled) {
+                s->confirmed = false;
+            }
         }
         o->unsettled = unsettled;
+    }
+    if (s && !s->n_unsettled) {
+        s->confirmed = true;
     }
     if (o->refused && o->refused != o->desired) {
         /* What was refused is no longer wanted. */
@@ -1907,6 +1918,23 @@ ofctrl_session_installed(const struct ofctrl *oc, uint32_t session_key)
     const struct session *s = session_find(oc, session_key);
     return (rconn_is_connected(oc->rconn) && oc->installed_known
             && (!s || (!s->n_unsettled && !s->n_refused)));
+}
+
+/* True if 'session_key''s copies are delivered as ovs-vswitchd confirmed:
+ * every owner is installed, or every owner was installed and only rules
+ * have changed since (the old rules go on copying until the switch commits
+ * the new ones, in one bundle). */
+bool
+ofctrl_session_delivering(const struct ofctrl *oc, uint32_t session_key)
+{
+    const struct session *s = session_find(oc, session_key);
+    if (!s) {
+        return ofctrl_session_installed(oc, session_key);
+    }
+    return (rconn_is_connected(oc->rconn) && oc->installed_known
+            && !s->n_refused
+            && (!s->n_unsettled
+                || (s->confirmed && s->n_unsettled == s->n_unsettled_rules)));
 }
 
 /* Returns why an owner of 'session_key' was refused, or NULL. */

@@ -103,6 +103,9 @@ uint64_t ofctrl_get_mods_seqno(const struct ofctrl *);
 
 /* True if every owner of 'session_key' is installed as desired. */
 bool ofctrl_session_installed(const struct ofctrl *, uint32_t session_key);
+/* True if 'session_key' is installed, or was and only its rules are being
+ * replaced (what it copies until then is what the old rules select). */
+bool ofctrl_session_delivering(const struct ofctrl *, uint32_t session_key);
 /* Returns the switch's error for a refused owner of 'session_key', or
  * NULL. */
 const char *ofctrl_session_refused(const struct ofctrl *,

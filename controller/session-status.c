@@ -85,7 +85,7 @@ session_status_judge(const struct plan_session *ps,
     if (refusal) {
         v->state = "error";
         v->message = xstrdup(refusal);
-    } else if (!ofctrl_session_installed(ofctrl, ps->sp.key)) {
+    } else if (!ofctrl_session_delivering(ofctrl, ps->sp.key)) {
         v->state = "pending";
         v->message = xstrdup("waiting for ovs-vswitchd to confirm the "
                              "flows");
