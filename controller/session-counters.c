@@ -23,6 +23,9 @@ struct session_counter {
     uint64_t last_packets;      /* The flows' counters when last read. */
     uint64_t last_bytes;
     bool seen;                  /* Updated since the last sweep. */
+    bool folded;                /* The flows' counters were folded in. */
+    bool row_was_active;        /* Its status row said "active" when this
+                                 * controller first saw it. */
 };
 
 /* Initializes an empty set of totals. */
@@ -57,6 +60,33 @@ session_counter_find(const struct session_counters *sc,
     return NULL;
 }
 
+/* Returns the entry for 'uuid', creating an empty one if needed. */
+static struct session_counter *
+session_counter_get(struct session_counters *sc, const struct uuid *uuid)
+{
+    struct session_counter *c = session_counter_find(sc, uuid);
+    if (!c) {
+        c = xzalloc(sizeof *c);
+        c->uuid = *uuid;
+        hmap_insert(&sc->sessions, &c->hmap_node, uuid_hash(uuid));
+    }
+    return c;
+}
+
+/* Records what the status row of 'uuid' said when first seen.  See
+ * session-counters.h. */
+void
+session_counters_note_row(struct session_counters *sc,
+                          const struct uuid *uuid, bool row_active)
+{
+    struct session_counter *c = session_counter_find(sc, uuid);
+    if (!c) {
+        c = session_counter_get(sc, uuid);
+        c->row_was_active = row_active;
+    }
+    c->seen = true;
+}
+
 /* Returns how much a flow counter grew from 'last' to 'now': all of 'now'
  * if it went down (the flow was reinstalled and counts from zero). */
 static uint64_t
@@ -74,12 +104,10 @@ session_counters_update(struct session_counters *sc, const struct uuid *uuid,
 {
     /* What the flows counted before this first look happened while the
      * session was active, as far as anyone knows. */
-    bool trust_flows = count || row_active;
-    struct session_counter *c = session_counter_find(sc, uuid);
-    if (!c) {
-        c = xzalloc(sizeof *c);
-        c->uuid = *uuid;
-        hmap_insert(&sc->sessions, &c->hmap_node, uuid_hash(uuid));
+    struct session_counter *c = session_counter_get(sc, uuid);
+    bool trust_flows = count || row_active || c->row_was_active;
+    if (!c->folded) {
+        c->folded = true;
         if (row_packets > (int64_t) flow_packets
             || row_bytes > (int64_t) flow_bytes || !trust_flows) {
             /* The flows were reinstalled since the row was written, or what

@@ -55,6 +55,15 @@ void session_counters_get(const struct session_counters *,
  * them (its counters cannot be read now). */
 void session_counters_keep(struct session_counters *, const struct uuid *);
 
+/* Records whether the status row of 'uuid' says "active" the first time
+ * this controller sees it (later calls change nothing but keep the entry
+ * over the next sweep).  The first look at the flows' counters trusts them
+ * if that row did: a row this controller rewrote to "pending" while it
+ * waited for the switch after a restart must not make it discard what the
+ * flows counted while no controller ran. */
+void session_counters_note_row(struct session_counters *,
+                               const struct uuid *, bool row_active);
+
 /* Forgets the sessions not seen by session_counters_update() since the last
  * call. */
 void session_counters_sweep(struct session_counters *);

@@ -276,6 +276,10 @@ session_status_run(const struct session_status_ctx *ctx)
         session_status_judge(ps, ctx->ofctrl, ctx->paths, ctx->bridge, &v);
         const struct tmrec_session_status *row = status_find(&rows,
                                                              &ps->sp.uuid);
+        if (row) {
+            session_counters_note_row(ctx->counters, &ps->sp.uuid,
+                                      !strcmp(row->state, "active"));
+        }
         if (!ctx->txn) {
             status_update_stats(ctx, row, ps, v.counting, false);
         } else {

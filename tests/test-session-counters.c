@@ -79,6 +79,37 @@ test_first_look_trusts_active_row(void **state OVS_UNUSED)
 }
 
 static void
+test_first_look_trusts_row_first_seen_active(void **state OVS_UNUSED)
+{
+    struct session_counters sc;
+    struct uuid u, v;
+    uint64_t packets, bytes;
+    uuid_generate(&u);
+    uuid_generate(&v);
+    session_counters_init(&sc);
+    /* Restarted: the row said active with 1 copy when first seen; this
+     * controller then wrote it "pending" while it waited for the switch,
+     * and only then did the flows' counters (21) arrive.  The 20 copies
+     * that left while no controller ran are counted. */
+    session_counters_note_row(&sc, &u, true);
+    session_counters_note_row(&sc, &u, false);
+    session_counters_update(&sc, &u, 21, 2100, 1, 100, false, false,
+                            &packets, &bytes);
+    assert_int_equal(packets, 21);
+    assert_int_equal(bytes, 2100);
+    /* First seen pending: the row's totals, as before. */
+    session_counters_note_row(&sc, &v, false);
+    session_counters_note_row(&sc, &v, true);
+    session_counters_update(&sc, &v, 21, 2100, 1, 100, false, false,
+                            &packets, &bytes);
+    assert_int_equal(packets, 1);
+    session_counters_update(&sc, &v, 25, 2500, 1, 100, false, false,
+                            &packets, &bytes);
+    assert_int_equal(packets, 1);       /* Not active here: not counted. */
+    session_counters_destroy(&sc);
+}
+
+static void
 test_counts_follow_flows(void **state OVS_UNUSED)
 {
     struct session_counters sc;
@@ -178,6 +209,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_first_look_trusts_row_first_seen_active),
         cmocka_unit_test(test_counts_follow_flows),
         cmocka_unit_test(test_flow_restart_is_folded_in),
         cmocka_unit_test(test_resume_from_row_after_restart),
