@@ -66,6 +66,13 @@ controller_libtmirror_controller_la_SOURCES = \
 	controller/ssl-config.c \
 	controller/ssl-config.h \
 	controller/vswitch-sync.c \
+	controller/vswitch-sync-bridge.c \
+	controller/vswitch-sync-capture.c \
+	controller/vswitch-sync-mirror.c \
+	controller/vswitch-sync-port.c \
+	controller/vswitch-sync-private.h \
+	controller/vswitch-sync-stale.c \
+	controller/vswitch-sync-tunnel.c \
 	controller/vswitch-sync.h \
 	controller/vswitchd-client.c \
 	controller/vswitchd-client.h
