@@ -8,14 +8,26 @@ utilities_tmirror_ctl_SOURCES = \
 	utilities/ctl-apply-rows.h \
 	utilities/ctl-apply.c \
 	utilities/ctl-apply.h \
+	utilities/ctl-common.c \
+	utilities/ctl-common.h \
 	utilities/ctl-export.c \
 	utilities/ctl-export.h \
 	utilities/ctl-failover.c \
 	utilities/ctl-failover.h \
+	utilities/ctl-filter.c \
+	utilities/ctl-filter.h \
 	utilities/ctl-intent.c \
 	utilities/ctl-intent.h \
+	utilities/ctl-rule.c \
+	utilities/ctl-rule.h \
 	utilities/ctl-scope.c \
-	utilities/ctl-scope.h
+	utilities/ctl-scope.h \
+	utilities/ctl-session.c \
+	utilities/ctl-session.h \
+	utilities/ctl-show.c \
+	utilities/ctl-show.h \
+	utilities/ctl-target.c \
+	utilities/ctl-target.h
 utilities_tmirror_ctl_LDADD = \
 	lib/libtmirror-doc.la \
 	lib/libtmirror.la \
