@@ -18,6 +18,8 @@ utilities_tmirror_ctl_SOURCES = \
 	utilities/ctl-filter.h \
 	utilities/ctl-intent.c \
 	utilities/ctl-intent.h \
+	utilities/ctl-options.c \
+	utilities/ctl-options.h \
 	utilities/ctl-rule.c \
 	utilities/ctl-rule.h \
 	utilities/ctl-scope.c \
@@ -27,7 +29,9 @@ utilities_tmirror_ctl_SOURCES = \
 	utilities/ctl-show.c \
 	utilities/ctl-show.h \
 	utilities/ctl-target.c \
-	utilities/ctl-target.h
+	utilities/ctl-target.h \
+	utilities/ctl-wait.c \
+	utilities/ctl-wait.h
 utilities_tmirror_ctl_LDADD = \
 	lib/libtmirror-doc.la \
 	lib/libtmirror.la \

@@ -12,7 +12,7 @@
  * arguments, finding rows by name for a command, starting and filling 2-d
  * tables, writing names and free text so that a value another client wrote
  * cannot break a line, and rows in name order.  They own no state but the
- * sort offset that sorted_rows() hands to qsort(). (ctl-common.c) */
+ * sort offset that sorted_rows() hands to qsort() (ctl-common.c). */
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -8,7 +8,7 @@
 #define TMIRROR_CTL_FILTER_H 1
 
 /* tmirror-ctl's Filter commands: filter-add, filter-del, filter-list,
- * filter-show. (ctl-filter.c) */
+ * filter-show (ctl-filter.c). */
 
 struct ctl_context;
 

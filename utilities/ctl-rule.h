@@ -8,7 +8,7 @@
 #define TMIRROR_CTL_RULE_H 1
 
 /* tmirror-ctl's commands on the rules of a Filter: rule-add, rule-del,
- * rule-list. (ctl-rule.c) */
+ * rule-list (ctl-rule.c). */
 
 struct ctl_context;
 

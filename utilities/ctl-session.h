@@ -8,7 +8,8 @@
 #define TMIRROR_CTL_SESSION_H 1
 
 /* tmirror-ctl's Session commands: session-add, session-set, session-del,
- * session-list, session-show (with the status that the chassis report). (ctl-session.c) */
+ * session-list, session-show (with the status that the chassis report)
+ * (ctl-session.c). */
 
 struct ctl_context;
 

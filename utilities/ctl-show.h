@@ -9,7 +9,7 @@
 
 /* How tmirror-ctl prints intent rows for people: a rule, a target, a
  * session in the syntax of the commands that make them, and "show", the
- * whole intent as a tree in name order. (ctl-show.c) */
+ * whole intent as a tree in name order (ctl-show.c). */
 
 #include <stddef.h>
 #include <stdint.h>

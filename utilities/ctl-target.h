@@ -7,7 +7,8 @@
 #ifndef TMIRROR_CTL_TARGET_H
 #define TMIRROR_CTL_TARGET_H 1
 
-/* tmirror-ctl's Target commands: target-add, target-del, target-list. (ctl-target.c) */
+/* tmirror-ctl's Target commands: target-add, target-del, target-list
+ * (ctl-target.c). */
 
 struct ctl_context;
 

@@ -13,26 +13,25 @@
 
 #include <config.h>
 
-#include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "command-line.h"
 #include "ctl-access.h"
 #include "ctl-apply.h"
 #include "ctl-export.h"
 #include "ctl-failover.h"
 #include "ctl-filter.h"
 #include "ctl-intent.h"
+#include "ctl-options.h"
 #include "ctl-rule.h"
 #include "ctl-scope.h"
 #include "ctl-session.h"
 #include "ctl-show.h"
 #include "ctl-target.h"
+#include "ctl-wait.h"
 #include "db-ctl-base.h"
 #include "fatal-signal.h"
 #include "openvswitch/dynamic-string.h"
@@ -42,36 +41,19 @@
 #include "ovsdb-data.h"
 #include "ovsdb-idl.h"
 #include "process.h"
-#include "smap.h"
-#include "sset.h"
-#include "stream-ssl.h"
-#include "stream.h"
 #include "svec.h"
 #include "table.h"
 #include "timeval.h"
 #include "tmirror-idl.h"
-#include "tmirror/intent-check.h"
-#include "tmirror/intent-rows.h"
 #include "tmirror/row-demand.h"
-#include "tmirror/text.h"
-#include "tmirror/validate.h"
-#include "tmirror/vlan-set.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(tmirror_ctl);
 
-/* --db: the database server to contact. */
-static const char *db;
+/* The global options (ctl-options.h). */
+static struct ctl_options opts = CTL_OPTIONS_INITIALIZER;
 
-/* --oneline: write each command's output as a single line? */
-static bool oneline;
-
-/* --dry-run: do not commit any changes. */
-static bool dry_run;
-
-/* --timeout: seconds to wait for the database (and for --wait=hv), 0 for
- * no limit, and the time (in msec, as time_msec()) when that runs out. */
-static unsigned int timeout;
+/* When --timeout runs out, as a time_msec(). */
 static long long int deadline = LLONG_MAX;
 
 /* How long tmirror-ctl may take to get its transaction committed, in seconds
@@ -92,25 +74,6 @@ static long long int commit_deadline = LLONG_MAX;
  * failed; the database is unchanged). */
 #define EXIT_WAIT_TIMEOUT 2     /* --wait=hv timed out; change committed. */
 #define EXIT_COMMIT_UNKNOWN 3   /* Timed out awaiting the commit's outcome. */
-
-/* --retry: keep trying to connect to the database. */
-static bool retry;
-
-/* --no-leader-only: a cluster follower will do (it forwards writes). */
-static bool leader_only = true;
-
-/* --wait=none|hv. */
-enum wait_type {
-    WAIT_NONE,                  /* Return once the database has committed. */
-    WAIT_HV,                    /* Also wait for every chassis. */
-};
-static enum wait_type wait_type = WAIT_NONE;
-
-/* Output format for commands that produce tables.  'format_given' records an
- * explicit --format; without one, tmirror's own *-list commands print a 2-d
- * table and the generic database commands print lists, as in ovs-vsctl. */
-static struct table_style table_style = TABLE_STYLE_DEFAULT;
-static bool format_given;
 
 /* A TXN_ERROR caused by a constraint violation while the database changed
  * (e.g. another client created the same name meanwhile) is retried this many
@@ -140,14 +103,11 @@ static struct ovsdb_idl_txn *the_idl_txn;
 OVS_NO_RETURN static void tmctl_exit(int status);
 OVS_NO_RETURN static void tmctl_fatal_status(int status, const char *, ...)
     OVS_PRINTF_FORMAT(2, 3);
-static void wait_for_deadline(void);
 static void init_scope(struct ovsdb_idl *, const struct ctl_command *,
                        size_t n);
 static void set_deadlines(void);
 OVS_NO_RETURN static void commit_timed_out(const struct ovsdb_idl *);
-OVS_NO_RETURN static void usage(void);
 static void tmctl_cmd_init(void);
-static void parse_options(int argc, char *argv[], struct shash *local);
 static void run_prerequisites(struct ctl_command *, size_t n,
                               struct ovsdb_idl *);
 static enum tmctl_result do_tmctl(const char *args, struct ctl_command *,
@@ -181,7 +141,7 @@ main(int argc, char *argv[])
 
     char *args = process_escape_args(argv);
     shash_init(&local_options);
-    parse_options(argc, argv, &local_options);
+    ctl_options_parse(argc, argv, &local_options, &opts);
     char *error = ctl_parse_commands(argc - optind, argv + optind,
                                      &local_options, &commands, &n_commands);
     if (error) {
@@ -199,11 +159,11 @@ main(int argc, char *argv[])
      * (ctl-scope.h). */
     struct ovsdb_idl *idl = the_idl
         = ovsdb_idl_create_unconnected(&tmrec_idl_class, true);
-    ovsdb_idl_set_leader_only(idl, leader_only);
+    ovsdb_idl_set_leader_only(idl, opts.leader_only);
     /* With several remotes, the IDL goes on to the next member when one
      * fails; commit_deadline bounds that. */
-    ovsdb_idl_set_remote(idl, db,
-                         retry || ctl_failover_n_remotes(db) > 1);
+    ovsdb_idl_set_remote(idl, opts.db,
+                         opts.retry || ctl_failover_n_remotes(opts.db) > 1);
     ovsdb_idl_set_db_change_aware(idl, false);
     init_scope(idl, commands, n_commands);
     run_prerequisites(commands, n_commands, idl);
@@ -223,11 +183,11 @@ main(int argc, char *argv[])
     long long int next_try = LLONG_MAX;
     for (;;) {
         ovsdb_idl_run(idl);
-        ctl_failover_run(idl, db);
+        ctl_failover_run(idl, opts.db);
         if (!ovsdb_idl_is_alive(idl)) {
             int retval = ovsdb_idl_get_last_error(idl);
             ctl_fatal("%s: database connection failed (%s)",
-                      db, ovs_retval_to_string(retval));
+                      opts.db, ovs_retval_to_string(retval));
         }
 
         /* A round that asked for rows runs again once the server has
@@ -296,12 +256,12 @@ init_scope(struct ovsdb_idl *idl, const struct ctl_command *commands,
     for (size_t i = 0; partial && i < ARRAY_SIZE(optional); i++) {
         if (!ctl_scope_needs_table(commands, n, optional[i])
             && !(optional[i] == &tmrec_table_chassis
-                 && wait_type == WAIT_HV)) {
+                 && opts.wait_type == WAIT_HV)) {
             omit[n_omit++] = optional[i];
         }
     }
     ctl_intent_init(idl, partial, omit, n_omit);
-    if (partial && !dry_run) {
+    if (partial && !opts.dry_run) {
         ctl_intent_defer_unique();
     }
 }
@@ -311,10 +271,10 @@ static void
 set_deadlines(void)
 {
     long long int now = time_msec();
-    if (timeout) {
-        commit_limit = timeout;
-        deadline = now + timeout * 1000LL;
-    } else if (!retry && ctl_failover_n_remotes(db) > 1) {
+    if (opts.timeout) {
+        commit_limit = opts.timeout;
+        deadline = now + opts.timeout * 1000LL;
+    } else if (!opts.retry && ctl_failover_n_remotes(opts.db) > 1) {
         commit_limit = FAILOVER_LIMIT;
     }
     if (commit_limit) {
@@ -337,407 +297,21 @@ commit_timed_out(const struct ovsdb_idl *idl)
                            "timed out after %u s: the connection to %s was "
                            "lost before the transaction's outcome was known "
                            "(%s): it may or may not have been committed",
-                           commit_limit, db, why);
+                           commit_limit, opts.db, why);
     } else if (ovsdb_idl_is_connected(idl)
                && ovsdb_idl_has_ever_connected(idl)) {
         ctl_fatal("timed out after %u s waiting for a change of %s "
-                  "(nothing was changed)", commit_limit, db);
-    } else if (ctl_failover_n_remotes(db) > 1) {
+                  "(nothing was changed)", commit_limit, opts.db);
+    } else if (ctl_failover_n_remotes(opts.db) > 1) {
         ctl_fatal("timed out after %u s looking for the cluster leader "
-                  "among %s (%s; nothing was changed)", commit_limit, db,
+                  "among %s (%s; nothing was changed)", commit_limit, opts.db,
                   why);
     } else {
         ctl_fatal("timed out after %u s %s %s (nothing was changed)",
                   commit_limit,
                   (ovsdb_idl_has_ever_connected(idl)
-                   ? "reconnecting to" : "connecting to"), db);
+                   ? "reconnecting to" : "connecting to"), opts.db);
     }
-}
-
-/* Makes the next poll_block() wake up when --timeout runs out. */
-static void
-wait_for_deadline(void)
-{
-    if (deadline != LLONG_MAX) {
-        poll_timer_wait_until(deadline);
-    }
-}
-
-/* Returns the default database: $TMIRROR_DB, else
- * unix:$OVS_RUNDIR/tmirror.sock when OVS_RUNDIR is set (sandboxes, tests),
- * else the socket of the database service (tmirror-service),
- * unix:/var/run/tmirror/tmirror.sock.  The result is never freed. */
-static const char *
-default_db(void)
-{
-    static char *def;
-    if (!def) {
-        const char *env = getenv("TMIRROR_DB");
-        if (env && *env) {
-            def = xstrdup(env);
-        } else {
-            const char *rundir = getenv("OVS_RUNDIR");
-            def = xasprintf("unix:%s/tmirror.sock",
-                            rundir && *rundir ? rundir : "/var/run/tmirror");
-        }
-    }
-    return def;
-}
-
-/* Makes --dry-run a global option.  It is added after the command-specific
- * options because a command (apply) may also declare it, and db-ctl-base
- * refuses a command option that duplicates a global one: in that case the
- * command's entry is turned into the global option.  '*options' is
- * terminated by an all-zero entry, which is kept last. */
-static void
-add_global_dry_run(struct option **options, size_t *n, size_t *allocated,
-                   int opt_val)
-{
-    for (size_t i = 0; i < *n; i++) {
-        if ((*options)[i].name && !strcmp((*options)[i].name, "dry-run")) {
-            (*options)[i].val = opt_val;
-            return;
-        }
-    }
-    /* ctl_add_cmd_options() counted its all-zero terminator in '*n'. */
-    if (*n >= *allocated) {
-        *options = x2nrealloc(*options, allocated, sizeof **options);
-    }
-    (*options)[*n - 1] = (struct option) { xstrdup("dry-run"), no_argument,
-                                           NULL, opt_val };
-    memset(&(*options)[*n], 0, sizeof **options);
-    (*n)++;
-}
-
-/* Parses the global options, stopping at the first non-option argument so
- * that options after a command name stay with that command. */
-static void
-parse_options(int argc, char *argv[], struct shash *local_options)
-{
-    enum {
-        OPT_DB = UCHAR_MAX + 1,
-        OPT_ONELINE,
-        OPT_NO_SYSLOG,
-        OPT_DRY_RUN,
-        OPT_WAIT,
-        OPT_RETRY,
-        OPT_LOCAL,
-        OPT_COMMANDS,
-        OPT_OPTIONS,
-        OPT_BOOTSTRAP_CA_CERT,
-        OPT_NO_LEADER_ONLY,
-        VLOG_OPTION_ENUMS,
-        TABLE_OPTION_ENUMS,
-        SSL_OPTION_ENUMS,
-    };
-    static const struct option global_long_options[] = {
-        {"db", required_argument, NULL, OPT_DB},
-        {"no-syslog", no_argument, NULL, OPT_NO_SYSLOG},
-        {"oneline", no_argument, NULL, OPT_ONELINE},
-        {"timeout", required_argument, NULL, 't'},
-        {"wait", required_argument, NULL, OPT_WAIT},
-        {"retry", no_argument, NULL, OPT_RETRY},
-        {"no-leader-only", no_argument, NULL, OPT_NO_LEADER_ONLY},
-        {"help", no_argument, NULL, 'h'},
-        {"commands", no_argument, NULL, OPT_COMMANDS},
-        {"options", no_argument, NULL, OPT_OPTIONS},
-        {"version", no_argument, NULL, 'V'},
-        VLOG_LONG_OPTIONS,
-        TABLE_LONG_OPTIONS,
-        STREAM_SSL_LONG_OPTIONS,
-        {"bootstrap-ca-cert", required_argument, NULL, OPT_BOOTSTRAP_CA_CERT},
-        {NULL, 0, NULL, 0},
-    };
-    const int n_global_long_options = ARRAY_SIZE(global_long_options) - 1;
-
-    char *tmp = ovs_cmdl_long_options_to_short_options(global_long_options);
-    char *short_options = xasprintf("+%s", tmp);
-    free(tmp);
-
-    /* Command-specific options (--may-exist, --if-exists, ...) given before
-     * the first command apply to it. */
-    struct option *options = xmemdup(global_long_options,
-                                     sizeof global_long_options);
-    size_t allocated_options = ARRAY_SIZE(global_long_options);
-    size_t n_options = n_global_long_options;
-    ctl_add_cmd_options(&options, &n_options, &allocated_options, OPT_LOCAL);
-    add_global_dry_run(&options, &n_options, &allocated_options,
-                       OPT_DRY_RUN);
-
-    for (;;) {
-        int idx;
-        int c = getopt_long(argc, argv, short_options, options, &idx);
-        if (c == -1) {
-            break;
-        }
-
-        switch (c) {
-        case OPT_DB:
-            db = optarg;
-            break;
-
-        case OPT_ONELINE:
-            oneline = true;
-            break;
-
-        case OPT_NO_SYSLOG:
-            vlog_set_levels(&this_module, VLF_SYSLOG, VLL_WARN);
-            break;
-
-        case OPT_DRY_RUN:
-            dry_run = true;
-            break;
-
-        case OPT_WAIT:
-            if (!strcmp(optarg, "none")) {
-                wait_type = WAIT_NONE;
-            } else if (!strcmp(optarg, "hv")) {
-                wait_type = WAIT_HV;
-            } else {
-                ctl_fatal("--wait: %s is not none or hv", optarg);
-            }
-            break;
-
-        case OPT_RETRY:
-            retry = true;
-            break;
-
-        case OPT_NO_LEADER_ONLY:
-            leader_only = false;
-            break;
-
-        case OPT_LOCAL:
-            if (shash_find(local_options, options[idx].name)) {
-                ctl_fatal("'%s' option specified multiple times",
-                          options[idx].name);
-            }
-            shash_add_nocopy(local_options,
-                             xasprintf("--%s", options[idx].name),
-                             nullable_xstrdup(optarg));
-            break;
-
-        case 'h':
-            usage();
-
-        case OPT_COMMANDS:
-            ctl_print_commands();
-            /* fall through */
-
-        case OPT_OPTIONS:
-            ctl_print_options(global_long_options);
-            /* fall through */
-
-        case 'V':
-#ifdef TMIRROR_VERSION
-            printf("%s (tmirror) %s\n", program_name, TMIRROR_VERSION);
-#endif
-            printf("Open vSwitch library %s\n", VERSION);
-            printf("DB Schema %s\n", tmrec_get_db_version());
-            exit(EXIT_SUCCESS);
-
-        case 't':
-            if (!str_to_uint(optarg, 10, &timeout) || !timeout) {
-                ctl_fatal("--timeout: %s is not a positive integer", optarg);
-            }
-            break;
-
-        case 'f':
-            format_given = true;
-            table_parse_format(&table_style, optarg);
-            break;
-
-        case 'd':
-            table_parse_cell_format(&table_style, optarg);
-            break;
-
-        case OPT_NO_HEADINGS:
-            table_style.headings = false;
-            break;
-
-        case OPT_PRETTY:
-            table_style.json_flags |= JSSF_PRETTY;
-            break;
-
-        case OPT_BARE:
-            format_given = true;
-            table_style.format = TF_LIST;
-            table_style.cell_format = CF_BARE;
-            table_style.headings = false;
-            break;
-
-        case OPT_MAX_COLUMN_WIDTH:
-            table_style.max_column_width = atoi(optarg);
-            break;
-
-        VLOG_OPTION_HANDLERS
-        STREAM_SSL_OPTION_HANDLERS
-
-        case OPT_BOOTSTRAP_CA_CERT:
-            stream_ssl_set_ca_cert_file(optarg, true);
-            break;
-
-        case '?':
-            exit(EXIT_FAILURE);
-
-        case 0:
-            break;
-
-        default:
-            abort();
-        }
-    }
-    free(short_options);
-
-    if (!db) {
-        db = default_db();
-    }
-
-    for (size_t i = n_global_long_options; options[i].name; i++) {
-        free(CONST_CAST(char *, options[i].name));
-    }
-    free(options);
-}
-
-
-/* Returns db-ctl-base's usage of the generic database commands without its
- * line about a --force option, which tmirror-ctl does not have. */
-static const char *
-db_cmd_usage(void)
-{
-    static char *usage;
-    if (!usage) {
-        usage = xstrdup(ctl_get_db_cmd_usage());
-        char *line = strstr(usage, "Potentially unsafe");
-        char *end = line ? strchr(line, '\n') : NULL;
-        if (end) {
-            memmove(line, end + 1, strlen(end + 1) + 1);
-        }
-    }
-    return usage;
-}
-/* Prints --help and exits. */
-static void
-usage(void)
-{
-    printf("\
-%s: Traffic_Mirror database management utility\n\
-usage: %s [OPTIONS] COMMAND [ARG...] [-- [OPTIONS] COMMAND [ARG...]]...\n\
-\n\
-General commands:\n\
-  init                        initialize the database (create TM_Global\n\
-                              and the tmirror-controller RBAC role)\n\
-  show                        print the whole intent as a tree\n\
-  sync                        with --wait=hv, wait until every chassis has\n\
-                              programmed the current configuration\n\
-\n\
-Filter commands:\n\
-  [--may-exist] filter-add FILTER [description=TEXT]\n\
-                              create a filter (no rules: mirrors nothing)\n\
-  [--if-exists] filter-del FILTER\n\
-                              delete a filter that no session uses\n\
-  filter-list                 list the filters\n\
-  filter-show FILTER          print a filter, its rules and its sessions\n\
-\n\
-Filter rule commands:\n\
-  [--may-exist] rule-add FILTER ingress|egress NUMBER accept|reject\n\
-        [protocol=tcp|udp|icmp|icmpv6|sctp|N] [src=CIDR] [dst=CIDR]\n\
-        [src-port=N[-M]] [dst-port=N[-M]] [vlan=ID[-ID][,...]]\n\
-        [description=TEXT]\n\
-                              add a rule (NUMBER 1 to 32766) to FILTER\n\
-  [--if-exists] rule-del FILTER ingress|egress NUMBER\n\
-                              delete a rule from FILTER\n\
-  rule-list FILTER            list FILTER's rules in evaluation order\n\
-\n\
-Target commands:\n\
-  [--may-exist] target-add TARGET port IFACE-ID [description=TEXT]\n\
-                              create a target: a port plugged into the\n\
-                              mirror bridge on some chassis\n\
-  [--may-exist] target-add TARGET ip ADDR[,ADDR...]\n\
-        [encap=vxlan|geneve|gre|erspan] [dst-port=N] [erspan-ver=1|2]\n\
-        [description=TEXT]\n\
-                              create a target: a collector (several\n\
-                              addresses = a load-balanced group)\n\
-  [--if-exists] target-del TARGET\n\
-                              delete a target that no session uses\n\
-  target-list                 list the targets\n\
-\n\
-Session commands:\n\
-  [--may-exist] session-add SESSION SOURCE-IFACE-ID TARGET FILTER NUMBER\n\
-        [vni=N] [packet-length=N] [enabled=true|false]\n\
-        [independent=true|false] [description=TEXT]\n\
-                              mirror SOURCE-IFACE-ID's traffic that FILTER\n\
-                              accepts to TARGET (NUMBER 1 to 32766; VNI\n\
-                              assigned when not given)\n\
-  session-set SESSION KEY=VALUE...\n\
-                              change a session (KEY: source, target, filter,\n\
-                              number, vni, packet-length, enabled,\n\
-                              independent, description)\n\
-  [--if-exists] session-del SESSION\n\
-                              delete a session\n\
-  session-list                list the sessions\n\
-  session-show SESSION        print a session and every chassis's status\n\
-\n\
-Access commands:\n\
-  set-connection [read-only] [role=ROLE] TARGET...\n\
-                              make ovsdb-server listen on exactly TARGETs\n\
-                              (role=tmirror-controller for controllers)\n\
-  get-connection              print the connections\n\
-  del-connection              delete every connection\n\
-  set-ssl PRIVATE-KEY CERTIFICATE CA-CERT\n\
-                              set the database server's SSL files\n\
-  get-ssl                     print them\n\
-  del-ssl                     delete them\n\
-\n\
-Import and export commands:\n\
-  export [FILE]               write the whole configuration as JSON\n\
-                              (to stdout without FILE)\n\
-  apply FILE [--dry-run] [--prune]\n\
-                              make the configuration match FILE in one\n\
-                              transaction (--dry-run: print the changes\n\
-                              only; --prune: delete what FILE omits)\n\
-\n\
-%s\
-%s\
-\n\
-Options:\n\
-  --db=DATABASE               connect to DATABASE\n\
-                              (default: %s;\n\
-                              environment TMIRROR_DB overrides it)\n\
-  -t, --timeout=SECS          give up after SECS seconds (exit status 1:\n\
-                              nothing changed; 2: --wait=hv timed out\n\
-                              after the commit; 3: commit outcome unknown)\n\
-  --retry                     keep trying to connect to the database\n\
-  --no-leader-only            accept a cluster member that is not the\n\
-                              leader (it forwards writes to the leader)\n\
-  --dry-run                   do not commit changes to the database\n\
-  --oneline                   print exactly one line of output per command\n\
-  --wait=none|hv              after committing, return at once (none, the\n\
-                              default) or wait until every chassis has\n\
-                              programmed the change into its datapath (hv)\n\
-  --may-exist, --if-exists    (before a command) see the commands above\n",
-           program_name, program_name, db_cmd_usage(),
-           ctl_list_db_tables_usage(), default_db());
-    /* Not OVS's table_usage(), which leaves out "list" and
-     * --max-column-width: this is what tmirror-ctl(8) says. */
-    printf("\n\
-Output formatting options:\n\
-  -f, --format=FORMAT         table, list, csv, json or html (default:\n\
-                              table for *-list, list for list and find)\n\
-  -d, --data=FORMAT           table cells as string, bare or json\n\
-  --no-headings               omit the heading row\n\
-  --pretty                    pretty-print JSON output\n\
-  --bare                      same as --format=list --data=bare\n\
-                              --no-headings\n\
-  --max-column-width=N        limit table columns to N characters\n");
-    vlog_usage();
-    printf("\
-  --no-syslog             equivalent to --verbose=tmirror_ctl:syslog:warn\n");
-    stream_usage("database", true, true, true);
-    printf("\n\
-Other options:\n\
-  -h, --help                  display this help message\n\
-  -V, --version               display version information\n");
-    exit(EXIT_SUCCESS);
 }
 
 /* Frees the transaction and the IDL, then exits with 'status'.  (Destroying
@@ -800,7 +374,7 @@ run_prerequisites(struct ctl_command *commands, size_t n_commands,
                   struct ovsdb_idl *idl)
 {
     struct tm_row_demand *demand = ctl_intent_demand();
-    if (demand && wait_type == WAIT_HV) {
+    if (demand && opts.wait_type == WAIT_HV) {
         tm_row_demand_table(demand, &tmrec_table_chassis);
     }
     ctl_intent_ask_vnis(ctl_scope_n_vni_picks(commands, n_commands));
@@ -830,12 +404,12 @@ print_command_output(struct ctl_command *c)
     struct ds *ds = &c->output;
 
     if (c->table) {
-        struct table_style style = table_style;
-        if (!format_given && strstr(c->syntax->name, "-list")) {
+        struct table_style style = opts.table_style;
+        if (!opts.format_given && strstr(c->syntax->name, "-list")) {
             style.format = TF_TABLE;
         }
         table_print(c->table, &style);
-    } else if (oneline) {
+    } else if (opts.oneline) {
         ds_chomp(ds, '\n');
         for (size_t j = 0; j < ds->length; j++) {
             int ch = ds->string[j];
@@ -865,75 +439,21 @@ discard_outputs(struct ctl_command *commands, size_t n_commands)
     }
 }
 
-/* Appends to 's' the chassis whose cfg is below 'next_cfg', in name order,
- * as "hv2 has cfg 7, want 9", at most 10 of them.  Returns how many lag. */
-static size_t
-describe_lagging_chassis(const struct ovsdb_idl *idl, int64_t next_cfg,
-                         struct ds *s)
-{
-    enum { MAX_NAMED = 10 };
-    const struct tmrec_chassis *chassis;
-    struct svec lagging = SVEC_EMPTY_INITIALIZER;
-
-    TMREC_CHASSIS_FOR_EACH (chassis, idl) {
-        if (chassis->cfg < next_cfg) {
-            svec_add_nocopy(&lagging,
-                            xasprintf("%s has cfg %"PRId64", want %"PRId64,
-                                      chassis->name, chassis->cfg,
-                                      next_cfg));
-        }
-    }
-    svec_sort(&lagging);
-    for (size_t i = 0; i < lagging.n && i < MAX_NAMED; i++) {
-        ds_put_format(s, "%s%s", i ? "; " : "", lagging.names[i]);
-    }
-    if (lagging.n > MAX_NAMED) {
-        ds_put_format(s, "; and %"PRIuSIZE" more chassis",
-                      lagging.n - MAX_NAMED);
-    }
-    size_t n = lagging.n;
-    svec_destroy(&lagging);
-    return n;
-}
-
-/* Waits until every Chassis row reports 'next_cfg' or later in 'cfg'.  When
- * --timeout runs out first, exits with EXIT_WAIT_TIMEOUT and a message that
- * names the chassis that lag (the change itself is committed).  The wait
- * goes on across a failover: the IDL reconnects to another member and the
- * counters are read again.  Only a complete view counts, one whose TM_Global
- * has 'next_cfg' (an IDL that lost its server may have emptied its copy). */
+/* Waits until every Chassis row reports 'next_cfg' or later in 'cfg'
+ * (ctl_wait_for_chassis()).  When --timeout runs out first, exits with
+ * EXIT_WAIT_TIMEOUT and a message that names the chassis that lag (the
+ * change itself is committed). */
 static void
 wait_for_chassis(struct ovsdb_idl *idl, int64_t next_cfg)
 {
-    ovsdb_idl_enable_reconnect(idl);
-    for (;;) {
-        ovsdb_idl_run(idl);
-        ctl_failover_run(idl, db);
-        const struct tmrec_tm_global *global = tmrec_tm_global_first(idl);
-        bool complete = global && global->cfg >= next_cfg;
-        struct ds lagging = DS_EMPTY_INITIALIZER;
-        size_t n = describe_lagging_chassis(idl, next_cfg, &lagging);
-        if (!n && complete) {
-            ds_destroy(&lagging);
-            return;
-        }
-        if (!complete) {
-            ds_clear(&lagging);
-            ds_put_format(&lagging, "no view of %s since the connection "
-                          "was lost", db);
-        }
-        if (time_msec() >= deadline) {
-            tmctl_fatal_status(EXIT_WAIT_TIMEOUT,
-                               "--wait=hv: timed out after %u s: %s (the "
-                               "change is committed)", timeout,
-                               ds_cstr(&lagging));
-        }
-        ds_destroy(&lagging);
-        ovsdb_idl_wait(idl);
-        ctl_failover_wait();
-        wait_for_deadline();
-        poll_block();
+    struct ds lagging = DS_EMPTY_INITIALIZER;
+    if (!ctl_wait_for_chassis(idl, opts.db, next_cfg, deadline, &lagging)) {
+        tmctl_fatal_status(EXIT_WAIT_TIMEOUT,
+                           "--wait=hv: timed out after %u s: %s (the "
+                           "change is committed)", opts.timeout,
+                           ds_cstr(&lagging));
     }
+    ds_destroy(&lagging);
 }
 
 /* Commits 'txn' and waits for the outcome, at most until --timeout runs out;
@@ -952,7 +472,7 @@ commit_txn(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn)
             tmctl_fatal_status(EXIT_COMMIT_UNKNOWN,
                                "timed out after %u s waiting for %s to "
                                "commit the transaction: it may or may not "
-                               "have been committed", commit_limit, db);
+                               "have been committed", commit_limit, opts.db);
         }
         ovsdb_idl_run(idl);
         ovsdb_idl_wait(idl);
@@ -1076,7 +596,7 @@ finish_landed(struct ctl_command *commands, size_t n_commands,
     }
     free(commands);
     const struct tmrec_tm_global *global = tmrec_tm_global_first(idl);
-    if (wait_type == WAIT_HV && global->cfg > 0) {
+    if (opts.wait_type == WAIT_HV && global->cfg > 0) {
         wait_for_chassis(idl, global->cfg);
     }
     ovsdb_idl_destroy(idl);
@@ -1099,7 +619,7 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
     enum tmctl_result result = TMCTL_TRY_AGAIN;
     /* A database of a schema older than TM_Global's external_ids (before
      * tmirror-service upgrades it) gets no token. */
-    bool marks = ((writes || wait_type == WAIT_HV) && !dry_run
+    bool marks = ((writes || opts.wait_type == WAIT_HV) && !opts.dry_run
                   && tmrec_server_has_tm_global_table_col_external_ids(idl));
     if (marks && ctl_failover_landed(idl)) {
         finish_landed(commands, n_commands, idl);
@@ -1108,7 +628,7 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
 
     unsigned int txn_seqno = ovsdb_idl_get_seqno(idl);
     struct ovsdb_idl_txn *txn = the_idl_txn = ovsdb_idl_txn_create(idl);
-    if (dry_run) {
+    if (opts.dry_run) {
         ovsdb_idl_txn_set_dry_run(txn);
     }
     ovsdb_idl_txn_add_comment(txn, "tmirror-ctl: %s", args);
@@ -1120,10 +640,10 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
             ctl_failover_verify(global);
         }
     }
-    if (!global && (writes || wait_type == WAIT_HV)) {
+    if (!global && (writes || opts.wait_type == WAIT_HV)) {
         global = tmrec_tm_global_insert(txn);
     }
-    if (global && wait_type == WAIT_HV) {
+    if (global && opts.wait_type == WAIT_HV) {
         ovsdb_idl_txn_increment(txn, &global->header_,
                                 &tmrec_tm_global_col_cfg, true);
     }
@@ -1151,7 +671,7 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
             ctl_fatal("%s", error);
         }
     }
-    if (marks && (wait_type == WAIT_HV
+    if (marks && (opts.wait_type == WAIT_HV
                   || ctl_failover_txn_changes(idl, &tmrec_idl_class))) {
         ctl_failover_mark(tmrec_tm_global_first(idl));
     }
@@ -1161,7 +681,7 @@ do_tmctl(const char *args, struct ctl_command *commands, size_t n_commands,
         ctl_failover_set_in_doubt(false);
     }
     int64_t next_cfg = 0;
-    if (status == TXN_SUCCESS && wait_type == WAIT_HV && !dry_run) {
+    if (status == TXN_SUCCESS && opts.wait_type == WAIT_HV && !opts.dry_run) {
         next_cfg = ovsdb_idl_txn_get_increment_new_value(txn);
     }
     if (status == TXN_SUCCESS || status == TXN_UNCHANGED) {
@@ -1314,3 +834,4 @@ tmctl_cmd_init(void)
     ctl_apply_register_commands();
     ctl_access_register_commands();
 }
+
