@@ -41,6 +41,10 @@ controller_libtmirror_controller_la_SOURCES = \
 	controller/mirror-plan.c \
 	controller/mirror-plan.h \
 	controller/ofctrl.c \
+	controller/ofctrl-bundle.c \
+	controller/ofctrl-dump.c \
+	controller/ofctrl-private.h \
+	controller/ofctrl-query.c \
 	controller/ofctrl.h \
 	controller/ovs-index.c \
 	controller/ovs-index.h \
