@@ -149,7 +149,14 @@ def found_elsewhere(token, search, srcdir, tree):
     for directory in search:
         full = os.path.realpath(os.path.join(srcdir, directory, token))
         if full == top or full.startswith(top + '/'):
-            if tree.committed(os.path.relpath(full, top)):
+            rel = os.path.relpath(full, top)
+            if tree.allowed(rel):
+                # In a directory made elsewhere (such as _ovs/): only if it
+                # is there, not because the allow list covers the whole
+                # directory.
+                if os.path.exists(full):
+                    return True
+            elif tree.committed(rel):
                 return True
         elif os.path.exists(full):
             return True
