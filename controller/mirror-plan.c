@@ -549,6 +549,19 @@ mirror_plan_destroy(struct mirror_plan *plan)
     rule_set_cache_destroy(&plan->rule_sets);
 }
 
+/* Marks stale, once per engine run and before anything is planned, the
+ * rule sets built from rows that changed (rule_set_cache_note_changes()):
+ * after the IDL forgets what it tracked, their change numbers say nothing
+ * of it. */
+static void
+plan_note_changes(struct mirror_plan *plan, const struct ovsdb_idl *idl)
+{
+    if (plan->noted_gen != plan->gen) {
+        plan->noted_gen = plan->gen;
+        rule_set_cache_note_changes(&plan->rule_sets, idl);
+    }
+}
+
 /* Recomputes the whole plan.  See mirror-plan.h. */
 bool
 mirror_plan_run(struct mirror_plan *plan, const struct plan_inputs *in_)
@@ -556,6 +569,7 @@ mirror_plan_run(struct mirror_plan *plan, const struct plan_inputs *in_)
     struct plan_inputs in = *in_;
     plan_read_global(in.ctx.tm_idl, &in.ctx);
     in.ctx.rule_sets = &plan->rule_sets;
+    plan_note_changes(plan, in.ctx.tm_idl);
 
     /* Sessions no longer in the database go; every other is replanned. */
     struct plan_session *ps;
@@ -584,6 +598,7 @@ mirror_plan_update(struct mirror_plan *plan, const struct plan_inputs *in_,
     struct plan_inputs in = *in_;
     plan_read_global(in.ctx.tm_idl, &in.ctx);
     in.ctx.rule_sets = &plan->rule_sets;
+    plan_note_changes(plan, in.ctx.tm_idl);
 
     struct hmapx todo = HMAPX_INITIALIZER(&todo);
     const char *key;

@@ -118,6 +118,9 @@ struct mirror_plan {
                                      * session is replanned at most once
                                      * in between, however many inputs
                                      * name it. */
+    uint64_t noted_gen;             /* 'gen' when the rule sets were last
+                                     * told what the IDL tracks
+                                     * (plan_note_changes()). */
 };
 
 /* One (source, direction) that a session here captures. */

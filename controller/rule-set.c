@@ -21,6 +21,7 @@
 
 COVERAGE_DEFINE(rule_set_built);
 COVERAGE_DEFINE(rule_set_reused);
+COVERAGE_DEFINE(rule_set_stale);
 
 /* An entry of a set's index by rule UUID. */
 struct rule_set_node {
@@ -59,7 +60,7 @@ stamp_is_current(const struct rule_set_stamp *stamp,
 static bool
 set_is_current(const struct rule_set *set, const struct tmrec_filter *filter)
 {
-    if (!stamp_is_current(&set->filter_stamp, &filter->header_)
+    if (set->stale || !stamp_is_current(&set->filter_stamp, &filter->header_)
         || set->n_rule_stamps != filter->n_rules) {
         return false;
     }
@@ -301,6 +302,40 @@ cache_find(const struct rule_set_cache *cache, const struct uuid *uuid)
         }
     }
     return NULL;
+}
+
+/* Marks stale the sets of 'cache' built from a Filter or Filter_Rule row
+ * that 'idl' tracks as inserted, modified or deleted.  Called before
+ * planning, while the IDL still tracks the changes: once it forgets them
+ * it resets the rows' change sequence numbers, and a set built before the
+ * change would look current again.  A stale set stays in the cache (it
+ * still maps its rules to its filter) until rule_set_get() replaces it or
+ * rule_set_cache_sweep() drops it. */
+void
+rule_set_cache_note_changes(struct rule_set_cache *cache,
+                            const struct ovsdb_idl *idl)
+{
+    if (hmap_is_empty(&cache->sets)) {
+        return;
+    }
+    const struct tmrec_filter *f;
+    TMREC_FILTER_FOR_EACH_TRACKED (f, idl) {
+        struct rule_set *set = cache_find(cache, &f->header_.uuid);
+        if (set && !set->stale) {
+            COVERAGE_INC(rule_set_stale);
+            set->stale = true;
+        }
+    }
+    const struct tmrec_filter_rule *r;
+    TMREC_FILTER_RULE_FOR_EACH_TRACKED (r, idl) {
+        struct rule_set *set;
+        HMAP_FOR_EACH (set, hmap_node, &cache->sets) {
+            if (!set->stale && rule_set_has_row(set, &r->header_.uuid)) {
+                COVERAGE_INC(rule_set_stale);
+                set->stale = true;
+            }
+        }
+    }
 }
 
 /* Returns a new reference to the rule set of 'filter'.  See rule-set.h. */

@@ -14,10 +14,17 @@
  * change to one of its rules replans all of them.  Validating, copying and
  * sorting the filter's rules once per session made a rule edit cost
  * sessions x rules; the cache builds a set once per filter and keeps it
- * until the Filter row or one of its Filter_Rule rows changes (the IDL's
- * change sequence numbers say so), so that the sessions of a filter share
+ * until the Filter row or one of its Filter_Rule rows changes, so that the sessions of a filter share
  * one set, and two plans with the same set have the same rules without
  * comparing them.
+ *
+ * A row's change sequence numbers alone cannot say that it changed: the
+ * IDL resets them to zero when it forgets what it tracked, so a row
+ * modified and then untracked has the numbers it had before.  The planner
+ * therefore marks stale, once per engine run and before it plans, every
+ * set built from a Filter or Filter_Rule row that the IDL tracks as
+ * changed (rule_set_cache_note_changes()); the numbers, the row pointer
+ * and the UUID remain a second guard.
  *
  * A set is immutable once built and reference counted: a plan keeps the
  * set it was made with after the cache has moved on to a newer one. */
@@ -28,6 +35,7 @@
 #include "openvswitch/uuid.h"
 #include "tmirror/validate.h"
 
+struct ovsdb_idl;
 struct tmrec_filter;
 
 /* One validated rule. */
@@ -59,6 +67,7 @@ struct rule_set {
     struct rule_set_stamp filter_stamp;
     struct rule_set_stamp *rule_stamps;    /* In the filter's order. */
     size_t n_rule_stamps;
+    bool stale;                 /* One of those rows changed since. */
 };
 
 struct rule_set_cache {
@@ -68,6 +77,8 @@ struct rule_set_cache {
 void rule_set_cache_init(struct rule_set_cache *);
 void rule_set_cache_destroy(struct rule_set_cache *);
 void rule_set_cache_sweep(struct rule_set_cache *);
+void rule_set_cache_note_changes(struct rule_set_cache *,
+                                 const struct ovsdb_idl *);
 
 /* Returns a new reference to the rule set of 'filter': the cached one if it
  * is current, else one built now (and cached, if 'cache' is nonnull). */
