@@ -86,6 +86,19 @@ struct session {
  * back to every 'stats_interval'. */
 #define STATS_MAX_BACKOFF 2
 
+/* A round of counters reads every session due within 'stats_interval' /
+ * STATS_ROUND_SLACK of the first one, so that sessions stay read together
+ * and their replies come back together. */
+#define STATS_ROUND_SLACK 4
+
+/* While counter replies are all the connection owes us, it is read every
+ * STATS_COALESCE_MS instead of at each reply, so that one pass handles many
+ * replies; for at the most STATS_COALESCE_MAX ms after the round was sent
+ * (a reply that never comes does not keep the timer running).  Anything
+ * else in flight (a dump, a bundle, a check) is read at once. */
+#define STATS_COALESCE_MS 40
+#define STATS_COALESCE_MAX 1000
+
 /* One message of the bundle in flight, for error reports. */
 struct bundle_op {
     struct hmap_node hmap_node;     /* In 'bundle_ops', by xid. */
@@ -150,7 +163,7 @@ struct ofctrl {
 
     /* Counters. */
     long long int stats_interval;
-    long long int next_stats;
+    long long int stats_round;      /* When the last round was sent. */
     uint64_t stats_seqno;
 
     /* For ofctrl_format_status(). */

@@ -53,6 +53,9 @@
 
 VLOG_DEFINE_THIS_MODULE(ofctrl);
 
+COVERAGE_DEFINE(ofctrl_stats_round);
+COVERAGE_DEFINE(ofctrl_stats_request);
+
 
 #define OFCTRL_DEFAULT_AUDIT_INTERVAL 600000
 #define OFCTRL_DEFAULT_CHECK_INTERVAL 10000
@@ -442,8 +445,14 @@ ofctrl_set_stats_interval(struct ofctrl *oc, long long int ms)
 {
     ms = MAX(ms, 100);
     if (ms != oc->stats_interval) {
+        long long int next = time_msec() + ms;
+        struct session *s;
+
         oc->stats_interval = ms;
-        oc->next_stats = time_msec() + ms;
+        HMAP_FOR_EACH (s, hmap_node, &oc->sessions) {
+            s->stats_quiet = 0;
+            s->next_stats = MIN(s->next_stats, next);
+        }
     }
 }
 
@@ -546,15 +555,56 @@ ofctrl_send(struct ofctrl *oc, struct ofpbuf *msg)
 
 /* Counters. */
 
+/* True if session 's' has counters to read and no read in flight.  They
+ * are read only while its accepting flows are the ones the switch confirmed
+ * (ofctrl_session_delivering()): a read before (after a restart, before the
+ * dump; a new session, before its bundle) would make its counters known
+ * while the status still sees its flows as not installed. */
+static bool
+session_stats_wanted(const struct ofctrl *oc, const struct session *s)
+{
+    return (s->n_accepting && !s->stats_xid
+            && ofctrl_session_delivering(oc, s->key));
+}
+
+/* Returns when the first session's counters are due, or LLONG_MAX if no
+ * session has counters to read. */
+static long long int
+ofctrl_stats_due(const struct ofctrl *oc)
+{
+    long long int due = LLONG_MAX;
+    const struct session *s;
+    HMAP_FOR_EACH (s, hmap_node, &oc->sessions) {
+        if (session_stats_wanted(oc, s)) {
+            due = MIN(due, s->next_stats);
+        }
+    }
+    return due;
+}
+
+/* True if a session's counters were requested and not answered yet. */
+static bool
+ofctrl_stats_in_flight(const struct ofctrl *oc)
+{
+    const struct session *s;
+    HMAP_FOR_EACH (s, hmap_node, &oc->sessions) {
+        if (s->stats_xid) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Sends one aggregate request per session with accepting flows whose
- * counters are due (see STATS_MAX_BACKOFF). */
+ * counters are due, or due soon (see STATS_ROUND_SLACK, STATS_MAX_BACKOFF). */
 static void
 ofctrl_request_stats(struct ofctrl *oc)
 {
     long long int now = time_msec();
+    long long int due_by = now + oc->stats_interval / STATS_ROUND_SLACK;
     struct session *s;
     HMAP_FOR_EACH (s, hmap_node, &oc->sessions) {
-        if (!s->n_accepting || s->stats_xid || now < s->next_stats) {
+        if (!session_stats_wanted(oc, s) || s->next_stats > due_by) {
             continue;
         }
         s->next_stats = now + (oc->stats_interval << s->stats_quiet);
@@ -569,10 +619,24 @@ ofctrl_request_stats(struct ofctrl *oc)
         match_init_catchall(&fsr.match);
         s->stats_xid = ofctrl_send(oc, ofputil_encode_flow_stats_request(
                                        &fsr, ofctrl_protocol(oc)));
+        COVERAGE_INC(ofctrl_stats_request);
     }
-    oc->next_stats = time_msec() + oc->stats_interval;
+    oc->stats_round = now;
+    COVERAGE_INC(ofctrl_stats_round);
 }
 
+/* True if the connection owes us nothing but counter replies of a round
+ * sent less than STATS_COALESCE_MAX ms ago, so that ofctrl_wait() may read
+ * it on a timer instead of at each reply. */
+static bool
+ofctrl_stats_coalescing(const struct ofctrl *oc)
+{
+    return (oc->state == S_IDLE && oc->installed_known
+            && !oc->audit_requested && !oc->cleanup && !oc->n_pending
+            && !oc->nudge_requested && !oc->check_xid
+            && time_msec() < oc->stats_round + STATS_COALESCE_MAX
+            && ofctrl_stats_in_flight(oc));
+}
 
 /* Handles an aggregate reply: the count check, or a session's counters. */
 static void
@@ -719,7 +783,7 @@ ofctrl_run(struct ofctrl *oc)
     if (oc->state == S_IDLE) {
         ofctrl_run_idle(oc);
     }
-    if (time_msec() >= oc->next_stats) {
+    if (time_msec() >= ofctrl_stats_due(oc)) {
         ofctrl_request_stats(oc);
     }
 }
@@ -729,9 +793,14 @@ void
 ofctrl_wait(struct ofctrl *oc)
 {
     rconn_run_wait(oc->rconn);
-    rconn_recv_wait(oc->rconn);
     if (!rconn_is_connected(oc->rconn)) {
+        rconn_recv_wait(oc->rconn);
         return;
+    }
+    if (ofctrl_stats_coalescing(oc)) {
+        poll_timer_wait(STATS_COALESCE_MS);
+    } else {
+        rconn_recv_wait(oc->rconn);
     }
     if (oc->state == S_IDLE) {
         if (!oc->installed_known || oc->audit_requested || oc->n_pending
@@ -745,8 +814,9 @@ ofctrl_wait(struct ofctrl *oc)
             poll_timer_wait_until(oc->next_check);
         }
     }
-    if (!hmap_is_empty(&oc->sessions)) {
-        poll_timer_wait_until(oc->next_stats);
+    long long int due = ofctrl_stats_due(oc);
+    if (due != LLONG_MAX) {
+        poll_timer_wait_until(due);
     }
 }
 
