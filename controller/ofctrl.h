@@ -33,7 +33,10 @@
  *
  * Counters: every ofctrl_set_stats_interval() ms, one aggregate flow
  * statistics request per session (cookie TM_COOKIE_ACCEPT with the session
- * key) gives the packets and bytes its accepting flows matched. */
+ * key) gives the packets and bytes its accepting flows matched; less often
+ * for a session whose counters do not change.  The sessions due together
+ * are read in one round, whose replies ofctrl_wait() collects on a short
+ * timer while nothing else is awaited from the switch. */
 
 #include <stdbool.h>
 #include <stdint.h>
