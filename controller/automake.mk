@@ -42,6 +42,7 @@ controller_libtmirror_controller_la_SOURCES = \
 	controller/mirror-plan.h \
 	controller/ofctrl.c \
 	controller/ofctrl-bundle.c \
+	controller/ofctrl-counters.c \
 	controller/ofctrl-dump.c \
 	controller/ofctrl-private.h \
 	controller/ofctrl-query.c \

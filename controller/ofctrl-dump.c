@@ -74,16 +74,27 @@ ofctrl_start_check(struct ofctrl *oc)
     oc->next_check = time_msec() + oc->check_interval;
 }
 
-/* Returns the number of flows installed. */
+/* Returns the number of flows installed.  It is counted again only if what
+ * the switch holds may have changed since the last count (a bundle, a
+ * dump, a connection): an idle chassis's check every 10 s would otherwise
+ * walk every owner each time. */
 static size_t
-installed_flow_count(const struct ofctrl *oc)
+installed_flow_count(struct ofctrl *oc)
 {
-    size_t n = 0;
-    const struct owner *o;
-    HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
-        n += o->installed ? hmap_count(&o->installed->table.flows) : 0;
+    if (!oc->installed_flows_valid
+        || oc->installed_flows_seqno != oc->change_seqno
+        || oc->installed_flows_dumps != oc->n_dumps) {
+        size_t n = 0;
+        const struct owner *o;
+        HMAP_FOR_EACH (o, hmap_node, &oc->owners) {
+            n += o->installed ? hmap_count(&o->installed->table.flows) : 0;
+        }
+        oc->installed_flows = n;
+        oc->installed_flows_valid = true;
+        oc->installed_flows_seqno = oc->change_seqno;
+        oc->installed_flows_dumps = oc->n_dumps;
     }
-    return n;
+    return oc->installed_flows;
 }
 
 /* Handles the reply to the count check: a count that differs from what is

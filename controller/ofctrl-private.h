@@ -8,7 +8,8 @@
 #define TMIRROR_OFCTRL_PRIVATE_H 1
 
 /* What the files of ofctrl share: ofctrl.c (the connection, owners and
- * sessions, counters and the main loop), ofctrl-dump.c (dumps and count
+ * sessions and the main loop), ofctrl-counters.c (the sessions' counters),
+ * ofctrl-dump.c (dumps and count
  * checks), ofctrl-bundle.c (the bundles that bring the switch to what is
  * desired) and ofctrl-query.c (what ofctrl reports). */
 
@@ -166,6 +167,12 @@ struct ofctrl {
     long long int stats_round;      /* When the last round was sent. */
     uint64_t stats_seqno;
 
+    /* The installed flows, as last counted for the count check, and what
+     * the switch held then (change_seqno, n_dumps). */
+    size_t installed_flows;
+    bool installed_flows_valid;
+    uint64_t installed_flows_seqno, installed_flows_dumps;
+
     /* For ofctrl_format_status(). */
     uint64_t n_dumps, n_bundles, n_bundles_failed, n_flow_mods;
     uint64_t n_group_mods, n_repairs, n_errors;
@@ -196,6 +203,13 @@ void ofctrl_start_check(struct ofctrl *);
 void ofctrl_handle_check_reply(struct ofctrl *, const struct ofp_header *);
 void ofctrl_handle_flow_stats_reply(struct ofctrl *, struct ofpbuf *);
 void ofctrl_handle_group_desc_reply(struct ofctrl *, struct ofpbuf *);
+
+/* ofctrl-counters.c. */
+long long int ofctrl_stats_due(const struct ofctrl *);
+void ofctrl_request_stats(struct ofctrl *);
+bool ofctrl_stats_coalescing(const struct ofctrl *);
+void ofctrl_handle_aggregate_reply(struct ofctrl *,
+                                   const struct ofp_header *);
 
 /* ofctrl-bundle.c. */
 void ofctrl_bundle_ops_clear(struct ofctrl *);
