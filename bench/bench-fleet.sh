@@ -137,16 +137,26 @@ fleet_scenario () {
     fig fleet-db.status_rows_hv1 "$mine" rows "=" 16 \
         "$all in the database, one per (session, chassis it concerns)"
 
+    # The controller's periodic work (counter rounds every 2 to 8 s, the
+    # 10 s count check, path verification) falls in some 3 s windows and
+    # not others: the 3 s with changes are compared with the busier of a
+    # quiet 3 s before and one after them.
     sleep 1
     set -- $(fleet_quiet_window 3)
     quiet_cpu=$1 quiet_w=$2 quiet_u=$4
     set -- $(fleet_quiet_window 3 touch)
-    fig fleet-db.unrelated_cpu "$1" ms "<=" "$quiet_cpu" \
-        "$3 sessions of other chassis changed in 3 s; quiet 3 s: $quiet_cpu ms"
-    fig fleet-db.unrelated_wakeups "$2" count "<=" "$quiet_w" \
-        "quiet 3 s: $quiet_w"
-    fig fleet-db.unrelated_db_updates "$4" count "=" 0 \
-        "updates from the database in those 3 s (quiet 3 s: $quiet_u)"
+    ch_cpu=$1 ch_w=$2 ch_n=$3 ch_u=$4
+    set -- $(fleet_quiet_window 3)
+    quiet2_cpu=$1 quiet2_w=$2
+    ref_cpu=$(awk -v a="$quiet_cpu" -v b="$quiet2_cpu" \
+                  'BEGIN { print (a > b ? a : b) }')
+    ref_w=$((quiet_w > quiet2_w ? quiet_w : quiet2_w))
+    fig fleet-db.unrelated_cpu "$ch_cpu" ms "<=" "$ref_cpu" \
+        "$ch_n sessions of other chassis changed in 3 s; quiet 3 s before and after: $quiet_cpu, $quiet2_cpu ms"
+    fig fleet-db.unrelated_wakeups "$ch_w" count "<=" "$ref_w" \
+        "quiet 3 s before and after: $quiet_w, $quiet2_w"
+    fig fleet-db.unrelated_db_updates "$ch_u" count "=" 0 \
+        "updates from the database in those 3 s, each a wake-up (quiet 3 s: $quiet_u)"
 
     fleet_ctl_writes
     bench_cleanup
