@@ -231,18 +231,26 @@ floor_bundle () {
 # add the flows of FILE to the mirror bridge itself (the table the
 # controller changes, at its full size), as flows that tmirror does not own
 # (cookie 0, priority 7), and floor0_ms to how long an empty bundle takes
-# (ovs-ofctl's own cost); the flows are removed again.
+# (ovs-ofctl's own cost), medians of 5 runs in turns; the flows are
+# removed after each run.
 rule_floor () {
     sed 's/^cookie=[^,]*, //; s/priority=[0-9]*/priority=7/' "$1" \
         | sort -u > "$1.raw"
-    : > "$1.empty"
-    bench_time floor0_ms ovs-ofctl -O OpenFlow15 --bundle add-flows \
-        br-mirror "$1.empty"
-    bench_time floor_ms ovs-ofctl -O OpenFlow15 --bundle add-flows \
-        br-mirror "$1.raw"
     sed 's/ actions=.*//; s/^/delete_strict /' "$1.raw" > "$1.del"
-    ovs-ofctl -O OpenFlow15 --bundle add-flows br-mirror "$1.del" \
-        || bench_fail "cannot remove the floor's flows"
+    : > "$1.empty"
+    t_empty= t_full=
+    for i in 1 2 3 4 5; do
+        bench_time t ovs-ofctl -O OpenFlow15 --bundle add-flows br-mirror \
+            "$1.empty"
+        t_empty="$t_empty $t"
+        bench_time t ovs-ofctl -O OpenFlow15 --bundle add-flows br-mirror \
+            "$1.raw"
+        t_full="$t_full $t"
+        ovs-ofctl -O OpenFlow15 --bundle add-flows br-mirror "$1.del" \
+            || bench_fail "cannot remove the floor's flows"
+    done
+    floor0_ms=$(median $t_empty)
+    floor_ms=$(median $t_full)
 }
 
 # session_figs add|del MS FLOOR_MS: the figures of the session added or
@@ -293,11 +301,13 @@ change_scenario () {
     fig change.$size.rule_edit_flow_mods "$rule_mods" count "<=" \
         "$rule_differ" "$rule_differ flows differ (the first edit)"
     fig change.$size.rule_edit_cpu "$(median $cpu)" ms "" "" "controller"
-    # What the switch alone takes for such an edit: the last edit's new
-    # flows in one bundle into the same table.
-    rule_floor "$bench_work/change.added"
+    # What the switch alone takes for such an edit: as many flows as the
+    # last edit added and removed, in one bundle into the same table.
+    cat "$bench_work/change.added" "$bench_work/change.removed" \
+        > "$bench_work/rule.flows"
+    rule_floor "$bench_work/rule.flows"
     fig change.$size.rule_edit_floor_bundle "$floor_ms" ms "" "" \
-        "ovs-ofctl --bundle of $(wc -l < "$bench_work/change.added.raw") flows into the mirror bridge; an empty bundle: $floor0_ms ms"
+        "ovs-ofctl --bundle of $(wc -l < "$bench_work/rule.flows.raw") flows into the mirror bridge; an empty bundle: $floor0_ms ms"
 
     # A fourth session of vm1 (a seventeenth source would need Mirror rows
     # beyond the 32 a bridge honours).
