@@ -80,17 +80,8 @@ ofctrl_request_stats(struct ofctrl *oc)
             continue;
         }
         s->next_stats = now + (oc->stats_interval << s->stats_quiet);
-        struct ofputil_flow_stats_request fsr = {
-            .aggregate = true,
-            .cookie = htonll(tm_cookie(TM_COOKIE_ACCEPT, s->key)),
-            .cookie_mask = OVS_BE64_MAX,
-            .out_port = OFPP_ANY,
-            .out_group = OFPG_ANY,
-            .table_id = OFPTT_ALL,
-        };
-        match_init_catchall(&fsr.match);
-        s->stats_xid = ofctrl_send(oc, ofputil_encode_flow_stats_request(
-                                       &fsr, ofctrl_protocol(oc)));
+        s->stats_xid = ofctrl_request_flow_stats(
+            oc, true, tm_cookie(TM_COOKIE_ACCEPT, s->key), UINT64_MAX);
         COVERAGE_INC(ofctrl_stats_request);
     }
     oc->stats_round = now;

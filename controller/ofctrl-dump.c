@@ -29,25 +29,35 @@
 
 COVERAGE_DEFINE(ofctrl_dump);
 
-/* Requests the dump of our flows (by cookie) and of all groups. */
-void
-ofctrl_start_dump(struct ofctrl *oc)
+/* Sends a flow statistics request, for each flow or (if 'aggregate') in
+ * total, of the flows in every table whose cookie matches 'cookie' under
+ * 'cookie_mask'.  Returns its xid. */
+ovs_be32
+ofctrl_request_flow_stats(struct ofctrl *oc, bool aggregate,
+                          uint64_t cookie, uint64_t cookie_mask)
 {
     struct ofputil_flow_stats_request fsr = {
-        .aggregate = false,
-        .cookie = htonll(TM_COOKIE_MAGIC),
-        .cookie_mask = htonll(TM_COOKIE_MAGIC_MASK),
+        .aggregate = aggregate,
+        .cookie = htonll(cookie),
+        .cookie_mask = htonll(cookie_mask),
         .out_port = OFPP_ANY,
         .out_group = OFPG_ANY,
         .table_id = OFPTT_ALL,
     };
     match_init_catchall(&fsr.match);
+    return ofctrl_send(oc, ofputil_encode_flow_stats_request(
+                           &fsr, ofctrl_protocol(oc)));
+}
 
+/* Requests the dump of our flows (by cookie) and of all groups. */
+void
+ofctrl_start_dump(struct ofctrl *oc)
+{
     COVERAGE_INC(ofctrl_dump);
     tm_flow_table_clear(&oc->dumped);
     oc->flows_done = oc->groups_done = oc->dump_failed = false;
-    oc->flow_xid = ofctrl_send(oc, ofputil_encode_flow_stats_request(
-                                   &fsr, ofctrl_protocol(oc)));
+    oc->flow_xid = ofctrl_request_flow_stats(oc, false, TM_COOKIE_MAGIC,
+                                             TM_COOKIE_MAGIC_MASK);
     oc->group_xid = ofctrl_send(oc, ofputil_encode_group_desc_request(
                                     ofctrl_version(oc), OFPG_ALL));
     oc->audit_requested = false;
@@ -60,17 +70,8 @@ ofctrl_start_dump(struct ofctrl *oc)
 void
 ofctrl_start_check(struct ofctrl *oc)
 {
-    struct ofputil_flow_stats_request fsr = {
-        .aggregate = true,
-        .cookie = htonll(TM_COOKIE_MAGIC),
-        .cookie_mask = htonll(TM_COOKIE_MAGIC_MASK),
-        .out_port = OFPP_ANY,
-        .out_group = OFPG_ANY,
-        .table_id = OFPTT_ALL,
-    };
-    match_init_catchall(&fsr.match);
-    oc->check_xid = ofctrl_send(oc, ofputil_encode_flow_stats_request(
-                                    &fsr, ofctrl_protocol(oc)));
+    oc->check_xid = ofctrl_request_flow_stats(oc, true, TM_COOKIE_MAGIC,
+                                              TM_COOKIE_MAGIC_MASK);
     oc->next_check = time_msec() + oc->check_interval;
 }
 

@@ -198,6 +198,8 @@ bool ofctrl_owner_is_pending(const struct owner *);
 void ofctrl_owner_settle(struct ofctrl *, struct owner *);
 
 /* ofctrl-dump.c. */
+ovs_be32 ofctrl_request_flow_stats(struct ofctrl *, bool aggregate,
+                                   uint64_t cookie, uint64_t cookie_mask);
 void ofctrl_start_dump(struct ofctrl *);
 void ofctrl_start_check(struct ofctrl *);
 void ofctrl_handle_check_reply(struct ofctrl *, const struct ofp_header *);
