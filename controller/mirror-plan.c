@@ -252,15 +252,6 @@ mirror_plan_clear_tracked(struct mirror_plan *plan)
 
 /* Planning. */
 
-/* Returns the Session row with 'uuid' that the IDL holds, or NULL (also for
- * a row whose deletion is being tracked). */
-static const struct tmrec_session *
-plan_session_row(const struct ovsdb_idl *idl, const struct uuid *uuid)
-{
-    const struct tmrec_session *row = tmrec_session_get_for_uuid(idl, uuid);
-    return row && !tmrec_session_is_deleted(row) ? row : NULL;
-}
-
 /* If Session 'row' references rows that the IDL does not hold yet, keeps
  * the plan 'ps' that it has (and with it the flows and rows in place),
  * files 'ps' under the keys of the missing rows so that their arrival
@@ -574,7 +565,7 @@ mirror_plan_run(struct mirror_plan *plan, const struct plan_inputs *in_)
     /* Sessions no longer in the database go; every other is replanned. */
     struct plan_session *ps;
     HMAP_FOR_EACH_SAFE (ps, hmap_node, &plan->sessions) {
-        if (!plan_session_row(in.ctx.tm_idl, &ps->sp.uuid)) {
+        if (!session_plan_get_row(in.ctx.tm_idl, &ps->sp.uuid)) {
             struct uuid uuid = ps->sp.uuid;
             plan_session_update(plan, &in, &uuid, NULL);
         }
@@ -623,7 +614,7 @@ mirror_plan_update(struct mirror_plan *plan, const struct plan_inputs *in_,
 
     for (i = 0; i < n; i++) {
         const struct tmrec_session *row
-            = plan_session_row(in.ctx.tm_idl, &uuids[i]);
+            = session_plan_get_row(in.ctx.tm_idl, &uuids[i]);
         plan_session_update(plan, &in, &uuids[i], row);
     }
     free(uuids);

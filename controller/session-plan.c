@@ -17,6 +17,7 @@
 #include "openflow/openflow.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
+#include "ovsdb-idl-provider.h"
 #include "packets.h"
 #include "smap.h"
 #include "tmirror-idl.h"
@@ -318,6 +319,19 @@ session_plan_missing_refs(const struct tmrec_session *row,
         }
     }
     return n;
+}
+
+/* Returns the Session row with 'uuid' that the IDL holds, or NULL: also
+ * for a row whose deletion is being tracked, and for the placeholder the
+ * IDL keeps for a row that left the monitor's condition but is still
+ * referenced (by this chassis's Session_Status row), which has no columns
+ * to read. */
+const struct tmrec_session *
+session_plan_get_row(const struct ovsdb_idl *idl, const struct uuid *uuid)
+{
+    const struct tmrec_session *row = tmrec_session_get_for_uuid(idl, uuid);
+    return (row && !tmrec_session_is_deleted(row) && row->header_.new_datum
+            ? row : NULL);
 }
 
 /* Plans Session 'row'.  See session-plan.h. */

@@ -116,6 +116,11 @@ struct plan_missing_ref {
 size_t session_plan_missing_refs(const struct tmrec_session *,
                                  struct plan_missing_ref **refs);
 
+/* Returns the Session row with 'uuid' that the IDL holds (neither deleted
+ * nor a placeholder for a row no longer monitored), or NULL. */
+const struct tmrec_session *session_plan_get_row(const struct ovsdb_idl *,
+                                                 const struct uuid *);
+
 void session_plan_build(const struct plan_context *,
                         const struct tmrec_session *row,
                         struct session_plan *sp);

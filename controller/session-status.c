@@ -288,8 +288,8 @@ session_status_run(const struct session_status_ctx *ctx)
                 /* Only once the monitored rows are complete: before, this
                  * chassis's row may exist but not be loaded yet. */
                 const struct tmrec_session *srow
-                    = tmrec_session_get_for_uuid(ctx->tm_idl, &ps->sp.uuid);
-                if (srow && !tmrec_session_is_deleted(srow)) {
+                    = session_plan_get_row(ctx->tm_idl, &ps->sp.uuid);
+                if (srow) {
                     status_update_stats(ctx, NULL, ps, v.counting, false);
                     row = tmrec_session_status_insert(ctx->txn);
                     tmrec_session_status_set_session(row, srow);
