@@ -18,7 +18,7 @@
 #include "ovsdb-data.h"
 #include "ovsdb-idl.h"
 #include "tmirror/row-demand.h"
-#include "sset.h"
+#include "openvswitch/shash.h"
 #include "uuidset.h"
 #include "tmirror-idl.h"
 #include "util.h"
@@ -50,7 +50,7 @@ static const struct ovsdb_idl_table_class *cond_tables[N_CONDS] = {
  * 'uuids'; or every row, if 'all'. */
 struct cond_spec {
     bool all;
-    struct sset strings;
+    struct shash strings;       /* "COLUMN=VALUE" -> the column. */
     struct uuidset uuids;
 };
 
@@ -149,7 +149,7 @@ static void
 spec_init(struct cond_spec *spec)
 {
     spec->all = false;
-    sset_init(&spec->strings);
+    shash_init(&spec->strings);
     uuidset_init(&spec->uuids);
 }
 
@@ -157,7 +157,7 @@ spec_init(struct cond_spec *spec)
 static void
 spec_destroy(struct cond_spec *spec)
 {
-    sset_destroy(&spec->strings);
+    shash_destroy(&spec->strings);
     uuidset_destroy(&spec->uuids);
 }
 
@@ -167,7 +167,7 @@ spec_move(struct cond_spec *dst, struct cond_spec *src)
 {
     spec_destroy(dst);
     *dst = *src;
-    sset_moved(&dst->strings);
+    hmap_moved(&dst->strings.map);
     hmap_moved(&dst->uuids.uuids);
     spec_init(src);
 }
@@ -176,9 +176,16 @@ spec_move(struct cond_spec *dst, struct cond_spec *src)
 static bool
 spec_equal(const struct cond_spec *a, const struct cond_spec *b)
 {
-    if (a->all != b->all || !sset_equals(&a->strings, &b->strings)
+    if (a->all != b->all
+        || shash_count(&a->strings) != shash_count(&b->strings)
         || uuidset_count(&a->uuids) != uuidset_count(&b->uuids)) {
         return false;
+    }
+    const struct shash_node *s;
+    SHASH_FOR_EACH (s, &a->strings) {
+        if (!shash_find(&b->strings, s->name)) {
+            return false;
+        }
     }
     const struct uuidset_node *node;
     UUIDSET_FOR_EACH (node, &a->uuids) {
@@ -194,8 +201,13 @@ static void
 spec_add_string(struct cond_spec *spec, const struct ovsdb_idl_column *column,
                 const char *value)
 {
-    sset_add_and_free(&spec->strings,
-                      xasprintf("%s=%s", column->name, value));
+    char *key = xasprintf("%s=%s", column->name, value);
+    if (!shash_find(&spec->strings, key)) {
+        shash_add_nocopy(&spec->strings, key,
+                         CONST_CAST(struct ovsdb_idl_column *, column));
+    } else {
+        free(key);
+    }
 }
 
 /* Adds "column == uuid" for the table's UUID column. */
@@ -218,19 +230,6 @@ spec_add_refs(struct cond_spec *spec, const struct ovsdb_idl_row *row,
     }
 }
 
-/* Adds "column == atom" to 'cond'. */
-static void
-cond_add_atom(struct ovsdb_idl_condition *cond,
-              const struct ovsdb_idl_column *column, union ovsdb_atom atom)
-{
-    struct ovsdb_datum datum;
-    ovsdb_datum_init_empty(&datum);
-    datum.n = 1;
-    datum.keys = xmemdup(&atom, sizeof atom);
-    ovsdb_idl_condition_add_clause(cond, OVSDB_F_EQ, column, &datum);
-    ovsdb_datum_destroy(&datum, &column->type);
-}
-
 /* Builds into 'cond' (initialized, empty) the condition of table 'i' that
  * 'spec' describes. */
 static void
@@ -241,26 +240,17 @@ spec_to_condition(const struct cond_spec *spec, size_t i,
         ovsdb_idl_condition_add_clause_true(cond);
         return;
     }
-    const struct ovsdb_idl_table_class *table = cond_tables[i];
-    const char *key;
-    SSET_FOR_EACH (key, &spec->strings) {
-        const char *eq = strchr(key, '=');
-        for (size_t c = 0; eq && c < table->n_columns; c++) {
-            const struct ovsdb_idl_column *column = &table->columns[c];
-            if (strlen(column->name) == eq - key
-                && !strncmp(column->name, key, eq - key)) {
-                union ovsdb_atom atom = {
-                    .s = ovsdb_atom_string_create(eq + 1),
-                };
-                cond_add_atom(cond, column, atom);
-                break;
-            }
-        }
+    const struct shash_node *s;
+    SHASH_FOR_EACH (s, &spec->strings) {
+        const struct ovsdb_idl_column *column = s->data;
+        const char *value = s->name + strlen(column->name) + 1;
+        tm_condition_add_atom(cond, OVSDB_F_EQ, column, (union ovsdb_atom) {
+                                  .s = ovsdb_atom_string_create(value) });
     }
     const struct uuidset_node *node;
     UUIDSET_FOR_EACH (node, &spec->uuids) {
-        cond_add_atom(cond, cond_uuid_columns[i],
-                      (union ovsdb_atom) { .uuid = node->uuid });
+        tm_condition_add_atom(cond, OVSDB_F_EQ, cond_uuid_columns[i],
+                              (union ovsdb_atom) { .uuid = node->uuid });
     }
 }
 
@@ -271,9 +261,9 @@ spec_format(const struct cond_spec *spec, const char *table,
 {
     struct ds s = DS_EMPTY_INITIALIZER;
     ds_put_format(&s, "%s:%s", table, spec->all ? " true" : "");
-    const char **keys = sset_sort(&spec->strings);
-    for (size_t i = 0; i < sset_count(&spec->strings); i++) {
-        ds_put_format(&s, " %s", keys[i]);
+    const struct shash_node **keys = shash_sort(&spec->strings);
+    for (size_t i = 0; i < shash_count(&spec->strings); i++) {
+        ds_put_format(&s, " %s", keys[i]->name);
     }
     free(keys);
     struct uuid *uuids = uuidset_array(&spec->uuids);

@@ -31,42 +31,32 @@ struct rule_set_node {
 
 /* Stamps. */
 
-/* Returns the stamp of IDL row 'row' as it is now. */
+/* Returns the stamp of IDL row 'row'. */
 static struct rule_set_stamp
 stamp_of(const struct ovsdb_idl_row *row)
 {
-    return (struct rule_set_stamp) {
-        .row = row,
-        .uuid = row->uuid,
-        .insert_seqno = ovsdb_idl_row_get_seqno(row, OVSDB_IDL_CHANGE_INSERT),
-        .modify_seqno = ovsdb_idl_row_get_seqno(row, OVSDB_IDL_CHANGE_MODIFY),
-    };
+    return (struct rule_set_stamp) { .row = row, .uuid = row->uuid };
 }
 
-/* True if 'row' is, and is as, what 'stamp' recorded.  The UUID guards
- * against a row freed and another allocated at the same address; the
- * sequence numbers change with every insertion and modification. */
+/* True if 'row' is the row 'stamp' recorded. */
 static bool
-stamp_is_current(const struct rule_set_stamp *stamp,
-                 const struct ovsdb_idl_row *row)
+stamp_is_row(const struct rule_set_stamp *stamp,
+             const struct ovsdb_idl_row *row)
 {
-    struct rule_set_stamp now = stamp_of(row);
-    return (now.row == stamp->row && uuid_equals(&now.uuid, &stamp->uuid)
-            && now.insert_seqno == stamp->insert_seqno
-            && now.modify_seqno == stamp->modify_seqno);
+    return stamp->row == row && uuid_equals(&stamp->uuid, &row->uuid);
 }
 
-/* True if 'set' was built from 'filter' and its rules as they are now. */
+/* True if 'set' was built from 'filter' and its rules as they are now:
+ * not marked stale, and from the same rows. */
 static bool
 set_is_current(const struct rule_set *set, const struct tmrec_filter *filter)
 {
-    if (set->stale || !stamp_is_current(&set->filter_stamp, &filter->header_)
+    if (set->stale || !stamp_is_row(&set->filter_stamp, &filter->header_)
         || set->n_rule_stamps != filter->n_rules) {
         return false;
     }
     for (size_t i = 0; i < filter->n_rules; i++) {
-        if (!stamp_is_current(&set->rule_stamps[i],
-                              &filter->rules[i]->header_)) {
+        if (!stamp_is_row(&set->rule_stamps[i], &filter->rules[i]->header_)) {
             return false;
         }
     }

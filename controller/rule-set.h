@@ -14,17 +14,17 @@
  * change to one of its rules replans all of them.  Validating, copying and
  * sorting the filter's rules once per session made a rule edit cost
  * sessions x rules; the cache builds a set once per filter and keeps it
- * until the Filter row or one of its Filter_Rule rows changes, so that the sessions of a filter share
- * one set, and two plans with the same set have the same rules without
- * comparing them.
+ * until the Filter row or one of its Filter_Rule rows changes, so that the
+ * sessions of a filter share one set, and two plans with the same set have
+ * the same rules without comparing them.
  *
- * A row's change sequence numbers alone cannot say that it changed: the
- * IDL resets them to zero when it forgets what it tracked, so a row
- * modified and then untracked has the numbers it had before.  The planner
- * therefore marks stale, once per engine run and before it plans, every
- * set built from a Filter or Filter_Rule row that the IDL tracks as
- * changed (rule_set_cache_note_changes()); the numbers, the row pointer
- * and the UUID remain a second guard.
+ * What changed is what the IDL tracks: the planner marks stale, once per
+ * engine run and before it plans, every set built from a Filter or
+ * Filter_Rule row that the IDL tracks as inserted, modified or deleted
+ * (rule_set_cache_note_changes()).  (A row's change sequence numbers
+ * cannot say it: the IDL resets them when it forgets what it tracked.)  A
+ * set also records which rows it was built from, which maps a rule to its
+ * filters and catches a filter whose rows are other ones.
  *
  * A set is immutable once built and reference counted: a plan keeps the
  * set it was made with after the cache has moved on to a newer one. */
@@ -44,11 +44,11 @@ struct plan_rule {
     struct tm_rule rule;        /* Its strings are owned (by the set). */
 };
 
-/* What a set was built from: a row, as the IDL held it. */
+/* A row a set was built from. */
 struct rule_set_stamp {
     const void *row;            /* The IDL row (compared, never read). */
-    struct uuid uuid;
-    unsigned int insert_seqno, modify_seqno;
+    struct uuid uuid;           /* Against a row freed and another one
+                                 * allocated at the same address. */
 };
 
 struct rule_set {

@@ -109,23 +109,21 @@ tm_row_demand_is_partial(const struct tm_row_demand *d,
     return t->driven && !ovsdb_idl_condition_is_true(&t->cond);
 }
 
-/* Adds the clause "'column' 'function' 'arg'" to 'table''s condition, if
- * the table is demand-driven and the clause is new. */
-static void
-add_clause(struct tm_row_demand *d, const struct ovsdb_idl_table_class *table,
-           const struct ovsdb_idl_column *column,
-           enum ovsdb_function function, const struct ovsdb_datum *arg)
+/* Adds the clause "'column' 'function' 'atom'" to 'cond', taking ownership
+ * of 'atom'.  See row-demand.h. */
+void
+tm_condition_add_atom(struct ovsdb_idl_condition *cond,
+                      enum ovsdb_function function,
+                      const struct ovsdb_idl_column *column,
+                      union ovsdb_atom atom)
 {
-    struct demand_table *t = get_table(d, table);
-    if (!t->driven || ovsdb_idl_condition_is_true(&t->cond)) {
-        return;
-    }
-    size_t before = hmap_count(&t->cond.clauses);
-    ovsdb_idl_condition_add_clause(&t->cond, function, column, arg);
-    if (hmap_count(&t->cond.clauses) != before) {
-        COVERAGE_INC(row_demand_clause);
-        t->changed = true;
-    }
+    struct ovsdb_datum datum;
+
+    ovsdb_datum_init_empty(&datum);
+    datum.n = 1;
+    datum.keys = xmemdup(&atom, sizeof atom);
+    ovsdb_idl_condition_add_clause(cond, function, column, &datum);
+    ovsdb_datum_destroy(&datum, &column->type);
 }
 
 /* Returns the table of 'column'. */
@@ -137,22 +135,26 @@ column_table(const struct tm_row_demand *d,
                                              column);
 }
 
-/* Adds the clause "'column' 'function' 'atom'" (see add_clause()), taking
- * ownership of 'atom'.  The datum is on the heap: the condition keeps a
- * reference to it, not a copy. */
+/* Adds the clause "'column' 'function' 'atom'" to 'table''s condition, if
+ * the table is demand-driven and the clause is new, taking ownership of
+ * 'atom'. */
 static void
 add_atom_clause(struct tm_row_demand *d,
                 const struct ovsdb_idl_table_class *table,
                 const struct ovsdb_idl_column *column,
                 enum ovsdb_function function, union ovsdb_atom atom)
 {
-    struct ovsdb_datum datum;
-
-    ovsdb_datum_init_empty(&datum);
-    datum.n = 1;
-    datum.keys = xmemdup(&atom, sizeof atom);
-    add_clause(d, table, column, function, &datum);
-    ovsdb_datum_destroy(&datum, &column->type);
+    struct demand_table *t = get_table(d, table);
+    if (!t->driven || ovsdb_idl_condition_is_true(&t->cond)) {
+        ovsdb_atom_destroy(&atom, column->type.key.type);
+        return;
+    }
+    size_t before = hmap_count(&t->cond.clauses);
+    tm_condition_add_atom(&t->cond, function, column, atom);
+    if (hmap_count(&t->cond.clauses) != before) {
+        COVERAGE_INC(row_demand_clause);
+        t->changed = true;
+    }
 }
 
 /* Asks for the rows whose string 'column' equals 'value'. */

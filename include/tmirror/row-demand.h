@@ -45,6 +45,17 @@ struct tm_row_demand;
  * of the condition. */
 extern const struct ovsdb_idl_column tm_row_uuid_column;
 
+/* Adds the clause "'column' 'function' 'atom'" to 'cond', taking ownership
+ * of 'atom' (a string atom's reference, for example): the one way tmirror
+ * builds a one-value clause, for the row demand and the controller's
+ * monitor alike. */
+union ovsdb_atom;
+struct ovsdb_idl_condition;
+void tm_condition_add_atom(struct ovsdb_idl_condition *,
+                           enum ovsdb_function,
+                           const struct ovsdb_idl_column *,
+                           union ovsdb_atom);
+
 /* Creates the demand for 'idl', with the tables 'tables' (n of them)
  * demand-driven: their condition is set to false at once, so this must be
  * called before the IDL connects.  The caller keeps 'idl'. */
